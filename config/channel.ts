@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/**
+ * Per-channel settings in a profile (`devices[i].channels.<name>`): value checks and the
+ * signal pipeline attach here. Keys are validated against the driver's channel list.
+ */
+export const channelConfig = z.strictObject({
+  /** publish under another name (e.g. "indoor_temperature") */
+  rename: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+});
+
+export type ChannelConfig = z.infer<typeof channelConfig>;

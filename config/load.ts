@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { DEVICE_TYPES } from '../drivers/registry.js';
+import { type Profile, profileSchema } from './schema.js';
+
+/** A profile that cannot be used, with every problem found, each naming file and path. */
+export class ProfileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n  ${problems.join('\n  ')}`);
+    this.name = 'ProfileError';
+  }
+}
+
+/** ['devices', 1, 'address'] → "devices[1].address" */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out || '(top level)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const where = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see docs/profile.md)`;
+  }
+  if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
+    const got = valueAt(input, issue.path);
+    const types = DEVICE_TYPES.map((d) => d.type).join(', ');
+    const shown = got === undefined ? 'missing' : JSON.stringify(got);
+    return `${where}: ${shown} is not a known device type (${types})`;
+  }
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
+    return `${where}: required (${issue.expected})`;
+  }
+  if (issue.code === 'invalid_value') {
+    const got = valueAt(input, issue.path);
+    return `${where}: ${JSON.stringify(got)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+/** Validate an already-parsed profile object; `file` names it in messages. */
+export function parseProfile(input: unknown, file = 'profile'): Profile {
+  const r = profileSchema.safeParse(input);
+  if (r.success) return r.data;
+  const problems = [...new Set(r.error.issues.map((i) => describeIssue(i, input)))];
+  throw new ProfileError(file, problems);
+}
+
+/** Parse YAML text; syntax errors carry line and column. */
+export function parseProfileText(text: string, file = 'profile.yaml'): Profile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return `line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`;
+    });
+    throw new ProfileError(file, problems);
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ProfileError(file, ['(top level): a profile is a mapping with box, uplink, buses and devices']);
+  }
+  return parseProfile(value, file);
+}
+
+export function loadProfile(path: string): Profile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ProfileError(path, [`cannot read the file: ${(e as Error).message}`]);
+  }
+  return parseProfileText(text, basename(path));
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { DEVICE_TYPES } from '../drivers/registry.js';
+import { duration } from '../drivers/schema-parts.js';
+import { hex } from '../drivers/bus/i2c.js';
+import { type ChannelConfig, channelConfig } from './channel.js';
+import type { DeviceCommon } from '../drivers/types.js';
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const idString = (what: string): z.ZodString =>
+  z.string().regex(ID, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid ${what} (lower-case letters, digits, - and _, up to 63)` });
+
+/** Keys every device entry has, whatever its type. */
+export const deviceCommon = {
+  id: idString('device id').meta({ description: 'stable device id; appears in topics and payloads' }),
+  name: z.string().optional().meta({ description: 'human description, e.g. "kiosk ceiling sensor"' }),
+  interval: duration('interval', { min: 10, max: 86_400_000 }).default(1000).meta({ description: 'sampling interval' }),
+  phase: duration('phase', { min: 0, max: 86_400_000 }).optional().meta({ description: 'offset of the first sample; default spreads devices evenly' }),
+  timeout: duration('timeout', { min: 1, max: 600_000 }).default(1000).meta({ description: 'a read taking longer fails with DEVICE_TIMEOUT' }),
+  enabled: z.boolean().default(true),
+  channels: z.record(z.string(), channelConfig).default({}).meta({ description: 'per-channel checks, calibration and reporting' }),
+};
+
+const deviceSchemas = DEVICE_TYPES.map((d) => z.strictObject({ ...deviceCommon, ...d.options }));
+
+/** A validated device entry: the common keys plus the driver's own options. */
+export type DeviceConfig = DeviceCommon & { readonly channels: Record<string, ChannelConfig>; readonly name?: string } & Record<string, unknown>;
+
+export const deviceSchema = z.discriminatedUnion(
+  'type',
+  deviceSchemas as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<DeviceConfig>;
+
+export const i2cBusSchema = z.strictObject({
+  name: idString('bus name'),
+  bus: z.number().int().min(0).max(255).optional().meta({ description: 'N of /dev/i2c-N (required unless simulated)' }),
+  simulated: z.boolean().default(false).meta({ description: 'route transfers to register-level simulators' }),
+});
+
+export const uplinkSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an MQTT URL (mqtt://host:port or mqtts://…)` })
+    .default('mqtt://127.0.0.1:1883'),
+  topicPrefix: z.string().regex(/^[^#+\s]+$/).default('edgefw').meta({ description: 'topics are <prefix>/<box id>/…' }),
+  clientId: z.string().optional().meta({ description: 'default: edgefw-<box id>' }),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  keepalive: duration('keepalive', { min: 1000, max: 3_600_000 }).default(30_000),
+  batch: z
+    .strictObject({
+      maxSamples: z.number().int().min(1).max(10_000).default(200),
+      maxDelay: duration('batch.maxDelay', { min: 1, max: 60_000 }).default(250),
+    })
+    .prefault({})
+    .meta({ description: 'samples are published in batches of at most maxSamples, at least every maxDelay' }),
+  reconnect: z
+    .strictObject({
+      min: duration('reconnect.min', { min: 100, max: 600_000 }).default(1000),
+      max: duration('reconnect.max', { min: 100, max: 3_600_000 }).default(60_000),
+    })
+    .prefault({})
+    .meta({ description: 'reconnect backoff: doubles from min up to max, with jitter' }),
+  embeddedBroker: z
+    .strictObject({ port: z.number().int().min(0).max(65535).default(1883), host: z.string().default('127.0.0.1') })
+    .optional()
+    .meta({ description: 'start an in-process MQTT broker (demo and laptops only)' }),
+});
+
+export const profileSchema = z
+  .strictObject({
+    box: z.strictObject({
+      id: idString('box id'),
+      site: z.string().optional(),
+      description: z.string().optional(),
+    }),
+    uplink: uplinkSchema.prefault({}),
+    clock: z
+      .strictObject({ assumeTrusted: z.boolean().default(false).meta({ description: 'trust wall time without NTP or GPS (boxes with an RTC, the demo)' }) })
+      .prefault({}),
+    storage: z.strictObject({ dir: z.string().min(1).default('/var/lib/edgefw') }).prefault({}),
+    buses: z.strictObject({ i2c: z.array(i2cBusSchema).default([]) }).prefault({}),
+    devices: z.array(deviceSchema).default([]),
+  })
+  .superRefine((p, ctx) => {
+    const busNames = new Map<string, string>();
+    p.buses.i2c.forEach((b, i) => {
+      if (busNames.has(b.name)) ctx.addIssue({ code: 'custom', path: ['buses', 'i2c', i, 'name'], message: `bus name "${b.name}" is used twice` });
+      busNames.set(b.name, 'i2c');
+      if (!b.simulated && b.bus === undefined) ctx.addIssue({ code: 'custom', path: ['buses', 'i2c', i, 'bus'], message: 'a real I²C bus needs its number (N of /dev/i2c-N)' });
+    });
+    const ids = new Set<string>();
+    const i2cAddresses = new Map<string, string>();
+    p.devices.forEach((d, i) => {
+      if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is used twice` });
+      ids.add(d.id);
+      const def = DEVICE_TYPES.find((t) => t.type === d.type);
+      const dev = d as { bus?: string; address?: number };
+      if (def && def.bus !== 'host' && typeof dev.bus === 'string') {
+        const kind = busNames.get(dev.bus);
+        if (kind === undefined) {
+          const known = [...busNames.keys()].filter((n) => busNames.get(n) === def.bus);
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `"${dev.bus}" is not a bus in buses.${def.bus} (${known.join(', ') || 'none declared'})` });
+        } else if (kind !== def.bus) {
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `"${dev.bus}" is a ${kind} bus; a ${d.type} sits on ${def.bus}` });
+        }
+        if (def.bus === 'i2c' && typeof dev.address === 'number' && d.enabled) {
+          const key = `${dev.bus}/${dev.address}`;
+          const other = i2cAddresses.get(key);
+          if (other) ctx.addIssue({ code: 'custom', path: ['devices', i, 'address'], message: `${hex(dev.address)} on ${dev.bus} is already taken by device "${other}"` });
+          else i2cAddresses.set(key, d.id);
+        }
+      }
+      if (def) {
+        const names = def.channels(d as never).map((c) => c.name);
+        for (const ch of Object.keys(d.channels)) {
+          if (!names.includes(ch)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'channels', ch], message: `a ${d.type} has no channel "${ch}" (${names.join(', ')})` });
+        }
+      }
+    });
+  });
+
+export type Profile = z.infer<typeof profileSchema>;

@@ -1,0 +1,232 @@
+import type { Clock } from '../../bus/clock.js';
+import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
+import {
+  type Calibration,
+  compensateHumidity,
+  compensatePressure,
+  compensateTemperature,
+  encodeCalibration,
+} from './compensation.js';
+import {
+  CHIP_ID_BME280,
+  CHIP_ID_BMP280,
+  MODE_NORMAL,
+  MODE_SLEEP,
+  REG,
+  RESET_WORD,
+  SKIPPED_16BIT,
+  SKIPPED_20BIT,
+  STATUS_MEASURING,
+  measureTimeMaxMs,
+} from './registers.js';
+
+/**
+ * Trimming of the simulated part. T and P are the worked example of the BMP280 datasheet
+ * (section 3.12); H values are typical of production BME280 parts.
+ */
+export const SIM_CALIBRATION: Calibration = {
+  T1: 27504, T2: 26435, T3: -1000,
+  P1: 36477, P2: -10685, P3: 3024, P4: 2855, P5: 140, P6: -7, P7: 15500, P8: -14600, P9: 6000,
+  H1: 75, H2: 362, H3: 0, H4: 313, H5: 50, H6: 30,
+};
+
+const OSRS_FACTOR = [0, 1, 2, 4, 8, 16, 16, 16] as const;
+
+/** Search the 20-bit (or 16-bit) ADC range for the code whose compensated value is closest to target. */
+function invert(bits: number, target: number, f: (adc: number) => number): number {
+  let lo = 0;
+  let hi = (1 << bits) - 1;
+  const increasing = f(hi) > f(lo);
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const v = f(mid);
+    if (v < target === increasing) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(f(lo) - target) <= Math.abs(f(hi) - target) ? lo : hi;
+}
+
+/**
+ * Register-level BME280 (or BMP280 with variant 'bmp280'). Honours:
+ * - chip id, calibration NVM, reset values (ctrl_* = 0x00, data = 0x80000 "skipped")
+ * - writes are (register, value) pairs with no auto-increment (datasheet 6.2.1); reads
+ *   auto-increment from the pointer
+ * - read-only registers and reserved bits refuse writes (recorded as violations)
+ * - ctrl_hum takes effect only after a write to ctrl_meas (5.4.3)
+ * - config writes in normal mode may be ignored by the chip: refused here (5.4.6)
+ * - forced mode: measuring bit set for the datasheet's max measurement time, data registers
+ *   update at the end, then the chip returns to sleep; reading data early is a violation
+ */
+export class Bme280Simulator extends I2cSimDevice {
+  readonly part: string;
+  readonly channels: readonly string[];
+  private readonly regs = new Uint8Array(256);
+  private pointer = 0;
+  private ctrlHumShadow = 0; // written value, latched into effect by a ctrl_meas write
+  private ctrlHumActive = 0;
+  private measureEndsAt = Number.NEGATIVE_INFINITY;
+  private pendingSample = false;
+  private chipId: number;
+  private temperature = 21.5;
+  private pressure = 1013.25;
+  private humidity = 45;
+  private readonly cal: Calibration;
+
+  constructor(clock: Clock, readonly variant: 'bme280' | 'bmp280' = 'bme280', cal: Calibration = SIM_CALIBRATION) {
+    super(clock);
+    this.cal = cal;
+    this.part = variant === 'bme280' ? 'BME280' : 'BMP280';
+    this.channels = variant === 'bme280' ? ['temperature', 'pressure', 'humidity'] : ['temperature', 'pressure'];
+    this.chipId = variant === 'bme280' ? CHIP_ID_BME280 : CHIP_ID_BMP280;
+    this.powerOn();
+  }
+
+  /** Test face: make the part answer with a different chip id (a swapped or fake part). */
+  setChipId(id: number): void {
+    this.chipId = id;
+    this.regs[REG.CHIP_ID] = id;
+  }
+
+  private powerOn(): void {
+    this.regs.fill(0);
+    const { a, b } = encodeCalibration(this.cal);
+    this.regs.set(a, REG.CALIB_00);
+    this.regs.set(b, REG.CALIB_26);
+    this.regs[REG.CHIP_ID] = this.chipId;
+    // data registers reset to 0x80000 / 0x8000 (datasheet table 18)
+    this.regs.set([0x80, 0x00, 0x00, 0x80, 0x00, 0x00, 0x80, 0x00], REG.DATA);
+    this.ctrlHumShadow = 0;
+    this.ctrlHumActive = 0;
+    this.measureEndsAt = Number.NEGATIVE_INFINITY;
+    this.pendingSample = false;
+  }
+
+  sampleRange(channel: string): SampleRange {
+    switch (channel) {
+      case 'temperature':
+        return { min: -40, max: 85, tolerance: 0.02 };
+      case 'pressure':
+        return { min: 300, max: 1100, tolerance: 0.02 };
+      case 'humidity':
+        return { min: 0, max: 100, tolerance: 0.05 };
+      default:
+        throw new Error(`BME280 simulator has no channel ${channel}`);
+    }
+  }
+
+  protected applyChannel(channel: string, value: number): void {
+    if (channel === 'temperature') this.temperature = value;
+    else if (channel === 'pressure') this.pressure = value;
+    else this.humidity = value;
+  }
+
+  private mode(): number {
+    return (this.regs[REG.CTRL_MEAS] as number) & 0b11;
+  }
+
+  /** Bring the data registers up to date with the clock. */
+  private tick(): void {
+    const now = this.clock.monoMs();
+    if (this.pendingSample && now >= this.measureEndsAt) {
+      this.pendingSample = false;
+      this.latchData();
+      if (this.mode() !== MODE_NORMAL) this.regs[REG.CTRL_MEAS] = (this.regs[REG.CTRL_MEAS] as number) & ~0b11;
+    }
+    if (this.mode() === MODE_NORMAL && !this.pendingSample) this.latchData();
+  }
+
+  private measuring(): boolean {
+    return this.pendingSample && this.clock.monoMs() < this.measureEndsAt;
+  }
+
+  /** Encode the physical values into ADC codes with the inverse compensation. */
+  private latchData(): void {
+    const meas = this.regs[REG.CTRL_MEAS] as number;
+    const osrsT = (meas >> 5) & 7;
+    const osrsP = (meas >> 2) & 7;
+    const osrsH = this.ctrlHumActive & 7;
+    const c = this.cal;
+    const adcT = osrsT ? invert(20, Math.round(this.temperature * 100), (a) => compensateTemperature(a, c).centiC) : SKIPPED_20BIT;
+    const tFine = compensateTemperature(osrsT ? adcT : 0x80000, c).tFine;
+    const adcP = osrsP ? invert(20, this.pressure * 100 * 256, (a) => compensatePressure(a, tFine, c)) : SKIPPED_20BIT;
+    const data = [
+      (adcP >> 12) & 0xff, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4,
+      (adcT >> 12) & 0xff, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4,
+    ];
+    if (this.variant === 'bme280') {
+      const adcH = osrsH ? invert(16, this.humidity * 1024, (a) => compensateHumidity(a, tFine, c)) : SKIPPED_16BIT;
+      data.push((adcH >> 8) & 0xff, adcH & 0xff);
+    }
+    this.regs.set(data, REG.DATA);
+  }
+
+  onWrite(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.tick();
+    // a lone byte sets the read pointer; longer writes are (register, value) pairs with no
+    // auto-increment (datasheet 6.2.1)
+    this.pointer = data[0] as number;
+    if (data.length > 1 && data.length % 2 !== 0) this.refuse(`write of ${data.length} bytes is not (register, value) pairs`);
+    for (let i = 0; i + 1 < data.length; i += 2) this.writeRegister(data[i] as number, data[i + 1] as number);
+  }
+
+  private writeRegister(reg: number, value: number): void {
+    switch (reg) {
+      case REG.RESET:
+        if (value === RESET_WORD) this.powerOn();
+        return;
+      case REG.CTRL_HUM:
+        if (this.variant !== 'bme280') this.refuse(`write to ctrl_hum 0xF2: the BMP280 has no humidity`);
+        if (value & 0xf8) this.refuse(`write 0x${value.toString(16)} to ctrl_hum sets reserved bits [7:3]`);
+        this.ctrlHumShadow = value;
+        return;
+      case REG.CTRL_MEAS: {
+        if (this.measuring()) this.violations.push('ctrl_meas written while a conversion was running');
+        this.regs[REG.CTRL_MEAS] = value;
+        this.ctrlHumActive = this.ctrlHumShadow;
+        const mode = value & 0b11;
+        if (mode === 0b01 || mode === 0b10) {
+          const f = (x: number): number => OSRS_FACTOR[x & 7] as number;
+          const t = measureTimeMaxMs(f(value >> 5), f(value >> 2), this.variant === 'bme280' ? f(this.ctrlHumActive) : 0);
+          this.measureEndsAt = this.clock.monoMs() + t;
+          this.pendingSample = true;
+        } else if (mode === MODE_NORMAL) {
+          this.latchData();
+        }
+        return;
+      }
+      case REG.CONFIG:
+        if (value & 0x02) this.refuse(`write 0x${value.toString(16)} to config sets reserved bit 1`);
+        if (this.mode() === MODE_NORMAL) this.refuse('config written in normal mode (the chip may ignore it; write it in sleep mode)');
+        this.regs[REG.CONFIG] = value;
+        return;
+      default:
+        this.refuse(`write to read-only or reserved register 0x${reg.toString(16)}`);
+    }
+  }
+
+  onRead(length: number): Uint8Array {
+    this.tick();
+    if (this.pointer >= REG.DATA && this.pointer <= 0xfe && this.measuring()) {
+      this.violations.push('data registers read while measuring (wait for the conversion time)');
+    }
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      const reg = (this.pointer + i) & 0xff;
+      out[i] = reg === REG.STATUS ? (this.measuring() ? STATUS_MEASURING : 0) : reg === REG.CTRL_HUM ? this.ctrlHumShadow : (this.regs[reg] as number);
+    }
+    this.pointer = (this.pointer + length) & 0xff;
+    return out;
+  }
+
+  /** For tests: the register file as the chip holds it now. */
+  peek(reg: number): number {
+    this.tick();
+    return reg === REG.CTRL_HUM ? this.ctrlHumShadow : (this.regs[reg] as number);
+  }
+
+  get sleeping(): boolean {
+    this.tick();
+    return this.mode() === MODE_SLEEP;
+  }
+}

@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Clock } from './bus/clock.js';
+import type { I2cBus } from './bus/i2c.js';
+import type { I2cSimDevice } from './sim/i2c-target.js';
+
+/** One quantity a device yields. min/max are what the part can physically report (datasheet). */
+export interface ChannelSpec {
+  readonly name: string;
+  /** SI or customary unit as published: "°C", "%RH", "hPa", "lx", "V", "ppm", "µg/m³" */
+  readonly unit: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface ChannelValue {
+  readonly channel: string;
+  readonly value: number;
+}
+
+/**
+ * What one call to Driver.read() gives: values now, or "come back in waitMs" (a conversion is
+ * running). The scheduler waits; a driver never sleeps and never owns a timer.
+ */
+export type ReadResult =
+  | { readonly values: readonly ChannelValue[] }
+  | { readonly waitMs: number; readonly next: () => Promise<ReadResult> };
+
+export interface Driver {
+  readonly channels: readonly ChannelSpec[];
+  /** Check the part is there and is the right part, then configure it. Throws DeviceError. */
+  init(): Promise<void>;
+  /** Take one measurement. Throws DeviceError. */
+  read(): Promise<ReadResult>;
+  /** Soft reset where the part has one; init() runs again afterwards. */
+  reset?(): Promise<void>;
+  /** Release what the driver holds (ports, lines, listeners). */
+  close?(): Promise<void>;
+  /** Identity for diagnostics: chip id, serial number, firmware. Valid after init(). */
+  describe(): Readonly<Record<string, string | number | boolean>>;
+}
+
+/** The bus kinds a device can sit on. */
+export type BusKind = 'i2c' | 'serial' | 'gpio' | 'firmata' | 'host';
+
+/** Buses the composition root opened from the profile, looked up by profile name. */
+export interface BusProvider {
+  i2c(name: string): I2cBus;
+}
+
+export interface DeviceContext {
+  /** profile id of the device, e.g. "env" */
+  readonly id: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly buses: BusProvider;
+  /** Push values outside the schedule: an edge on a line, a frame a sensor streamed. */
+  emit(values: readonly ChannelValue[]): void;
+}
+
+/** Common fields every device entry in a profile has (composed by config/schema.ts). */
+export interface DeviceCommon {
+  readonly id: string;
+  readonly type: string;
+  readonly bus?: string;
+  /** sampling interval, ms */
+  readonly interval: number;
+  /** offset of the first sample from start, ms; spreads devices over the interval */
+  readonly phase?: number;
+  /** a read that takes longer fails with DEVICE_TIMEOUT, ms */
+  readonly timeout: number;
+  readonly enabled: boolean;
+}
+
+/**
+ * A device type: one folder under drivers/, one line in drivers/registry.ts.
+ * `options` is a zod shape of the device's own profile keys (with `type: z.literal(...)`);
+ * config/schema.ts adds the common keys.
+ */
+export interface DeviceDefinition<O extends DeviceCommon = DeviceCommon> {
+  readonly type: string;
+  /** "Bosch BME280 temperature / humidity / pressure" */
+  readonly title: string;
+  readonly bus: BusKind;
+  readonly options: z.ZodRawShape;
+  /** A minimal profile entry (without id/bus) for docs, the contract suites and `scan`. */
+  readonly example: Readonly<Record<string, unknown>>;
+  /** The channels a device with these options will report (before init). */
+  channels(options: O): readonly ChannelSpec[];
+  create(options: O, ctx: DeviceContext): Driver;
+  readonly i2c?: I2cPartInfo<O>;
+}
+
+export interface I2cPartInfo<O> {
+  /** addresses the part can be strapped to */
+  readonly addresses: readonly number[];
+  /** Address of this device in a profile entry. */
+  address(options: O): number;
+  /** Read the chip id (or serial) at an address to name the part in a scan; undefined = not this part. */
+  identify?(bus: I2cBus, address: number): Promise<string | undefined>;
+  /** A register-level simulator for the demo profile and tests. */
+  simulator(options: O, clock: Clock): I2cSimDevice;
+}

@@ -1,0 +1,152 @@
+import type { DeviceErrorCode } from '../../drivers/errors.js';
+
+export type Severity = 'info' | 'warning' | 'error' | 'critical';
+export type Component = 'device' | 'bus' | 'uplink' | 'storage' | 'host' | 'clock' | 'loop' | 'jobs' | 'enclosure' | 'config';
+
+export interface FaultDefinition {
+  readonly severity: Severity;
+  readonly component: Component;
+  /** one line: what the box observed */
+  readonly description: string;
+  /** what usually causes it, most likely first */
+  readonly causes: readonly string[];
+  /** what a technician on site (or the platform) should do, in order */
+  readonly remedy: string;
+}
+
+/**
+ * The fault catalogue. Codes are stable: the platform, dashboards and technicians' checklists
+ * key on them. Never rename or reuse a code; add new ones. docs/faults.md is generated from this
+ * table (`npm run docs:faults`) and a test fails when the committed file is stale.
+ */
+const DEVICE_FAULTS: Record<DeviceErrorCode, FaultDefinition> = {
+  I2C_NACK: {
+    severity: 'error',
+    component: 'device',
+    description: 'The device does not acknowledge its I²C address.',
+    causes: ['sensor unplugged or connector loose', 'no supply voltage at the sensor', 'wrong address strap (SDO/ADDR pin) for the profile'],
+    remedy: 'Check the 4-wire cable (VCC, GND, SDA, SCL) and reseat it; measure 3.3 V at the sensor; run `edgefw scan i2c` and compare the address with the profile.',
+  },
+  I2C_BUS_ERROR: {
+    severity: 'warning',
+    component: 'bus',
+    description: 'An I²C transfer failed mid-way (EREMOTEIO/EIO).',
+    causes: ['loose or long wiring, missing pull-ups', 'Raspberry Pi clock-stretching bug with this sensor', 'electrical noise near relays or motors'],
+    remedy: 'Shorten and reseat the I²C wiring, check pull-ups (4.7 kΩ to 3.3 V); if it persists, lower the bus speed (dtparam=i2c_arm_baudrate=50000).',
+  },
+  I2C_BUS_MISSING: {
+    severity: 'critical',
+    component: 'bus',
+    description: 'The I²C adapter (/dev/i2c-N) does not exist.',
+    causes: ['I²C interface not enabled', 'wrong bus number in the profile'],
+    remedy: 'Enable I²C (raspi-config → Interface Options → I2C, or dtparam=i2c_arm=on in config.txt), reboot, and check `ls /dev/i2c-*` against buses.i2c[].bus.',
+  },
+  WRONG_CHIP_ID: {
+    severity: 'error',
+    component: 'device',
+    description: 'A part answers at the address, but its chip id is not the part the profile names.',
+    causes: ['a different sensor was fitted (e.g. BMP280 instead of BME280)', 'two parts share the address', 'counterfeit part'],
+    remedy: 'Read the part marking, compare with the profile; fix the profile type/variant or fit the right sensor. `edgefw scan i2c` names what it found.',
+  },
+  CRC_MISMATCH: {
+    severity: 'warning',
+    component: 'device',
+    description: 'Data from the device failed its checksum.',
+    causes: ['noise on a long cable', 'loose connector', 'failing sensor'],
+    remedy: 'Reseat and shorten the cable, route it away from mains and relay wiring; replace the sensor if errors continue.',
+  },
+  DEVICE_TIMEOUT: {
+    severity: 'error',
+    component: 'device',
+    description: 'A read did not finish within its timeout.',
+    causes: ['device hung and needs a power cycle', 'bus held low by a faulty part', 'timeout shorter than the conversion time'],
+    remedy: 'Power-cycle the box; if one sensor keeps timing out, unplug it and see whether the others recover; check the device timeout in the profile.',
+  },
+  DEVICE_BUSY: {
+    severity: 'warning',
+    component: 'device',
+    description: 'The device refused a command because it was busy.',
+    causes: ['interval shorter than the measurement time', 'another controller on the bus'],
+    remedy: 'Raise the device interval in the profile to at least the datasheet measurement time.',
+  },
+  BAD_RESPONSE: {
+    severity: 'warning',
+    component: 'device',
+    description: 'The device returned values that cannot be a measurement (reset values, floating bus).',
+    causes: ['device reset by a brown-out', 'bus noise', 'sensor failing'],
+    remedy: 'Check the supply (under-voltage faults?) and the wiring; replace the sensor if it persists.',
+  },
+  SERIAL_CHECKSUM: {
+    severity: 'warning',
+    component: 'device',
+    description: 'Frames from a serial device fail their checksum.',
+    causes: ['wrong baud rate', 'noise or ground loop on the UART cable', '5 V device on 3.3 V pins without level shifting'],
+    remedy: 'Check baud rate and wiring (TX↔RX crossed, common ground); run `edgefw probe serial --path …` to see what arrives.',
+  },
+  SERIAL_PORT_LOST: {
+    severity: 'error',
+    component: 'device',
+    description: 'The serial port went away (unplugged USB adapter or cable).',
+    causes: ['USB adapter unplugged or loose', 'under-voltage resetting the USB hub', 'port path changed (use /dev/serial/by-id/…)'],
+    remedy: 'Reseat the USB adapter; use the /dev/serial/by-id/ path in the profile; check for under-voltage faults.',
+  },
+  SERIAL_NO_DATA: {
+    severity: 'error',
+    component: 'device',
+    description: 'A serial device stopped sending frames.',
+    causes: ['sensor asleep or unpowered', 'TX/RX swapped', 'wrong baud rate'],
+    remedy: 'Check the sensor supply and fan; verify TX/RX and baud with `edgefw probe serial`.',
+  },
+  GPIO_UNAVAILABLE: {
+    severity: 'critical',
+    component: 'device',
+    description: 'A GPIO line cannot be opened.',
+    causes: ['sysfs GPIO missing on this kernel', 'line used by another program or overlay', 'wrong line number'],
+    remedy: 'See docs/devices.md "GPIO line numbering"; check that no other service claims the line.',
+  },
+  FIRMATA_LOST: {
+    severity: 'error',
+    component: 'device',
+    description: 'The Firmata microcontroller stopped answering or its port went away.',
+    causes: ['USB cable unplugged', 'board reset or lost its StandardFirmata sketch', 'under-voltage'],
+    remedy: 'Reseat the USB cable; reflash StandardFirmata if the board does not answer a handshake.',
+  },
+  DEVICE_FAULT: {
+    severity: 'error',
+    component: 'device',
+    description: 'The device failed in a way its driver could not classify.',
+    causes: ['see the fault message'],
+    remedy: 'Read the message with `edgefw diag`; power-cycle the device; report the message if it persists.',
+  },
+};
+
+const RUNTIME_FAULTS = {
+  DEVICE_FAILED: {
+    severity: 'error',
+    component: 'device',
+    description: 'A device failed repeatedly and is being re-probed with backoff.',
+    causes: ['see the device fault raised with it'],
+    remedy: 'Fix the underlying device fault; the runtime resumes the device by itself when it answers again.',
+  },
+  BROKER_UNREACHABLE: {
+    severity: 'warning',
+    component: 'uplink',
+    description: 'The MQTT broker cannot be reached; readings are kept until it can.',
+    causes: ['no network (4G/LAN down)', 'broker down or address wrong', 'credentials rejected'],
+    remedy: 'Check the network link and `uplink.url`; `edgefw diag` shows the broker round trip. Readings are not lost while this lasts.',
+  },
+  LOOP_OVERRUN: {
+    severity: 'warning',
+    component: 'loop',
+    description: 'Sampling ticks were skipped because the previous read was still running or the loop was late.',
+    causes: ['device interval shorter than its read time', 'CPU overloaded', 'slow bus'],
+    remedy: 'Raise the interval of the device named in the fault; check CPU load and host health.',
+  },
+} as const satisfies Record<string, FaultDefinition>;
+
+export const FAULTS = { ...DEVICE_FAULTS, ...RUNTIME_FAULTS } as const;
+export type FaultCode = keyof typeof FAULTS;
+
+export function faultDefinition(code: FaultCode): FaultDefinition {
+  return FAULTS[code];
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pipelineChannelKeys } from './pipeline.js';
 
 /**
  * Per-channel settings in a profile (`devices[i].channels.<name>`): value checks and the
@@ -7,6 +8,8 @@ import { z } from 'zod';
 export const channelConfig = z.strictObject({
   /** publish under another name (e.g. "indoor_temperature") */
   rename: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  /** signal pipeline: calibration, filters, report (config/pipeline.ts, docs/pipeline.md) */
+  ...pipelineChannelKeys,
 });
 
 export type ChannelConfig = z.infer<typeof channelConfig>;

@@ -10,6 +10,8 @@ import { type FaultEvent, FaultRegistry } from './diagnostics/registry.js';
 import { Scheduler } from './loop/scheduler.js';
 import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
+import { type RawInspector, sampleFlow } from './pipeline/flow.js';
+import { SignalPipeline } from './pipeline/pipeline.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { Uplink } from './uplink/uplink.js';
@@ -40,6 +42,7 @@ export class Runtime {
   readonly faults: FaultRegistry;
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
+  private pipeline: SignalPipeline | undefined;
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
   private bootCounter = 0;
@@ -108,12 +111,19 @@ export class Runtime {
 
     const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }));
     this.buses = buses;
-    const sink = (s: Sample): void => {
+    const toUplink = (s: Sample): void => {
       uplink.submit(s);
       this.options.onSample?.(s);
     };
-
     const enabled = p.devices.filter((d) => d.enabled);
+    const pipeline = new SignalPipeline(enabled, { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
+    this.pipeline = pipeline;
+    // Sample order on the sampling thread: runner → checks → pipeline → uplink.
+    // CHECKS STAGE: the value checks (range, stuck, rate) plug in here; they must see raw values,
+    // so they go before the pipeline, never after it.
+    const checks: RawInspector | undefined = undefined;
+    const sink = sampleFlow(checks, pipeline.push);
+
     enabled.forEach((d, i) => {
       const def = deviceType(d.type);
       if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
@@ -147,6 +157,7 @@ export class Runtime {
       const t0 = this.scheduler.now();
       this.scheduler.every('world', 1000, () => world.update((this.scheduler.now() - t0) / 1000));
     }
+    pipeline.start();
     for (const d of this.devices) d.start();
   }
 
@@ -165,6 +176,7 @@ export class Runtime {
     this.stopping = (async () => {
       this.log.info('stopping');
       await Promise.all(this.devices.map((d) => d.stop()));
+      this.pipeline?.stop(); // open report windows leave as partial aggregates
       this.sendFaults();
       await this.uplink?.stop();
       await this.buses?.close();

@@ -35,7 +35,7 @@ const CAL_STEPS = ['offset', 'multiply', 'calibrate_linear', 'calibrate_polynomi
 const calShape = {
   offset: finite('offset').optional().meta({ description: 'add this, in the channel unit (e.g. -0.4 °C)' }),
   multiply: finite('multiply')
-    .refine((v) => v !== 0, { error: 'multiply: 0 would make every value 0' })
+    .refine((v) => v !== 0, { error: '0 would make every value 0' })
     .optional()
     .meta({ description: 'multiply by this factor (dimensionless)' }),
   calibrate_linear: z

@@ -43,7 +43,7 @@ export class ThrottleAverage implements Stage {
     const v = io[VALUE] as number;
     if (!Number.isFinite(v)) return false;
     const t = io[TIME] as number;
-    if (Number.isNaN(this.start)) this.start = t;
+    if (Number.isNaN(this.start) && Number.isFinite(t)) this.start = t;
     let out = false;
     if (t >= this.start + this.ms) {
       if (this.n > 0) {
@@ -119,7 +119,7 @@ export class SkipInitial implements Stage {
       return true;
     }
     const t = io[TIME] as number;
-    if (Number.isNaN(this.first)) this.first = t;
+    if (Number.isNaN(this.first) && Number.isFinite(t)) this.first = t;
     return t - this.first >= this.ms;
   }
 

@@ -48,7 +48,7 @@ export async function simulateProfile(profile: Profile, minutes: number): Promis
     running = new RunningDevice(
       driver,
       { id: d.id, type: d.type, intervalMs: d.interval, phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)), timeoutMs: d.timeout },
-      { scheduler, clock, faults, sink, log },
+      { scheduler, clock, faults, sink, log, onInit: (id) => pipeline.restart(id) },
     );
     return running;
   });

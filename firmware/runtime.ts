@@ -146,7 +146,7 @@ export class Runtime {
           phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
           timeoutMs: d.timeout,
         },
-        { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log },
+        { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log, onInit: (id) => pipeline.restart(id) },
       );
       this.devices.push(running);
     });

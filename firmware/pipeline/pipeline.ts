@@ -52,6 +52,15 @@ export class SignalPipeline {
     else this.emit(s);
   };
 
+  /**
+   * The device's part was (re)initialised (first probe, or back after a failure): its filters
+   * forget their windows and warm-up, so a particulate sensor whose fan restarted is skipped
+   * again. What was last sent and open report windows are kept.
+   */
+  restart(device: string): void {
+    this.devices.get(device)?.restart();
+  }
+
   /** Start report-period tasks (windows are aligned to wall-clock multiples of the period). */
   start(): void {
     for (const d of this.devices.values()) d.start();
@@ -112,6 +121,10 @@ class DevicePipeline {
       st.cancelBeat = undefined;
     }
     for (const [periodMs, group] of this.groups) this.closeWindow(periodMs, group);
+  }
+
+  restart(): void {
+    for (const st of this.byName.values()) st.chain.reset();
   }
 
   push(s: Sample): void {

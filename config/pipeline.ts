@@ -298,6 +298,7 @@ export interface PipelineProblem {
  * Chains that parse but cannot make sense for this channel:
  * - a percent delta on a channel that can read 0 (after calibration): 5 % of 0 is 0, so every
  *   flicker around zero would be "a change" — unless delta_floor says what counts near zero;
+ * - an absolute delta larger than the channel's whole range: no change could ever reach it;
  * - a report period shorter than the sampling interval: most windows would be empty.
  */
 export function pipelineProblems(cfg: PipelineChannelConfig, spec: { readonly name: string; readonly unit: string; readonly min: number; readonly max: number }, intervalMs: number): PipelineProblem[] {
@@ -310,6 +311,15 @@ export function pipelineProblems(cfg: PipelineChannelConfig, spec: { readonly na
       problems.push({
         path: ['report', 'delta'],
         message: `${r.percent}% of a value that can be 0 means nothing: ${spec.name} reads ${fmt(spec.min)}..${fmt(spec.max)} ${spec.unit}${after}. Use an absolute delta in ${spec.unit}, or add delta_floor (the smallest change in ${spec.unit} that counts near 0)`,
+      });
+    }
+  }
+  if (r?.mode === 'delta' && r.absolute > 0) {
+    const [lo, hi] = calibratedRange(cfg.calibration ?? [], spec.min, spec.max);
+    if (r.absolute > hi - lo) {
+      problems.push({
+        path: ['report', 'delta'],
+        message: `${r.absolute} ${spec.unit} is more than the whole range of ${spec.name} (${fmt(lo)}..${fmt(hi)} ${spec.unit}): no change could ever reach it`,
       });
     }
   }

@@ -126,6 +126,10 @@ humidity: { report: { delta: -1 } }
       'devices[0].channels.pressure.report.heartbeat: a heartbeat needs a delta: without one every value is sent anyway',
       'devices[0].channels.humidity.report.delta: -1 — a delta is a change above 0 (channel unit), or a percentage such as "5%"',
     ]);
+    expect(problems('humidity: { report: { delta: 150 } }')).toEqual([
+      'devices[0].channels.humidity.report.delta: 150 %RH is more than the whole range of humidity (0..100 %RH): no change could ever reach it',
+    ]);
+    expect(problems('humidity: { report: { delta: 100 } }')).toEqual([]);
     expect(problems('temperature: { report: { period: 1s } }')).toEqual([
       "devices[0].channels.temperature.report.period: 1000 ms is shorter than the device's sampling interval (2000 ms): most windows would be empty",
     ]);

@@ -1,0 +1,53 @@
+import { ManualClock } from '../../drivers/bus/clock.js';
+import type { GpioBus } from '../../drivers/bus/gpio.js';
+import { SimulatedGpioChip } from '../../drivers/sim/gpio-chip.js';
+import type { ChannelValue, DeviceCommon, DeviceContext, DeviceDefinition, Driver } from '../../drivers/types.js';
+import { deviceOptions, silentLog } from './drivers.js';
+
+/** A device context whose bus provider has one GPIO controller; emitted values are collected. */
+export function gpioContext(clock: ManualClock, gpio: GpioBus, emitted: ChannelValue[][] = []): DeviceContext {
+  return {
+    id: 'dut',
+    clock,
+    log: silentLog,
+    buses: {
+      i2c: (name) => {
+        throw new Error(`test has no I²C bus ${name}`);
+      },
+      gpio: (name) => {
+        if (name !== gpio.name) throw new Error(`test has no GPIO bus ${name}`);
+        return gpio;
+      },
+    },
+    emit: (v) => emitted.push([...v]),
+  };
+}
+
+export interface GpioRig<O extends DeviceCommon> {
+  readonly clock: ManualClock;
+  readonly chip: SimulatedGpioChip;
+  readonly driver: Driver;
+  readonly options: O;
+  readonly emitted: ChannelValue[][];
+  /** emitted values of one channel, in order */
+  pushed(channel: string): number[];
+}
+
+export function gpioRig<O extends DeviceCommon>(def: DeviceDefinition<O>, entry: Record<string, unknown>, chip = new SimulatedGpioChip('hdr')): GpioRig<O> {
+  const clock = new ManualClock();
+  const emitted: ChannelValue[][] = [];
+  const options = deviceOptions(def, { ...def.example, bus: chip.name, ...entry });
+  const driver = def.create(options, gpioContext(clock, chip, emitted));
+  return {
+    clock,
+    chip,
+    driver,
+    options,
+    emitted,
+    pushed: (channel) => emitted.flat().filter((v) => v.channel === channel).map((v) => v.value),
+  };
+}
+
+export function valueOf(values: readonly ChannelValue[], channel: string): number | undefined {
+  return values.find((v) => v.channel === channel)?.value;
+}

@@ -70,6 +70,7 @@ export class FirmataConnection {
   /** called once when the port goes away or fails after the handshake */
   onLost: ((reason: string) => void) | undefined;
   private closed = false;
+  private abandon: ((e: DeviceError) => void) | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
     const { path, baudRate } = options;
@@ -79,6 +80,7 @@ export class FirmataConnection {
     this.io = new Firmata(this.port, { reportVersionTimeout: options.queryAfterMs });
     this.board = new five.Board({ io: this.io, repl: false, debug: false, sigint: false });
     this.ready = new Promise<void>((resolve, reject) => {
+      this.abandon = reject;
       const fail = (reason: string, cause?: unknown): void => {
         this.markLost(reason);
         reject(new DeviceError('FIRMATA_LOST', `${path}: ${reason}`, { retryable: false, cause, details: { path } }));
@@ -118,6 +120,8 @@ export class FirmataConnection {
     if (this.closed) return;
     this.closed = true;
     this.markLost('closed by the runtime');
+    // an init() still waiting for this handshake learns it was given up (no-op once settled)
+    this.abandon?.(new DeviceError('FIRMATA_LOST', `${this.options.path}: connection attempt abandoned`, { retryable: true }));
     // the libraries' own handshake timers: johnny-five's 10 s connect timeout, firmata's version query
     if (this.board.timer) clearTimeout(this.board.timer);
     this.board.timer = null;
@@ -133,7 +137,6 @@ export class FirmataConnection {
     if (port.isOpen) {
       await new Promise<void>((resolve) => port.close(() => resolve()));
     }
-    port.removeAllListeners();
   }
 }
 

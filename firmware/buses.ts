@@ -7,6 +7,8 @@ import type { I2cBus } from '../drivers/bus/i2c.js';
 import { RealI2cBus } from '../drivers/bus/i2c-real.js';
 import { toDeviceError } from '../drivers/errors.js';
 import { deviceType } from '../drivers/registry.js';
+import { FirmataScene } from '../drivers/firmata/sim-scene.js';
+import type { FirmataOptions } from '../drivers/firmata/schema.js';
 import { SimulatedGpioChip } from '../drivers/sim/gpio-chip.js';
 import { GpioScene } from '../drivers/sim/gpio-scene.js';
 import { SimulatedI2cBus } from '../drivers/sim/i2c-bus.js';
@@ -56,7 +58,13 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
     i2c.set(b.name, bus);
   }
   const gpio = new Map<string, GpioBus>();
-  const scenes: GpioScene[] = [];
+  const scenes: { update(tS: number): void }[] = [];
+  // a simulated Firmata board answers on its device's path; the world task is its loop() clock
+  const boards: FirmataScene[] = [];
+  for (const d of profile.devices) {
+    if (d.type === 'firmata' && d.enabled && (d as { simulated?: boolean }).simulated) boards.push(new FirmataScene(d as unknown as FirmataOptions));
+  }
+  scenes.push(...boards);
   for (const b of profile.buses.gpio) {
     const bus = await openGpioBus(b);
     gpio.set(b.name, bus);
@@ -91,6 +99,7 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
     async close() {
       for (const bus of i2c.values()) await bus.close();
       for (const bus of gpio.values()) await bus.close();
+      for (const b of boards) b.close();
     },
   };
 }

@@ -3,7 +3,7 @@
  * pseudo-terminal pair with the native serialport binding, run by the real device runner and
  * scheduler. Killing socat is the USB unplug.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,7 +75,14 @@ describe('Firmata over a socat pty: unplug and replug', () => {
       listeners: driver.listeners(),
       boards: johnnyFiveBoards(),
       process: process.eventNames().reduce((n, e) => n + process.listenerCount(e), 0),
-      handles: process.getActiveResourcesInfo().filter((r) => r !== 'Timeout' && r !== 'Immediate').length,
+      // an old port left open would keep its file descriptor (serialport's native binding holds no libuv handle)
+      ttys: readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith('/dev/pts/');
+        } catch {
+          return false;
+        }
+      }).length,
     });
     let baseline: ReturnType<typeof leakProbe> | undefined;
     const outages: { doorSamples: number; ms: number }[] = [];
@@ -108,7 +115,7 @@ describe('Firmata over a socat pty: unplug and replug', () => {
       for (const o of outages) expect(o.doorSamples).toBeGreaterThanOrEqual(3); // 100 ms at 20 ms
       expect(sim.violations).toEqual([]);
       expect(sim.output(8)).toBe(0); // pump back at its safe value after every handshake
-      console.log(`firmata pty: ${CYCLES} cycles, unplug→readings ${Math.min(...outages.map((o) => o.ms))}–${Math.max(...outages.map((o) => o.ms))} ms, listeners ${end.listeners}, j5 boards ${end.boards}`);
+      console.log(`firmata pty: ${CYCLES} cycles, unplug→readings ${Math.min(...outages.map((o) => o.ms))}–${Math.max(...outages.map((o) => o.ms))} ms, listeners ${end.listeners}, j5 boards ${end.boards}, open ptys ${end.ttys}`);
     } finally {
       clearInterval(mcuLoop);
       await uno.stop();

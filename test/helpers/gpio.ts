@@ -1,27 +1,7 @@
 import { ManualClock } from '../../drivers/bus/clock.js';
-import type { GpioBus } from '../../drivers/bus/gpio.js';
 import { SimulatedGpioChip } from '../../drivers/sim/gpio-chip.js';
-import type { ChannelValue, DeviceCommon, DeviceContext, DeviceDefinition, Driver } from '../../drivers/types.js';
-import { deviceOptions, silentLog } from './drivers.js';
-
-/** A device context whose bus provider has one GPIO controller; emitted values are collected. */
-export function gpioContext(clock: ManualClock, gpio: GpioBus, emitted: ChannelValue[][] = []): DeviceContext {
-  return {
-    id: 'dut',
-    clock,
-    log: silentLog,
-    buses: {
-      i2c: (name) => {
-        throw new Error(`test has no I²C bus ${name}`);
-      },
-      gpio: (name) => {
-        if (name !== gpio.name) throw new Error(`test has no GPIO bus ${name}`);
-        return gpio;
-      },
-    },
-    emit: (v) => emitted.push([...v]),
-  };
-}
+import type { ChannelValue, DeviceCommon, DeviceDefinition, Driver } from '../../drivers/types.js';
+import { deviceContext, deviceOptions } from './drivers.js';
 
 export interface GpioRig<O extends DeviceCommon> {
   readonly clock: ManualClock;
@@ -37,7 +17,7 @@ export function gpioRig<O extends DeviceCommon>(def: DeviceDefinition<O>, entry:
   const clock = new ManualClock();
   const emitted: ChannelValue[][] = [];
   const options = deviceOptions(def, { ...def.example, bus: chip.name, ...entry });
-  const driver = def.create(options, gpioContext(clock, chip, emitted));
+  const driver = def.create(options, deviceContext(clock, { gpio: chip }, emitted));
   return {
     clock,
     chip,

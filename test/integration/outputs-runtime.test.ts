@@ -15,9 +15,7 @@ describe('edgefw run drives outputs to their safe state', () => {
   const profile = join(dir, 'box.yaml');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('at the first start after a crash before the broker starts, and again at SIGTERM', async () => {
-    mkdirSync(pins, { recursive: true });
-    writeFileSync(join(pins, 'gpio18'), '1'); // the screen relay was left energised by a kill -9
+  const writeProfile = (screenSafe: 'on' | 'off'): void =>
     writeFileSync(
       profile,
       `box: { id: safe-run }
@@ -26,24 +24,43 @@ storage: { dir: ${JSON.stringify(join(dir, 'data'))} }
 buses:
   gpio: [{ name: hdr, simulated: true, stateDir: ${JSON.stringify(pins)} }]
 devices:
-  - { id: screen, type: gpio-output, bus: hdr, line: 18, kind: relay, safe: 'off' }
+  - { id: door, type: gpio-input, bus: hdr, line: 5, kind: switch }
+  - { id: screen, type: gpio-output, bus: hdr, line: 18, kind: relay, safe: '${screenSafe}' }
   - { id: fan, type: gpio-output, bus: hdr, line: 19, kind: relay, safe: 'on' }
 `,
     );
-    const child = startCli(['run', '--profile', profile]);
-    for (let i = 0; i < 200 && !child.out.stdout.includes('device ready'); i++) await sleep(25);
-    const log = child.out.stdout;
-    expect(readFileSync(join(pins, 'gpio18'), 'utf8')).toBe('0');
-    expect(readFileSync(join(pins, 'gpio19'), 'utf8')).toBe('1');
+  const pin = (n: number): string => readFileSync(join(pins, `gpio${n}`), 'utf8');
+  const ready = async (child: ReturnType<typeof startCli>): Promise<string> => {
+    for (let i = 0; i < 200 && !child.out.stdout.includes('"device":"door"'); i++) await sleep(25);
+    return child.out.stdout;
+  };
+
+  it('kill -9 leaves a relay energised; the next start drops it before the broker and any probe; SIGTERM drives safe again', async () => {
+    mkdirSync(pins, { recursive: true });
+    // a box whose screen relay is on while it runs (its safe state is "on" in this first profile)
+    writeProfile('on');
+    const a = startCli(['run', '--profile', profile]);
+    await ready(a);
+    expect([pin(18), pin(19)]).toEqual(['1', '1']);
+    a.kill('SIGKILL');
+    await finished(a);
+    expect(pin(18)).toBe('1'); // the latch holds after the crash: the hazard this feature exists for
+
+    // the profile now says the screen relay's safe state is off; the next start must drop it first
+    writeProfile('off');
+    const b = startCli(['run', '--profile', profile]);
+    const log = await ready(b);
+    expect([pin(18), pin(19)]).toEqual(['0', '1']);
     const found = log.indexOf('GPIO18 relay was on at start (unclean shutdown or another program); driven to its safe state');
-    const broker = log.indexOf('embedded MQTT broker listening');
     expect(found).toBeGreaterThan(0);
-    expect(broker).toBeGreaterThan(found); // outputs before anything else
-    // something (a technician with a multimeter, a stray command) pulls the fan relay off; SIGTERM must put it back
+    expect(log.indexOf('embedded MQTT broker listening')).toBeGreaterThan(found);
+    expect(log.indexOf('"device":"door"')).toBeGreaterThan(found);
+
+    // something (a technician's test lead, a stray command) pulls the fan relay off; SIGTERM must put it back
     writeFileSync(join(pins, 'gpio19'), '0');
-    child.kill('SIGTERM');
-    const done = await finished(child);
+    b.kill('SIGTERM');
+    const done = await finished(b);
     expect(done.code).toBe(0);
-    expect(readFileSync(join(pins, 'gpio19'), 'utf8')).toBe('1');
+    expect(pin(19)).toBe('1');
   }, 30_000);
 });

@@ -1,8 +1,7 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gpioOutput } from '../../../drivers/gpio/output/index.js';
 import { isOutputDriver } from '../../../drivers/outputs.js';
 import { SimulatedGpioChip } from '../../../drivers/sim/gpio-chip.js';
@@ -60,75 +59,5 @@ describe('gpio-output in process', () => {
     await rig.driver.safeState?.();
     expect(readFileSync(join(dir, 'gpio18'), 'utf8')).toBe('0');
     rmSync(dir, { recursive: true });
-  });
-});
-
-/** A child box process (test/fixtures/outputs-child.ts) on a simulated header whose pin latches live in files. */
-class Box {
-  readonly proc: ChildProcessWithoutNullStreams;
-  out = '';
-  constructor(profile: string) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../fixtures/outputs-child.ts'), profile], { stdio: 'pipe' });
-    this.proc.stdout.on('data', (b: Buffer) => (this.out += b.toString()));
-    this.proc.stderr.on('data', (b: Buffer) => (this.out += b.toString()));
-  }
-  async until(text: string): Promise<void> {
-    for (let i = 0; i < 300 && !this.out.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
-    if (!this.out.includes(text)) throw new Error(`child never printed "${text}":\n${this.out}`);
-  }
-  exited(): Promise<number | null> {
-    return new Promise((r) => this.proc.once('exit', (code) => r(code)));
-  }
-  steps(): string[] {
-    return this.out.split('\n').filter((l) => l.startsWith('STEP ')).map((l) => l.slice(5));
-  }
-}
-
-describe('safe state across process lifetimes (child processes)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-safe-'));
-  const pins = join(dir, 'pins');
-  const profile = join(dir, 'box.yaml');
-  writeFileSync(
-    profile,
-    `box: { id: safe-test }
-buses:
-  gpio: [{ name: hdr, simulated: true, stateDir: ${JSON.stringify(pins)} }]
-devices:
-  - { id: door, type: gpio-input, bus: hdr, line: 5, kind: switch }
-  - { id: screen, type: gpio-output, bus: hdr, line: 18, kind: relay, safe: 'off' }
-  - { id: fan, type: gpio-output, bus: hdr, line: 19, kind: relay, activeLow: true, safe: 'off' }
-`,
-  );
-  const pin = (n: number): string => readFileSync(join(pins, `gpio${n}`), 'utf8');
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('start: safe state first; kill -9 leaves the relay on; the next start drops it before anything else; SIGTERM drops it again', async () => {
-    const a = new Box(profile);
-    await a.until('STEP ready');
-    expect(pin(18)).toBe('0');
-    expect(pin(19)).toBe('1'); // active-low board: off is a high pin
-    a.proc.stdin.write('on screen\non fan\n');
-    await a.until('STEP on fan');
-    expect([pin(18), pin(19)]).toEqual(['1', '0']);
-    const dead = a.exited();
-    a.proc.kill('SIGKILL');
-    await dead;
-    expect([pin(18), pin(19)]).toEqual(['1', '0']); // the latch holds: the hazard this feature exists for
-
-    const b = new Box(profile);
-    await b.until('STEP ready');
-    expect([pin(18), pin(19)]).toEqual(['0', '1']);
-    expect(b.steps().slice(0, 2)).toEqual(['safe-start', 'init door']);
-    expect(b.out).toMatch(/GPIO18 relay was on at start \(unclean shutdown or another program\); driven to its safe state/);
-    expect(b.out).toMatch(/GPIO19 relay was on at start/);
-
-    b.proc.stdin.write('on screen\n');
-    await b.until('STEP on screen');
-    expect(pin(18)).toBe('1');
-    const code = b.exited();
-    b.proc.kill('SIGTERM');
-    expect(await code).toBe(0);
-    expect(b.steps()).toContain('safe-shutdown');
-    expect([pin(18), pin(19)]).toEqual(['0', '1']);
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock, TimeSource } from '../../../drivers/bus/clock.js';
 import { gpioInput } from '../../../drivers/gpio/input/index.js';
 import { gpioOutput } from '../../../drivers/gpio/output/index.js';
 import { isOutputDriver } from '../../../drivers/outputs.js';
@@ -9,23 +8,10 @@ import { RunningDevice } from '../../../firmware/device/running-device.js';
 import { FaultRegistry } from '../../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../../firmware/loop/timers.js';
+import { FakeClock } from '../../helpers/clock.js';
 import type { Sample } from '../../../firmware/reading.js';
-import { deviceOptions, silentLog } from '../../helpers/drivers.js';
-import { gpioContext } from '../../helpers/gpio.js';
+import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
 
-class FakeClock implements Clock {
-  constructor(private readonly timers: FakeTimers) {}
-  monoMs(): number {
-    return this.timers.now();
-  }
-  wallMs(): number {
-    return Date.UTC(2026, 0, 1) + this.timers.now();
-  }
-  timeSource(): TimeSource {
-    return 'assumed';
-  }
-  markTrusted(): void {}
-}
 
 function rig() {
   const timers = new FakeTimers();
@@ -36,7 +22,7 @@ function rig() {
   const samples: Sample[] = [];
   const run = (def: typeof gpioInput | typeof gpioOutput, entry: Record<string, unknown>) => {
     const o = deviceOptions(def as typeof gpioInput, { bus: 'hdr', interval: 100, ...entry });
-    const ctx = { ...gpioContext(clock as never, chip), id: String(entry.id) };
+    const ctx = { ...deviceContext(clock, { gpio: chip }), id: String(entry.id) };
     let r: RunningDevice | undefined;
     const driver = def.create(o as never, { ...ctx, emit: (v) => r?.emit(v) });
     r = new RunningDevice(driver, { id: String(entry.id), type: def.type, intervalMs: 100, phaseMs: 0, timeoutMs: 50 }, { scheduler, clock, faults, sink: (s) => samples.push(s), log: silentLog });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialPort } from 'serialport';
 import type { FirmataSimulator } from '../../drivers/firmata/simulator.js';
@@ -33,7 +33,9 @@ export class PtyPair {
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
-    for (let i = 0; i < 100 && (existsSync(this.hostPath) || existsSync(this.devicePath)); i++) await sleep(10);
+    // a SIGKILLed socat cannot remove its links; stale links would point at dead ptys (EIO)
+    rmSync(this.hostPath, { force: true });
+    rmSync(this.devicePath, { force: true });
   }
 }
 
@@ -48,7 +50,16 @@ export class PtyBoard {
 
   async open(): Promise<void> {
     const port = new SerialPort({ path: this.path, baudRate: 57600, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+    // socat creates the link a moment before the pty is usable; on a loaded machine retry briefly
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+        break;
+      } catch (e) {
+        if (attempt >= 50) throw e;
+        await sleep(20);
+      }
+    }
     port.on('data', (b: Buffer) => this.sim.receive(b));
     port.on('error', () => undefined);
     port.on('close', () => {

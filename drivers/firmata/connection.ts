@@ -36,9 +36,21 @@ interface J5Board {
 
 type Port = SerialPort | SerialPortMock;
 
+type J5 = { Board: (new (o: Record<string, unknown>) => J5Board) & { readonly cache: J5Board[] } };
+type FirmataCtor = new (port: Port, options: Record<string, unknown>) => FirmataIo;
+
 const require = createRequire(import.meta.url);
-const five = require('johnny-five') as { Board: (new (o: Record<string, unknown>) => J5Board) & { readonly cache: J5Board[] } };
-const { Firmata } = require('firmata-io') as { Firmata: new (port: Port, options: Record<string, unknown>) => FirmataIo };
+let libs: { five: J5; Firmata: FirmataCtor } | undefined;
+
+/**
+ * johnny-five and firmata-io, loaded on first use: a box without a Firmata board never pays for
+ * them. Loading is synchronous (~100 ms idle, seconds on a loaded Pi), so the driver asks for it
+ * when it is created, at start, before the broker and the sampling loop run.
+ */
+export function load(): { five: J5; Firmata: FirmataCtor } {
+  libs ??= { five: require('johnny-five') as J5, Firmata: (require('firmata-io') as { Firmata: FirmataCtor }).Firmata };
+  return libs;
+}
 
 export interface ConnectionOptions {
   readonly path: string;
@@ -74,6 +86,7 @@ export class FirmataConnection {
 
   constructor(private readonly options: ConnectionOptions) {
     const { path, baudRate } = options;
+    const { five, Firmata } = load();
     this.port = options.simulated
       ? new SerialPortMock({ path, baudRate, autoOpen: false, ...({ binding: simulatedBoardBinding } as object) })
       : new SerialPort({ path, baudRate, autoOpen: false });
@@ -126,7 +139,7 @@ export class FirmataConnection {
     if (this.board.timer) clearTimeout(this.board.timer);
     this.board.timer = null;
     if (this.io.reportVersionTimeoutId) clearTimeout(this.io.reportVersionTimeoutId);
-    const cache = five.Board.cache;
+    const cache = load().five.Board.cache;
     const at = cache.indexOf(this.board);
     if (at >= 0) cache.splice(at, 1);
     this.board.removeAllListeners();
@@ -142,5 +155,5 @@ export class FirmataConnection {
 
 /** johnny-five boards alive in this process (its global cache): a leak check for tests. */
 export function johnnyFiveBoards(): number {
-  return five.Board.cache.length;
+  return libs ? libs.five.Board.cache.length : 0;
 }

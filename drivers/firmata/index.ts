@@ -1,7 +1,7 @@
 import { DeviceError } from '../errors.js';
 import { type OutputControl, type OutputDriver, outputValue } from '../outputs.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../types.js';
-import { type ConnectionOptions, FirmataConnection, type FirmataIo } from './connection.js';
+import { type ConnectionOptions, FirmataConnection, type FirmataIo, load } from './connection.js';
 import { MODE_NAMES } from './protocol.js';
 import { type BoardOutput, type FirmataOptions, firmataOptions, scaleAnalog } from './schema.js';
 
@@ -53,6 +53,7 @@ export class FirmataDriver implements OutputDriver {
     private readonly connect: (o: ConnectionOptions) => FirmataConnection = (o) => new FirmataConnection(o),
   ) {
     this.channels = firmataChannels(options);
+    load(); // the libraries' synchronous load happens now, at start, not in the middle of sampling
     this.controls = options.outputs.map((out) => ({
       name: out.name,
       safe: safeValue(out),

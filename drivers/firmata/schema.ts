@@ -11,7 +11,11 @@ const analogPin = z
   .meta({ description: 'analog input: "A0".."A15" (on an Uno A0 is pin 14)' });
 
 /** Digital pin number as printed on the board (2..13 on an Uno; 0/1 are the USB serial link). */
-const digitalPin = z.number().int().min(2).max(69).meta({ description: 'digital pin number as printed on the board (0 and 1 carry the USB serial link)' });
+const digitalPin = z
+  .number()
+  .int()
+  .refine((n) => n >= 2 && n <= 69, { error: (iss) => `pin ${String(iss.input)} is not usable: 0 and 1 carry the USB serial link, boards have pins 2..69` })
+  .meta({ description: 'digital pin number as printed on the board (0 and 1 carry the USB serial link)' });
 
 const pair = z.tuple([z.number(), z.number()]);
 

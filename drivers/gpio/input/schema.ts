@@ -10,8 +10,9 @@ export type InputKind = (typeof INPUT_KINDS)[number];
 export const bcmLine = z
   .number()
   .int()
-  .min(0)
-  .max(HEADER_LINES - 1)
+  .refine((n) => n >= 0 && n < HEADER_LINES, {
+    error: (iss) => `GPIO${String(iss.input)} is not a header line: use the BCM number 0..${HEADER_LINES - 1} (GPIO17 is physical pin 11), not the pin or sysfs number`,
+  })
   .meta({ description: `BCM number of the header line (GPIO0..${HEADER_LINES - 1}); not the physical pin number, not the sysfs number` });
 
 /**

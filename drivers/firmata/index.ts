@@ -123,7 +123,16 @@ export class FirmataDriver implements OutputDriver {
     for (const d of this.options.digital) {
       if (!can(d.pin, d.pull ? io.MODES.PULLUP : io.MODES.INPUT)) problems.push(`digital ${d.name}: pin ${d.pin} cannot be an input (board offers ${modes(d.pin)})`);
     }
+    const used = new Map<number, string>();
+    const claim = (pin: number, what: string): void => {
+      const other = used.get(pin);
+      if (other) problems.push(`${what}: pin ${pin} is already ${other}`);
+      else used.set(pin, what);
+    };
+    for (const out of this.options.outputs) claim(out.pin, `output ${out.name}`);
+    for (const d of this.options.digital) claim(d.pin, `digital ${d.name}`);
     for (const a of this.options.analog) {
+      if (io.analogPins[a.pin] !== undefined) claim(io.analogPins[a.pin] as number, `analog ${a.name}`);
       if (a.pin >= io.analogPins.length) problems.push(`analog ${a.name}: A${a.pin} does not exist (board has A0..A${io.analogPins.length - 1})`);
     }
     if (problems.length > 0) {

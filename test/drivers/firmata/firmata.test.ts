@@ -146,6 +146,11 @@ describe('Firmata board through johnny-five and firmata-io (mock binding)', () =
     expect(rig.sim.seen.get('SET_PIN_MODE')).toBeUndefined();
   });
 
+  it('one pin in two roles is refused (A0 is pin 14 on an Uno)', async () => {
+    rig = firmataRig({ digital: [{ name: 'lid', pin: 14 }], analog: [{ name: 'light', pin: 'A0' }] });
+    await expect(rig.driver.init()).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/analog light: pin 14 is already digital lid/) });
+  });
+
   it('a board that stops reporting is FIRMATA_LOST after staleAfter', async () => {
     rig = firmataRig({ analog: [{ name: 'light', pin: 'A0' }], staleAfter: '3s' });
     await rig.driver.init();

@@ -193,7 +193,7 @@ export class FirmataDriver implements OutputDriver {
     if (!c || c.lost !== undefined || this.handshakes === 0) return;
     for (const out of this.options.outputs) this.write(c.io, out, safeValue(out), 'safe state');
     // let the bytes reach the board before the port is closed at shutdown
-    await new Promise<void>((resolve) => c.port.drain(() => resolve()));
+    if (c.port.isOpen) await new Promise<void>((resolve) => c.port.drain(() => resolve()));
   }
 
   private async drop(): Promise<void> {

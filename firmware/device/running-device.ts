@@ -113,7 +113,8 @@ export class RunningDevice {
       try {
         await this.driver.safeState();
       } catch (e) {
-        this.deps.log.error({ device: this.id, err: e }, 'safe state at shutdown failed');
+        const err = toDeviceError(e);
+        this.deps.log.error({ device: this.id, code: err.code }, `safe state at shutdown failed: ${err.message}`);
       }
     }
     try {

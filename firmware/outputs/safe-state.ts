@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { toDeviceError } from '../../drivers/errors.js';
 import type { Driver } from '../../drivers/types.js';
 
 export interface SafeStateTarget {
@@ -22,7 +23,9 @@ export async function applySafeStates(targets: readonly SafeStateTarget[], log: 
       await t.driver.safeState();
     } catch (e) {
       failed.push(t.id);
-      log.error({ device: t.id, err: e, when }, `safe state at ${when} failed for ${t.id}`);
+      // a typed error is a message for a technician, not a stack trace
+      const err = toDeviceError(e);
+      log.error({ device: t.id, code: err.code, when }, `safe state at ${when} failed for ${t.id}: ${err.message}`);
     }
   }
   return failed;

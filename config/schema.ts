@@ -130,6 +130,9 @@ export const profileSchema = z
           else gpioLines.set(key, d.id);
         }
       }
+      for (const problem of def?.check?.(d as never) ?? []) {
+        ctx.addIssue({ code: 'custom', path: ['devices', i, ...problem.path], message: problem.message });
+      }
       if (def) {
         const names = def.channels(d as never).map((c) => c.name);
         for (const ch of Object.keys(d.channels)) {

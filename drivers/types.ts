@@ -107,6 +107,8 @@ export interface DeviceDefinition<O extends DeviceCommon = DeviceCommon> {
   /** The channels a device with these options will report (before init). */
   channels(options: O): readonly ChannelSpec[];
   create(options: O, ctx: DeviceContext): Driver;
+  /** Cross-field checks of one entry the options schema cannot express; paths are relative to the entry. */
+  check?(options: O): readonly { readonly path: readonly (string | number)[]; readonly message: string }[];
   readonly i2c?: I2cPartInfo<O>;
 }
 

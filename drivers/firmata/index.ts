@@ -244,4 +244,20 @@ export const firmata: DeviceDefinition<FirmataOptions> = {
   },
   channels: (o) => firmataChannels(o),
   create: (o, ctx) => new FirmataDriver(o, ctx),
+  check: (o) => {
+    const seen = new Set<string>();
+    const problems: { path: (string | number)[]; message: string }[] = [];
+    for (const list of ['analog', 'digital', 'outputs'] as const) {
+      o[list].forEach((x, i) => {
+        if (seen.has(x.name)) problems.push({ path: [list, i, 'name'], message: `channel name "${x.name}" is used twice on this board` });
+        seen.add(x.name);
+      });
+    }
+    o.outputs.forEach((out, i) => {
+      if (!out.pwm && typeof out.safe === 'number' && out.safe !== 0 && out.safe !== 1) {
+        problems.push({ path: ['outputs', i, 'safe'], message: `${out.safe} needs pwm: true; an on/off output is safe 'off' or 'on'` });
+      }
+    });
+    return problems;
+  },
 };

@@ -30,6 +30,9 @@ describe('GPIO and Firmata entries in a profile', () => {
       'devices[2].bus: "gpio0" is not a bus in buses.gpio (i2c1, header)',
       'devices[3].bus: "header" is a gpio bus; a bme280 sits on i2c',
       'devices[4].channels.motion: a gpio-input has no channel "motion" (open, changes)',
+      'devices[5].tamper: tamper applies to a switch, not a button',
+      'devices[6].outputs[0].name: channel name "level" is used twice on this board',
+      "devices[6].outputs[1].safe: 0.5 needs pwm: true; an on/off output is safe 'off' or 'on'",
     ]);
   });
 

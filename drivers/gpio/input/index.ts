@@ -128,4 +128,5 @@ export const gpioInput: DeviceDefinition<GpioInputOptions> = {
   example: { type: 'gpio-input', line: 17, kind: 'switch', interval: '1s' },
   channels: (o) => inputChannels(o),
   create: (o, ctx) => new GpioInputDriver(o, ctx),
+  check: (o) => (o.tamper && o.kind !== 'switch' ? [{ path: ['tamper'], message: `tamper applies to a switch, not a ${o.kind}` }] : []),
 };

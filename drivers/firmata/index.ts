@@ -258,6 +258,10 @@ export const firmata: DeviceDefinition<FirmataOptions> = {
         problems.push({ path: ['outputs', i, 'safe'], message: `${out.safe} needs pwm: true; an on/off output is safe 'off' or 'on'` });
       }
     });
+    // the runtime bounds init() by the device timeout; a handshake that cannot fit would retry forever
+    if (o.timeout < o.queryAfter + 2000) {
+      problems.push({ path: ['timeout'], message: `${o.timeout} ms cannot fit a Firmata handshake (an Uno resets when its port opens and answers after ~2 s; queryAfter is ${o.queryAfter} ms): set timeout: 10s` });
+    }
     return problems;
   },
 };

@@ -33,6 +33,7 @@ describe('GPIO and Firmata entries in a profile', () => {
       'devices[5].tamper: tamper applies to a switch, not a button',
       'devices[6].outputs[0].name: channel name "level" is used twice on this board',
       "devices[6].outputs[1].safe: 0.5 needs pwm: true; an on/off output is safe 'off' or 'on'",
+      'devices[6].timeout: 1000 ms cannot fit a Firmata handshake (an Uno resets when its port opens and answers after ~2 s; queryAfter is 2000 ms): set timeout: 10s',
     ]);
   });
 
@@ -41,7 +42,7 @@ describe('GPIO and Firmata entries in a profile', () => {
 buses: {gpio: [{name: hdr, simulated: true}]}
 devices:
   - {id: btn, type: gpio-input, bus: hdr, line: 27, kind: button, longPress: 2s}
-  - {id: uno, type: firmata, path: sim:uno, simulated: true, analog: [{name: t, pin: A3}]}
+  - {id: uno, type: firmata, path: sim:uno, simulated: true, timeout: 10s, analog: [{name: t, pin: A3}]}
 `);
     expect(p.buses.gpio[0]).toEqual({ name: 'hdr', simulated: true, sysfsRoot: '/sys/class/gpio' });
     expect(p.devices[0]).toMatchObject({ longPress: 2000, tamper: false, pulsesPerUnit: 1 });

@@ -86,6 +86,18 @@ describe('real backend (onoff)', () => {
     }
   });
 
+  it('the real onoff on a fixture tree (chips listed, no kernel behind it) throws ENOENT synchronously: GPIO_UNAVAILABLE', () => {
+    const bus = new RealGpioBus('hdr', { root: tree('pi4-kernel6.6') }); // the real onoff Gpio
+    try {
+      bus.openInput(17, { edge: 'both', activeLow: false, pull: 'up' });
+      expect.unreachable('this machine has no /sys/class/gpio/export');
+    } catch (e) {
+      expect(e).toBeInstanceOf(DeviceError);
+      expect(e).toMatchObject({ code: 'GPIO_UNAVAILABLE', details: { bcm: 17, sysfs: 529, errno: 'ENOENT' } });
+      expect((e as Error).message).toMatch(/^GPIO17 \(sysfs 529\): sysfs GPIO is absent/);
+    }
+  });
+
   it('open errors are explained: busy line, permissions', () => {
     expect(translateGpioOpenError(Object.assign(new Error('x'), { code: 'EBUSY' }), 4, 516).message).toMatch(/claimed by a kernel driver or overlay/);
     expect(translateGpioOpenError(Object.assign(new Error('x'), { code: 'EACCES' }), 4, 516).message).toMatch(/"gpio" group/);

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProfileError, loadProfile, parseProfileText } from '../../config/load.js';
-
-function problems(file: string): readonly string[] {
-  try {
-    loadProfile(file);
-  } catch (e) {
-    if (e instanceof ProfileError) return e.problems;
-    throw e;
-  }
-  throw new Error(`${file} was accepted`);
-}
+import { parseProfileText } from '../../config/load.js';
+import { problems } from '../helpers/profiles.js';
 
 describe('GPIO and Firmata entries in a profile', () => {
   it('field mistakes name the path and what is allowed', () => {

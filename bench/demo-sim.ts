@@ -54,7 +54,10 @@ export async function simulateProfile(profile: Profile, minutes: number): Promis
   });
   const world = new World();
   for (const sim of buses.simulators.values()) world.add(sim);
-  scheduler.every('world', 1000, () => world.update(timers.now() / 1000));
+  scheduler.every('world', 1000, () => {
+    world.update(timers.now() / 1000);
+    for (const scene of buses.scenes) scene.update(timers.now() / 1000);
+  });
   pipeline.start();
   for (const d of devices) d.start();
   await timers.advance(minutes * 60_000);

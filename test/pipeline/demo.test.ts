@@ -4,9 +4,11 @@ import { simulateProfile } from '../../bench/demo-sim.js';
 
 describe('demo profile through real drivers, runners and the pipeline on a fake clock', () => {
   it('temperature leaves as one-minute aggregates of the calibrated raw samples; humidity and pressure on change', async () => {
-    const { raw, reported } = await simulateProfile(loadProfile('config/profiles/demo.yaml'), 5);
+    const run = await simulateProfile(loadProfile('config/profiles/demo.yaml'), 5);
+    const raw = run.raw.filter((s) => s.device === 'env');
+    const reported = run.reported.filter((s) => s.device === 'env');
     // env samples every 2 s: 150 raw samples in 5 minutes reach the checks position
-    expect(raw.filter((s) => s.device === 'env')).toHaveLength(150);
+    expect(raw).toHaveLength(150);
     const aggregates = reported.filter((s) => s.kind === 'aggregate');
     expect(aggregates).toHaveLength(5);
     for (const [k, a] of aggregates.entries()) {
@@ -30,5 +32,29 @@ describe('demo profile through real drivers, runners and the pipeline on a fake 
     expect(hum[0]).toBe(0);
     for (let i = 1; i < hum.length; i++) expect((hum[i] as number) - (hum[i - 1] as number)).toBeLessThanOrEqual(302_000);
     expect(reported.length).toBeLessThan(raw.length / 2);
+  });
+
+  it('the door leaves the box on every change (events at once) and not on the unchanged 1 s samples', async () => {
+    const run = await simulateProfile(loadProfile('config/profiles/demo.yaml'), 10);
+    const raw = run.raw.filter((s) => s.device === 'door');
+    const reported = run.reported.filter((s) => s.device === 'door');
+    const open = (s: (typeof raw)[number]): number | undefined => s.values.find((v) => v.channel === 'open')?.value;
+    // every change of the raw state, in order, is in what was reported
+    const changes: number[] = [];
+    for (const s of raw) {
+      const v = open(s);
+      if (v !== undefined && v !== changes.at(-1)) changes.push(v);
+    }
+    const sent: number[] = [];
+    for (const s of reported) {
+      const v = open(s);
+      if (v !== undefined && v !== sent.at(-1)) sent.push(v);
+    }
+    expect(changes.length).toBeGreaterThan(2); // the demo scene opens and closes the door
+    expect(sent).toEqual(changes);
+    // every door event (a debounced edge: a change) left at once, as an event with its own time
+    const events = raw.filter((s) => s.kind === 'event' && open(s) !== undefined);
+    for (const e of events) expect(reported.some((r) => r.kind === 'event' && r.monoMs === e.monoMs)).toBe(true);
+    expect(reported.length).toBeLessThan(raw.length / 10);
   });
 });

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { z } from 'zod';
-import { ManualClock } from '../../drivers/bus/clock.js';
+import { type Clock, ManualClock } from '../../drivers/bus/clock.js';
+import type { SerialHub } from '../../drivers/bus/serial-hub.js';
 import type { I2cBus } from '../../drivers/bus/i2c.js';
 import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import type { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
@@ -14,15 +15,19 @@ export function deviceOptions<O extends DeviceCommon>(def: DeviceDefinition<O>, 
   return z.strictObject({ ...deviceCommon, ...def.options }).parse({ id: 'dut', type: def.type, ...entry }) as unknown as O;
 }
 
-export function deviceContext(clock: ManualClock, buses: { i2c?: I2cBus } = {}, emitted: ChannelValue[][] = []): DeviceContext {
+export function deviceContext(clock: Clock, buses: { i2c?: I2cBus; serial?: SerialHub } = {}, emitted: ChannelValue[][] = [], id = 'dut'): DeviceContext {
   return {
-    id: 'dut',
+    id,
     clock,
     log: silentLog,
     buses: {
       i2c: (name) => {
         if (!buses.i2c || buses.i2c.name !== name) throw new Error(`test has no I²C bus ${name}`);
         return buses.i2c;
+      },
+      serial: (spec, simulate) => {
+        if (!buses.serial) throw new Error(`test has no serial hub for ${spec.path}`);
+        return buses.serial.link(spec, simulate);
       },
     },
     emit: (v) => emitted.push([...v]),

@@ -18,13 +18,13 @@ export interface SerialDeviceOptions extends DeviceCommon {
 export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
 
 /**
- * A device path: "/dev/…" on Linux (COMn accepted for a Windows laptop running the demo).
+ * A device path: an absolute path on Linux ("/dev/…", or a pty link) (COMn accepted for a Windows laptop running the demo).
  * Recommend /dev/serial/by-id/usb-FTDI_…-if00-port0: /dev/ttyUSB0 can become ttyUSB1 after a
  * replug or a reboot with two adapters.
  */
 export const portPath = z
   .string()
-  .refine((v) => /^\/dev\/\S+$/.test(v) || /^COM\d+$/i.test(v), {
+  .refine((v) => /^\/\S+$/.test(v) || /^COM\d+$/i.test(v), {
     error: (iss) => `${JSON.stringify(iss.input)} is not a serial device path (write /dev/serial/by-id/… or /dev/ttyUSB0)`,
   })
   .meta({ description: 'serial device path, preferably /dev/serial/by-id/…' });

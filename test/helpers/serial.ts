@@ -49,14 +49,20 @@ export async function readRealtime(driver: Driver): Promise<readonly ChannelValu
   return r.values;
 }
 
-/** Read every `everyMs` until the driver yields values (or throw after `withinMs`). */
-export async function readUntilValues(driver: Driver, withinMs = 5000, everyMs = 50): Promise<readonly ChannelValue[]> {
+/** Read every `everyMs` until the driver yields values that satisfy `accept` (or throw after `withinMs`). */
+export async function readUntilValues(
+  driver: Driver,
+  accept: (v: readonly ChannelValue[]) => boolean = () => true,
+  withinMs = 5000,
+  everyMs = 50,
+): Promise<readonly ChannelValue[]> {
   const end = performance.now() + withinMs;
   let last: unknown;
   while (performance.now() < end) {
     try {
       const v = await readRealtime(driver);
-      if (v.length > 0) return v;
+      if (v.length > 0 && accept(v)) return v;
+      if (v.length > 0) last = new Error(`values not accepted: ${JSON.stringify(v)}`);
     } catch (e) {
       last = e;
     }

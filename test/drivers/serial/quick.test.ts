@@ -1,15 +1,38 @@
 import { expect, it } from 'vitest';
+import { SystemClock } from '../../../drivers/bus/clock.js';
+import { SerialHub } from '../../../drivers/bus/serial-hub.js';
+import { openRealSerialLink } from '../../../drivers/bus/serial-real.js';
 import { pms5003 } from '../../../drivers/serial/pms5003/index.js';
 import { Pms5003Simulator } from '../../../drivers/serial/pms5003/simulator.js';
-import { mockSerialRig, readUntilValues, value } from '../../helpers/serial.js';
+import { SerialPortSimHost } from '../../../drivers/sim/serial-port-host.js';
+import { deviceContext, deviceOptions } from '../../helpers/drivers.js';
+import { PtyPair } from '../../helpers/pty.js';
+import { readUntilValues, value, until } from '../../helpers/serial.js';
 
-it('pms via mock', async () => {
-  const rig = mockSerialRig(pms5003, { warmup: 0 }, (c) => new Pms5003Simulator(c, 50, true));
-  await rig.driver.init();
-  rig.sim.setChannel('pm2_5', 35);
-  rig.sim.setChannel('pm10', 50);
-  const v = await readUntilValues(rig.driver);
-  console.log(v);
+it('pms via pty', async () => {
+  const pty = await PtyPair.open();
+  const clock = new SystemClock();
+  const sim = new Pms5003Simulator(clock, 50, true);
+  const host = new SerialPortSimHost(sim, openRealSerialLink({ path: pty.device, baudRate: 9600, owner: 'sim' }));
+  await host.start();
+  const hub = new SerialHub();
+  const o = deviceOptions(pms5003, { port: pty.host, warmup: 0 });
+  const driver = pms5003.create(o, deviceContext(clock, { serial: hub }));
+  await driver.init();
+  sim.setChannel('pm2_5', 35);
+  const v = await readUntilValues(driver, (x) => value(x, 'pm2_5') === 35);
   expect(value(v, 'pm2_5')).toBe(35);
-  await rig.driver.close?.();
+  await pty.kill();
+  await until(() => hub['links'].get(pty.host)!.link.lost !== undefined, 3000, 'lost');
+  await expect(driver.read()).rejects.toMatchObject({ code: 'SERIAL_PORT_LOST' });
+  await host.stop();
+  await pty.start();
+  const host2 = new SerialPortSimHost(sim, openRealSerialLink({ path: pty.device, baudRate: 9600, owner: 'sim' }));
+  await host2.start();
+  await driver.init();
+  const v2 = await readUntilValues(driver, (x) => value(x, 'pm2_5') === 35);
+  expect(value(v2, 'pm2_5')).toBe(35);
+  await driver.close?.();
+  await host2.stop();
+  await pty.kill();
 });

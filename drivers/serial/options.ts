@@ -11,7 +11,7 @@ export interface SerialDeviceOptions extends DeviceCommon {
   readonly baud: number;
   /** run the part's simulator in-process instead of opening a port (demo, laptops) */
   readonly simulated: boolean;
-  /** no verified frame for this long raises SERIAL_NO_DATA, ms */
+  /** no verified frame for this long raises SERIAL_NO_DATA, ms (streaming parts; request/response parts: Infinity) */
   readonly staleAfter: number;
 }
 
@@ -30,13 +30,18 @@ export const portPath = z
   .meta({ description: 'serial device path, preferably /dev/serial/by-id/…' });
 
 /** The common serial keys with a part's defaults: its factory baud rate and how stale is too stale. */
-export function serialOptions(part: string, d: { baud: number; bauds?: readonly number[]; staleAfter: number }): z.ZodRawShape {
-  return {
+export function serialOptions(part: string, d: { baud: number; bauds?: readonly number[]; staleAfter?: number }): z.ZodRawShape {
+  const shape: z.ZodRawShape = {
     port: portPath,
     baud: oneOf(d.bauds ?? BAUD_RATES)
       .default(d.baud)
       .meta({ description: `line speed in bit/s; the ${part} uses ${d.baud}` }),
     simulated: z.boolean().default(false).meta({ description: `simulate the ${part} in-process (no port is opened)` }),
+  };
+  // parts that only answer requests have no staleness: their silence is a request timeout
+  if (d.staleAfter === undefined) return shape;
+  return {
+    ...shape,
     staleAfter: duration('staleAfter', { min: 100, max: 86_400_000 })
       .default(d.staleAfter)
       .meta({ description: 'no verified frame for this long raises SERIAL_NO_DATA' }),

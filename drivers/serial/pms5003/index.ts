@@ -106,6 +106,6 @@ export const pms5003: DeviceDefinition<Pms5003Options> = {
   serial: {
     shared: false,
     simulator: (_o, clock) => new Pms5003Simulator(clock),
-    probe: { part: 'Plantower PMS5003 / PMSA003', baud: 9600, format: pmsFrame },
+    probe: { part: 'Plantower PMS5003 / PMSA003', baud: 9600, format: pmsFrame, query: READ_PASSIVE },
   },
 };

@@ -49,6 +49,6 @@ export function serialOptions(part: string, d: { baud: number; bauds?: readonly 
 }
 
 /** The port a device entry asks for. */
-export function portSpec(o: SerialDeviceOptions, extra: Partial<SerialPortSpec> = {}): SerialPortSpec {
+export function portSpec(o: Pick<SerialDeviceOptions, 'port' | 'baud' | 'id'>, extra: Partial<SerialPortSpec> = {}): SerialPortSpec {
   return { path: o.port, baudRate: o.baud, owner: o.id, ...extra };
 }

@@ -41,11 +41,16 @@ export interface HunterStats {
 export class FrameHunter {
   private buf: Uint8Array = new Uint8Array(0);
   readonly stats: HunterStats = { frames: 0, checksumErrors: 0, skippedBytes: 0 };
-  private readonly firstBytes: Set<number>;
+  /** headers by their first byte, so a byte that starts no header costs one lookup */
+  private readonly byFirst = new Map<number, (readonly number[])[]>();
   private readonly longestHeader: number;
 
   constructor(readonly format: FrameFormat) {
-    this.firstBytes = new Set(format.headers.map((h) => h[0] as number));
+    for (const h of format.headers) {
+      const list = this.byFirst.get(h[0] as number) ?? [];
+      list.push(h);
+      this.byFirst.set(h[0] as number, list);
+    }
     this.longestHeader = Math.max(...format.headers.map((h) => h.length));
   }
 
@@ -68,12 +73,13 @@ export class FrameHunter {
     let p = 0;
     let keepFrom = buf.length;
     while (p < buf.length) {
-      if (!this.firstBytes.has(buf[p] as number)) {
+      const candidates = this.byFirst.get(buf[p] as number);
+      if (!candidates) {
         p++;
         this.stats.skippedBytes++;
         continue;
       }
-      const head = this.headerAt(buf, p);
+      const head = this.headerAt(buf, p, candidates);
       if (head === 'more') {
         keepFrom = p;
         break;
@@ -113,9 +119,9 @@ export class FrameHunter {
     return out;
   }
 
-  private headerAt(buf: Uint8Array, p: number): 'yes' | 'no' | 'more' {
+  private headerAt(buf: Uint8Array, p: number, headers: readonly (readonly number[])[]): 'yes' | 'no' | 'more' {
     let partial = false;
-    for (const h of this.format.headers) {
+    for (const h of headers) {
       let ok = true;
       for (let i = 0; i < h.length; i++) {
         if (p + i >= buf.length) {

@@ -106,9 +106,14 @@ export abstract class SerialDriver implements Driver {
   abstract read(): Promise<ReadResult>;
 
   async close(): Promise<void> {
+    await this.detach();
+    await this.link.close();
+  }
+
+  /** Stop listening to the link without closing it. */
+  protected async detach(): Promise<void> {
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
-    await this.link.close();
   }
 
   describe(): Readonly<Record<string, string | number | boolean>> {

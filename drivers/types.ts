@@ -110,6 +110,8 @@ export interface SerialPartInfo<O> {
   simulator(options: O, clock: Clock): SerialSimDevice;
   /** What `edgefw probe serial` listens for and may send. */
   readonly probe: SerialProbeInfo;
+  /** The demo's world model leaves this simulator alone (a kiosk's GPS does not wander). */
+  readonly stationary?: boolean;
 }
 
 export interface SerialProbeInfo {

@@ -13,14 +13,30 @@ import { openRealSerialLink } from './serial-real.js';
  *   buses.serial = (spec, simulate) => hub.link(spec, simulate);
  */
 export class SerialHub {
-  private readonly links = new Map<string, { link: SerialLink; spec: SerialPortSpec; simulated: boolean }>();
+  private readonly links = new Map<string, { link: SerialLink; spec: SerialPortSpec }>();
+  /** "path owner" of every device whose simulator is on a simulated line */
+  private readonly simulatedOwners = new Set<string>();
 
   constructor(
     readonly simulated: SimulatedSerialPorts = new SimulatedSerialPorts(),
     private readonly real: (spec: SerialPortSpec) => SerialLink = openRealSerialLink,
   ) {}
 
+  /**
+   * Put device `owner`'s simulator on the simulated line at `path` (once per device): the first
+   * simulator owns the line, later ones (RS-485 slaves) are merged into it.
+   */
+  simulate(path: string, owner: string, sim: () => SerialSimDevice): void {
+    const key = `${path} ${owner}`;
+    if (this.simulatedOwners.has(key)) return;
+    const existing = this.simulated.simulator(path);
+    if (existing) existing.merge(sim());
+    else this.simulated.add(path, sim());
+    this.simulatedOwners.add(key);
+  }
+
   link(spec: SerialPortSpec, simulate?: () => SerialSimDevice): SerialLink {
+    if (simulate) this.simulate(spec.path, spec.owner, simulate);
     const have = this.links.get(spec.path);
     if (have) {
       if (!(have.spec.shared && spec.shared)) {
@@ -29,18 +45,10 @@ export class SerialHub {
       if (have.spec.baudRate !== spec.baudRate) {
         throw new Error(`${spec.path}: device "${spec.owner}" asks for ${spec.baudRate} Bd, "${have.spec.owner}" for ${have.spec.baudRate} Bd; one line has one speed`);
       }
-      // a second simulated slave on the same simulated RS-485 line answers on the same wire
-      if (simulate && have.simulated) this.simulated.simulator(spec.path)?.merge(simulate());
       return have.link;
     }
-    let link: SerialLink;
-    if (simulate) {
-      if (!this.simulated.simulator(spec.path)) this.simulated.add(spec.path, simulate());
-      link = this.simulated.link(spec);
-    } else {
-      link = this.real(spec);
-    }
-    this.links.set(spec.path, { link, spec, simulated: simulate !== undefined });
+    const link = simulate ? this.simulated.link(spec) : this.real(spec);
+    this.links.set(spec.path, { link, spec });
     return link;
   }
 

@@ -32,7 +32,7 @@ export function mockSerialRig<O extends DeviceCommon>(
   const hub = new SerialHub(new SimulatedSerialPorts(5));
   const options = deviceOptions(def, { ...def.example, port: path, simulated: true, ...entry });
   const s = sim ? sim(clock) : def.serial.simulator(options, clock);
-  hub.simulated.add(path, s);
+  hub.simulate(path, options.id, () => s);
   const driver = def.create(options, deviceContext(clock, { serial: hub }));
   return { clock, hub, sim: s, driver, options, path };
 }

@@ -49,7 +49,11 @@ export class ModbusSlaveSimulator extends SerialSimDevice {
 
   override merge(other: SerialSimDevice): void {
     if (!(other instanceof ModbusSlaveSimulator)) return super.merge(other);
-    for (const s of other.slaves.values()) this.addSlave(s.unit, s.entries);
+    // adopt the other's slaves themselves: its test face keeps driving the same registers
+    for (const s of other.slaves.values()) {
+      if (this.slaves.has(s.unit)) throw new Error(`two simulated Modbus slaves with unit id ${s.unit} on one line`);
+      this.slaves.set(s.unit, s);
+    }
   }
 
   /** The next `times` requests are answered with exception `code`. */

@@ -100,6 +100,7 @@ export const nmeaGps: DeviceDefinition<NmeaGpsOptions> = {
   create: (o, ctx) => new NmeaGpsDriver(ctx.buses.serial(portSpec(o), o.simulated ? () => new NmeaGpsSimulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
+    stationary: true,
     simulator: (_o, clock) => new NmeaGpsSimulator(clock),
     probe: { part: 'NMEA 0183 GPS receiver', baud: 9600, format: nmeaFrame, query: new TextEncoder().encode(PMTK_TEST) },
   },

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
 import { registerConfig } from './commands/config.js';
+import { registerProbeSerial } from './commands/probe-serial.js';
 import { registerRun } from './commands/run.js';
 import { registerTail } from './commands/tail.js';
 
@@ -19,5 +20,6 @@ program
 registerRun(program);
 registerConfig(program);
 registerTail(program);
+registerProbeSerial(program);
 
 await program.parseAsync(process.argv);

@@ -11,7 +11,10 @@
  * Resynchronisation: when a candidate frame fails its checksum (or its length rule says it
  * cannot be a frame), the hunter drops only the first byte of the candidate and searches again
  * from the next byte. A genuine header inside the bad candidate is therefore found: sync comes
- * back within one frame length after garbage.
+ * back within one frame length after garbage. And a header in the noise that claims a long
+ * frame does not hold a genuine frame hostage: when a complete frame that verifies follows it,
+ * that frame is taken at once (the chance that noise inside a genuine frame verifies is that of
+ * the checksum: 1 in 65 536 for the 16-bit sums and CRC).
  */
 export interface FrameFormat {
   /** protocol name for probe reports: "PMS5003" */
@@ -91,18 +94,23 @@ export class FrameHunter {
       }
       const rest = buf.subarray(p);
       const len = this.format.length(rest);
-      if (len === 0 && rest.length < this.format.maxLength) {
-        keepFrom = p;
-        break;
-      }
-      if (len < 0 || len === 0 || len > this.format.maxLength) {
+      if (len < 0 || (len === 0 && rest.length >= this.format.maxLength) || len > this.format.maxLength) {
         p++;
         this.stats.skippedBytes++;
         continue;
       }
-      if (rest.length < len) {
-        keepFrom = p;
-        break;
+      if (len === 0 || rest.length < len) {
+        // Incomplete. If a complete frame that verifies already sits after this header, the
+        // header was noise claiming a long length: take the frame now instead of holding it
+        // until the claimed length arrives (a request/response part sends nothing more).
+        const q = this.completeFrameAfter(buf, p + 1);
+        if (q < 0) {
+          keepFrom = p;
+          break;
+        }
+        this.stats.skippedBytes += q - p;
+        p = q;
+        continue;
       }
       const frame = rest.slice(0, len);
       if (this.format.verify(frame)) {
@@ -117,6 +125,18 @@ export class FrameHunter {
     }
     this.buf = keepFrom < buf.length ? buf.slice(keepFrom) : new Uint8Array(0);
     return out;
+  }
+
+  /** Offset of the first complete, verifying frame at or after `from`, or -1. */
+  private completeFrameAfter(buf: Uint8Array, from: number): number {
+    for (let q = from; q < buf.length; q++) {
+      const candidates = this.byFirst.get(buf[q] as number);
+      if (!candidates || this.headerAt(buf, q, candidates) !== 'yes') continue;
+      const rest = buf.subarray(q);
+      const len = this.format.length(rest);
+      if (len > 0 && len <= this.format.maxLength && rest.length >= len && this.format.verify(rest.subarray(0, len))) return q;
+    }
+    return -1;
   }
 
   private headerAt(buf: Uint8Array, p: number, headers: readonly (readonly number[])[]): 'yes' | 'no' | 'more' {

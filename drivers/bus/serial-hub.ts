@@ -52,6 +52,11 @@ export class SerialHub {
     return link;
   }
 
+  /** The open link at a path, if a device asked for it (diagnostics: bytes, loss). */
+  linkAt(path: string): SerialLink | undefined {
+    return this.links.get(path)?.link;
+  }
+
   /** The simulator behind a simulated path (tests and the demo's world model drive it). */
   simulator(path: string): SerialSimDevice | undefined {
     return this.simulated.simulator(path);

@@ -55,7 +55,7 @@ describe('PMS5003 frames (datasheet appendix I/II)', () => {
 
   it('rejects a frame with one flipped bit, and the next good frame still comes through', () => {
     const bad = PMS_FRAME.slice();
-    bad[13] ^= 0x01; // PM2.5 atmospheric 8 → 9: the sum no longer matches
+    bad[13] = (bad[13] as number) ^ 0x01; // PM2.5 atmospheric 8 → 9: the sum no longer matches
     const h = new FrameHunter(pmsFrame);
     expect(h.push(bad)).toEqual([]);
     expect(h.stats.checksumErrors).toBe(1);
@@ -194,7 +194,7 @@ describe('Modbus RTU frames', () => {
   it('a response with a bad CRC is rejected; an exception response is a frame', () => {
     const good = withCrc([1, 3, 4, 0x43, 0x66, 0x80, 0x00]);
     const bad = good.slice();
-    bad[5] ^= 0x40;
+    bad[5] = (bad[5] as number) ^ 0x40;
     const h = new FrameHunter(modbusResponse(1));
     expect(h.push(bad)).toEqual([]);
     expect(h.stats.checksumErrors).toBe(1);

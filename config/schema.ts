@@ -90,6 +90,7 @@ export const profileSchema = z
     });
     const ids = new Set<string>();
     const i2cAddresses = new Map<string, string>();
+    const serialPorts = new Map<string, { id: string; shared: boolean; baud: unknown }>();
     p.devices.forEach((d, i) => {
       if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is used twice` });
       ids.add(d.id);
@@ -109,6 +110,16 @@ export const profileSchema = z
           if (other) ctx.addIssue({ code: 'custom', path: ['devices', i, 'address'], message: `${hex(dev.address)} on ${dev.bus} is already taken by device "${other}"` });
           else i2cAddresses.set(key, d.id);
         }
+      }
+      // a serial port carries one device, except an RS-485 line of Modbus slaves at one speed
+      const sp = d as { port?: unknown; baud?: unknown };
+      if (def?.serial && typeof sp.port === 'string' && d.enabled) {
+        const other = serialPorts.get(sp.port);
+        if (other && !(other.shared && def.serial.shared)) {
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'port'], message: `${sp.port} is already used by device "${other.id}"; only RS-485 (Modbus) devices can share a port` });
+        } else if (other && other.baud !== sp.baud) {
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'baud'], message: `${String(sp.baud)} Bd differs from device "${other.id}" on the same line (${String(other.baud)} Bd)` });
+        } else if (!other) serialPorts.set(sp.port, { id: d.id, shared: def.serial.shared, baud: sp.baud });
       }
       if (def) {
         const names = def.channels(d as never).map((c) => c.name);

@@ -54,9 +54,10 @@ export interface BusProvider {
    * (the device entry says `simulated: true`) the provider puts that simulator behind
    * serialport's mock binding instead of opening a real port. Asking twice for one path gives the
    * same link when both specs say `shared` (RS-485 multi-drop); otherwise it throws.
-   * drivers/bus/serial-hub.ts implements it.
+   * drivers/bus/serial-hub.ts implements it. Optional so providers without serial devices (a
+   * bench, an I²C-only test) need not carry it; a serial driver then fails with a clear error.
    */
-  serial(spec: SerialPortSpec, simulate?: () => SerialSimDevice): SerialLink;
+  serial?(spec: SerialPortSpec, simulate?: () => SerialSimDevice): SerialLink;
 }
 
 export interface DeviceContext {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { duration, oneOf } from '../schema-parts.js';
-import type { SerialPortSpec } from '../bus/serial.js';
-import type { DeviceCommon } from '../types.js';
+import type { SerialLink, SerialPortSpec } from '../bus/serial.js';
+import type { SerialSimDevice } from '../sim/serial-device.js';
+import type { DeviceCommon, DeviceContext } from '../types.js';
 
 /** Profile keys every serial device has. */
 export interface SerialDeviceOptions extends DeviceCommon {
@@ -51,4 +52,11 @@ export function serialOptions(part: string, d: { baud: number; bauds?: readonly 
 /** The port a device entry asks for. */
 export function portSpec(o: Pick<SerialDeviceOptions, 'port' | 'baud' | 'id'>, extra: Partial<SerialPortSpec> = {}): SerialPortSpec {
   return { path: o.port, baudRate: o.baud, owner: o.id, ...extra };
+}
+
+/** The link for a device, from the runtime's bus provider (with its simulator when `simulated`). */
+export function openPort(ctx: DeviceContext, spec: SerialPortSpec, simulate: (() => SerialSimDevice) | undefined): SerialLink {
+  const serial = ctx.buses.serial;
+  if (!serial) throw new Error(`${spec.owner}: this runtime provides no serial ports (BusProvider.serial missing)`);
+  return serial.call(ctx.buses, spec, simulate);
 }

@@ -2,7 +2,7 @@ import type { SerialLink } from '../../bus/serial.js';
 import type { ChannelSpec, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { portSpec } from '../options.js';
+import { openPort, portSpec } from '../options.js';
 import { ABC_OFF, ABC_ON, READ, ZERO_POINT, range } from './commands.js';
 import { decodeCo2, mhzFrame } from './parser.js';
 import { type Mhz19bOptions, mhz19bOptions } from './schema.js';
@@ -71,7 +71,7 @@ export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   options: mhz19bOptions,
   example: { type: 'mhz19b', port: '/dev/ttyAMA0', interval: '30s' },
   channels: (o) => [{ name: 'co2', unit: 'ppm', min: 0, max: o.range }],
-  create: (o, ctx) => new Mhz19bDriver(ctx.buses.serial(portSpec(o), o.simulated ? () => new Mhz19bSimulator(ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Mhz19bDriver(openPort(ctx, portSpec(o), o.simulated ? () => new Mhz19bSimulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
     simulator: (_o, clock) => new Mhz19bSimulator(clock),

@@ -5,7 +5,7 @@ import { DeviceError, toDeviceError } from '../../errors.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { portSpec } from '../options.js';
+import { openPort, portSpec } from '../options.js';
 import { EXCEPTIONS, modbusResponse, readRequest } from './parser.js';
 import { decodeRegisters, registerCount, typeRange } from './registers.js';
 import { type ModbusRtuOptions, type RegisterEntry, modbusRtuOptions } from './schema.js';
@@ -208,7 +208,8 @@ export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
   channels: (o) => channelSpecs(o),
   create: (o, ctx) =>
     new ModbusRtuDriver(
-      ctx.buses.serial(
+      openPort(
+        ctx,
         { ...portSpec(o), parity: o.parity, stopBits: o.stopBits, shared: true },
         o.simulated ? () => new ModbusSlaveSimulator(ctx.clock, o.unit, o.registers, o.baud) : undefined,
       ),

@@ -1,7 +1,7 @@
 import type { SerialLink } from '../../bus/serial.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { SerialDriver } from '../link-driver.js';
-import { portSpec } from '../options.js';
+import { openPort, portSpec } from '../options.js';
 import { PMTK_TEST } from './commands.js';
 import { type GgaFix, type RmcFix, decodeSentence, nmeaFrame } from './parser.js';
 import { type NmeaGpsOptions, nmeaGpsOptions } from './schema.js';
@@ -97,7 +97,7 @@ export const nmeaGps: DeviceDefinition<NmeaGpsOptions> = {
   options: nmeaGpsOptions,
   example: { type: 'nmea-gps', port: '/dev/serial/by-id/usb-u-blox_AG_-_www.u-blox.com_u-blox_7_-_GPS_GNSS_Receiver-if00', interval: '5s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new NmeaGpsDriver(ctx.buses.serial(portSpec(o), o.simulated ? () => new NmeaGpsSimulator(ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new NmeaGpsDriver(openPort(ctx, portSpec(o), o.simulated ? () => new NmeaGpsSimulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
     stationary: true,

@@ -2,7 +2,7 @@ import type { SerialLink } from '../../bus/serial.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { portSpec } from '../options.js';
+import { openPort, portSpec } from '../options.js';
 import { CMD, MODE_ACTIVE, MODE_PASSIVE, READ_PASSIVE } from './commands.js';
 import { DATA_FRAME, type PmsMeasurement, decodeMeasurement, pmsFrame } from './parser.js';
 import { type Pms5003Options, pms5003Options } from './schema.js';
@@ -102,7 +102,7 @@ export const pms5003: DeviceDefinition<Pms5003Options> = {
   options: pms5003Options,
   example: { type: 'pms5003', port: '/dev/serial/by-id/usb-Silicon_Labs_CP2102_USB_to_UART_Bridge_Controller_0001-if00-port0', interval: '10s' },
   channels: () => PMS_CHANNEL_SPECS,
-  create: (o, ctx) => new Pms5003Driver(ctx.buses.serial(portSpec(o), o.simulated ? () => new Pms5003Simulator(ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Pms5003Driver(openPort(ctx, portSpec(o), o.simulated ? () => new Pms5003Simulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
     simulator: (_o, clock) => new Pms5003Simulator(clock),

@@ -2,7 +2,7 @@ import type { SerialLink } from '../../bus/serial.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { portSpec } from '../options.js';
+import { openPort, portSpec } from '../options.js';
 import { QUERY, SET_ACTIVE, SET_QUERY, setPeriod } from './commands.js';
 import { type SdsMeasurement, decodeMeasurement, sdsFrame } from './parser.js';
 import { type Sds011Options, sds011Options } from './schema.js';
@@ -79,7 +79,7 @@ export const sds011: DeviceDefinition<Sds011Options> = {
   options: sds011Options,
   example: { type: 'sds011', port: '/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0', interval: '10s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new Sds011Driver(ctx.buses.serial(portSpec(o), o.simulated ? () => new Sds011Simulator(ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Sds011Driver(openPort(ctx, portSpec(o), o.simulated ? () => new Sds011Simulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
     simulator: (_o, clock) => new Sds011Simulator(clock),

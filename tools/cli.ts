@@ -5,6 +5,7 @@ import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
 import { registerProbeSerial } from './commands/probe-serial.js';
 import { registerRun } from './commands/run.js';
+import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 
 /**
@@ -23,5 +24,6 @@ registerConfig(program);
 registerTail(program);
 registerBench(program);
 registerProbeSerial(program);
+registerSimulateSerial(program);
 
 await program.parseAsync(process.argv);

@@ -100,7 +100,7 @@ export async function probeSerial(o: ProbeOptions, open: (spec: SerialPortSpec) 
   }
   const off = link.onData((chunk) => {
     bytes += chunk.length;
-    if (first.length < 64) first = first.concat([...chunk.subarray(0, 64 - first.length)]);
+    if (first.length < 32) first = first.concat([...chunk.subarray(0, 32 - first.length)]);
     for (const l of ls) l.hunter.push(chunk);
   });
   const totalMs = o.seconds * 1000;

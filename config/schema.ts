@@ -121,6 +121,10 @@ export const profileSchema = z
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'baud'], message: `${String(sp.baud)} Bd differs from device "${other.id}" on the same line (${String(other.baud)} Bd)` });
         } else if (!other) serialPorts.set(sp.port, { id: d.id, shared: def.serial.shared, baud: sp.baud });
       }
+      const budget = def?.serial?.readBudgetMs?.(d as never) ?? 0;
+      if (budget > d.timeout) {
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'timeout'], message: `${d.timeout} ms is shorter than a read may take with its retries (${budget} ms: responseTimeout × attempts × requests); set timeout to at least ${budget} ms or lower responseTimeout/retries` });
+      }
       if (def) {
         const names = def.channels(d as never).map((c) => c.name);
         for (const ch of Object.keys(d.channels)) {

@@ -40,7 +40,7 @@ devices:
       ['meter', 9600],
     ]);
     expect(p.devices[0]).toMatchObject({ mode: 'active', warmup: 30_000, staleAfter: 10_000, simulated: false });
-    expect(p.devices[2]).toMatchObject({ range: 5000, warmup: 180_000, responseTimeout: 500, retries: 2 });
+    expect(p.devices[2]).toMatchObject({ range: 5000, warmup: 180_000, responseTimeout: 300, retries: 2 });
     expect(p.devices[4]).toMatchObject({ unit: 1, stopBits: 1, registers: [{ name: 'voltage', function: 4, order: 'ABCD', scale: 1, offset: 0 }] });
   });
 
@@ -85,6 +85,7 @@ devices:
       problems(`  - id: meter
     type: modbus-rtu
     port: /dev/ttyUSB0
+    timeout: 5s
     registers:
       - { name: voltage, address: 0 }
       - { name: voltage, address: 65535, type: float32 }
@@ -110,6 +111,25 @@ devices:
     ).toEqual([
       'devices[1].port: /dev/ttyUSB0 is already used by device "dust"; only RS-485 (Modbus) devices can share a port',
       'devices[4].baud: 19200 Bd differs from device "m1" on the same line (9600 Bd)',
+    ]);
+  });
+
+  it('refuses a device timeout shorter than a request/response read may take with its retries', () => {
+    expect(
+      problems(`  - { id: co2, type: mhz19b, port: /dev/ttyUSB0, responseTimeout: 500 }
+  - id: meter
+    type: modbus-rtu
+    port: /dev/ttyUSB1
+    timeout: 2s
+    registers:
+      - { name: a, function: 3, address: 0 }
+      - { name: b, function: 4, address: 0 }
+      - { name: c, function: 4, address: 9 }
+  - { id: dust, type: pms5003, port: /dev/ttyUSB2, mode: passive, responseTimeout: 400, retries: 1, timeout: 800 }
+`),
+    ).toEqual([
+      'devices[0].timeout: 1000 ms is shorter than a read may take with its retries (1500 ms: responseTimeout × attempts × requests); set timeout to at least 1500 ms or lower responseTimeout/retries',
+      'devices[1].timeout: 2000 ms is shorter than a read may take with its retries (2700 ms: responseTimeout × attempts × requests); set timeout to at least 2700 ms or lower responseTimeout/retries',
     ]);
   });
 });

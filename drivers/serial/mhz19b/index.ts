@@ -74,6 +74,7 @@ export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   create: (o, ctx) => new Mhz19bDriver(openPort(ctx, portSpec(o), o.simulated ? () => new Mhz19bSimulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
+    readBudgetMs: (o) => o.responseTimeout * (o.retries + 1),
     simulator: (_o, clock) => new Mhz19bSimulator(clock),
     probe: { part: 'Winsen MH-Z19B', baud: 9600, format: mhzFrame, query: READ },
   },

@@ -12,7 +12,7 @@ export const mhz19bOptions = {
     .default(true)
     .meta({ description: 'automatic baseline correction: right for rooms aired daily; turn off in greenhouses and closed spaces' }),
   warmup: duration('warmup', { min: 0, max: 600_000 }).default(180_000).meta({ description: 'preheat time after power-up (datasheet: 3 min); readings dropped' }),
-  responseTimeout: duration('responseTimeout', { min: 50, max: 10_000 }).default(500).meta({ description: 'wait for an answer, ms' }),
+  responseTimeout: duration('responseTimeout', { min: 50, max: 10_000 }).default(300).meta({ description: 'wait for an answer, ms' }),
   retries: z.number().int().min(0).max(5).default(2).meta({ description: 'read commands re-sent after a timeout' }),
 };
 

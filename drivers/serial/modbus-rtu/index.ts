@@ -218,6 +218,7 @@ export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
     ),
   serial: {
     shared: true,
+    readBudgetMs: (o) => o.responseTimeout * (o.retries + 1) * planBlocks(o.registers).length,
     simulator: (o, clock) => new ModbusSlaveSimulator(clock, o.unit, o.registers, o.baud),
     // reading one holding register of unit 1 changes nothing on any slave
     probe: { part: 'Modbus RTU slave (unit 1)', baud: 9600, format: modbusResponse(1), query: readRequest(1, 3, 0, 1) },

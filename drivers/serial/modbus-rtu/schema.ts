@@ -55,7 +55,7 @@ export const modbusRtuOptions = {
         }
       });
     }),
-  responseTimeout: duration('responseTimeout', { min: 20, max: 10_000 }).default(1000).meta({ description: 'wait for each answer, ms' }),
+  responseTimeout: duration('responseTimeout', { min: 20, max: 10_000 }).default(300).meta({ description: 'wait for each answer, ms' }),
   retries: z.number().int().min(0).max(5).default(2),
 };
 

@@ -105,6 +105,7 @@ export const pms5003: DeviceDefinition<Pms5003Options> = {
   create: (o, ctx) => new Pms5003Driver(openPort(ctx, portSpec(o), o.simulated ? () => new Pms5003Simulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
+    readBudgetMs: (o) => (o.mode === 'passive' ? o.responseTimeout * (o.retries + 1) : 0),
     simulator: (_o, clock) => new Pms5003Simulator(clock),
     probe: { part: 'Plantower PMS5003 / PMSA003', baud: 9600, format: pmsFrame, query: READ_PASSIVE },
   },

@@ -13,7 +13,7 @@ export const pms5003Options = {
   warmup: duration('warmup', { min: 0, max: 600_000 })
     .default(30_000)
     .meta({ description: 'readings after power-up or wake are dropped for this long (fan settling; datasheet: at least 30 s)' }),
-  responseTimeout: duration('responseTimeout', { min: 50, max: 10_000 }).default(1500).meta({ description: 'passive mode: wait for a frame, ms' }),
+  responseTimeout: duration('responseTimeout', { min: 50, max: 10_000 }).default(300).meta({ description: 'passive mode: wait for a frame, ms' }),
   retries: z.number().int().min(0).max(5).default(2).meta({ description: 'passive mode: read commands re-sent after a timeout' }),
 };
 

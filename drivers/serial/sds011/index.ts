@@ -82,6 +82,7 @@ export const sds011: DeviceDefinition<Sds011Options> = {
   create: (o, ctx) => new Sds011Driver(openPort(ctx, portSpec(o), o.simulated ? () => new Sds011Simulator(ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
+    readBudgetMs: (o) => (o.mode === 'query' ? o.responseTimeout * (o.retries + 1) : 0),
     simulator: (_o, clock) => new Sds011Simulator(clock),
     probe: { part: 'Nova SDS011', baud: 9600, format: sdsFrame, query: QUERY },
   },

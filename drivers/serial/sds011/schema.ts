@@ -17,7 +17,7 @@ export const sds011Options = {
     .max(30)
     .default(0)
     .meta({ description: 'active mode: 0 = a frame every second, n = fan on for 30 s then one frame every n minutes (extends laser life)' }),
-  responseTimeout: duration('responseTimeout', { min: 50, max: 10_000 }).default(1500),
+  responseTimeout: duration('responseTimeout', { min: 50, max: 10_000 }).default(300).meta({ description: 'query mode: wait for a frame, ms' }),
   retries: z.number().int().min(0).max(5).default(2),
 };
 

@@ -142,7 +142,8 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
   it('GPS at 9600 Bd: no fix, then a fix; a valid RMC marks the clock trusted by GPS', async () => {
     const clock = new SystemClock();
     expect(clock.timeSource()).not.toBe('gps');
-    const sim = new NmeaGpsSimulator(clock, 30, 400);
+    const sim = new NmeaGpsSimulator(clock, 30, 0);
+    sim.loseFix(); // indoors: time from the receiver's RTC, no position, status V
     sim.setChannel('latitude', -33.8568);
     sim.setChannel('longitude', 151.2153);
     const { pty } = await simOnPty(sim);
@@ -152,6 +153,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     expect(value(noFix, 'fix_quality')).toBe(0);
     expect(noFix.find((v) => v.channel === 'latitude')).toBeUndefined();
     expect(clock.timeSource()).not.toBe('gps');
+    sim.restoreFix(); // carried outside
     const fix = await readUntilValues(driver, (x) => x.some((v) => v.channel === 'latitude'), 3000);
     expect(value(fix, 'latitude')).toBeCloseTo(-33.8568, 5);
     expect(value(fix, 'longitude')).toBeCloseTo(151.2153, 5);

@@ -86,12 +86,13 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const clock = new SystemClock();
     const sim = new Pms5003Simulator(clock, 30, true);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(pms5003, pty.host, { warmup: 600 }, new SerialHub(), clock);
+    const driver = driverOn(pms5003, pty.host, { warmup: 1500 }, new SerialHub(), clock);
     await driver.init();
-    await sleep(200);
+    await sleep(150); // frames are arriving, but the fan has not settled
     expect(await readRealtime(driver)).toEqual([]);
-    expect(driver.describe()).toMatchObject({ warmingUp: true });
-    await sleep(500);
+    expect(driver.describe()).toMatchObject({ warmingUp: true, checksumErrors: 0 });
+    expect(driver.describe().frames).toBeGreaterThan(0);
+    await sleep(1400);
     await readUntilValues(driver, () => true, 2000);
   });
 
@@ -225,13 +226,15 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const clock = new SystemClock();
     const sim = new Pms5003Simulator(clock, 30, true);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(pms5003, pty.host, { warmup: 0, staleAfter: 300 }, new SerialHub(), clock);
+    const driver = driverOn(pms5003, pty.host, { warmup: 0, staleAfter: 600 }, new SerialHub(), clock);
     await driver.init();
     await readUntilValues(driver, () => true);
     sim.faults.silent = true; // fan stalled / sensor unpowered: the port stays, the frames stop
     await sleep(100);
+    await readRealtime(driver); // frames already on the wire
+    await sleep(100);
     expect(await readRealtime(driver)).toEqual([]); // within staleAfter: nothing new, no fault yet
-    await sleep(350);
+    await sleep(700);
     await expect(readRealtime(driver)).rejects.toMatchObject({ code: 'SERIAL_NO_DATA', retryable: true });
   });
 });

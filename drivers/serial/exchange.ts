@@ -33,12 +33,12 @@ export interface ExchangeOptions<T> {
  * SERIAL_CHECKSUM (answers came but none verified), both retryable.
  */
 export function exchange<T>(o: ExchangeOptions<T>): Promise<ReadResult> {
+  const before = o.checksumErrors();
   const attempt = async (n: number): Promise<ReadResult> => {
     if (o.lease && !tryLease(o.lease.link, o.lease.owner, o.clock, leaseMs(o))) {
       // another device on the same RS-485 line is mid-exchange; come back
       return { waitMs: o.pollMs, next: () => attempt(n) };
     }
-    const before = o.checksumErrors();
     try {
       await o.send();
     } catch (e) {

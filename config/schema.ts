@@ -91,6 +91,7 @@ export const profileSchema = z
     const ids = new Set<string>();
     const i2cAddresses = new Map<string, string>();
     const serialPorts = new Map<string, { id: string; shared: boolean; baud: unknown }>();
+    const serialUnits = new Map<string, string>();
     p.devices.forEach((d, i) => {
       if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is used twice` });
       ids.add(d.id);
@@ -120,6 +121,13 @@ export const profileSchema = z
         } else if (other && other.baud !== sp.baud) {
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'baud'], message: `${String(sp.baud)} Bd differs from device "${other.id}" on the same line (${String(other.baud)} Bd)` });
         } else if (!other) serialPorts.set(sp.port, { id: d.id, shared: def.serial.shared, baud: sp.baud });
+        const unit = (d as { unit?: unknown }).unit;
+        if (def.serial.shared && typeof unit === 'number') {
+          const key = `${sp.port} ${unit}`;
+          const same = serialUnits.get(key);
+          if (same) ctx.addIssue({ code: 'custom', path: ['devices', i, 'unit'], message: `unit ${unit} on ${sp.port} is already device "${same}"; every slave on a line needs its own unit id` });
+          else serialUnits.set(key, d.id);
+        }
       }
       const budget = def?.serial?.readBudgetMs?.(d as never) ?? 0;
       if (budget > d.timeout) {

@@ -105,6 +105,15 @@ export abstract class SerialDriver implements Driver {
 
   abstract read(): Promise<ReadResult>;
 
+  /**
+   * The runner's soft reset of a failed device: close the port so the next init() reopens it
+   * from scratch (a USB adapter that stopped delivering often recovers on reopen, and the OS
+   * buffers are flushed). Parts with a wake command override this to send it first.
+   */
+  async reset(): Promise<void> {
+    await this.link.close();
+  }
+
   async close(): Promise<void> {
     await this.detach();
     await this.link.close();

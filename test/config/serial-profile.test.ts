@@ -90,7 +90,7 @@ devices:
       - { name: voltage, address: 0 }
       - { name: voltage, address: 65535, type: float32 }
       - { name: current, address: 20, min: 5, max: 1 }
-  - { id: meter2, type: modbus-rtu, port: /dev/ttyUSB0, registers: [] }
+  - { id: meter2, type: modbus-rtu, port: /dev/ttyUSB0, unit: 2, registers: [] }
 `),
     ).toEqual([
       'devices[0].registers[1].name: register name "voltage" is used twice',
@@ -107,10 +107,12 @@ devices:
   - { id: m1, type: modbus-rtu, port: /dev/ttyUSB1, unit: 1, registers: [{ name: v, address: 0 }] }
   - { id: m2, type: modbus-rtu, port: /dev/ttyUSB1, unit: 2, registers: [{ name: v, address: 0 }] }
   - { id: m3, type: modbus-rtu, port: /dev/ttyUSB1, unit: 3, baud: 19200, registers: [{ name: v, address: 0 }] }
+  - { id: m4, type: modbus-rtu, port: /dev/ttyUSB1, unit: 2, registers: [{ name: v, address: 0 }] }
 `),
     ).toEqual([
       'devices[1].port: /dev/ttyUSB0 is already used by device "dust"; only RS-485 (Modbus) devices can share a port',
       'devices[4].baud: 19200 Bd differs from device "m1" on the same line (9600 Bd)',
+      'devices[5].unit: unit 2 on /dev/ttyUSB1 is already device "m2"; every slave on a line needs its own unit id',
     ]);
   });
 

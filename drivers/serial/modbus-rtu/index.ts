@@ -182,6 +182,10 @@ export class ModbusRtuDriver extends SerialDriver {
     return this.readBlock(0, []);
   }
 
+  override async reset(): Promise<void> {
+    // the line is shared with the other meters: a reset of one meter does not reopen it
+  }
+
   override async close(): Promise<void> {
     // the line may be shared with other meters: the hub closes it, not one device
     this.opened = false;

@@ -3,7 +3,7 @@ import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadRe
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
 import { openPort, portSpec } from '../options.js';
-import { CMD, MODE_ACTIVE, MODE_PASSIVE, READ_PASSIVE } from './commands.js';
+import { CMD, MODE_ACTIVE, MODE_PASSIVE, READ_PASSIVE, WAKE } from './commands.js';
 import { DATA_FRAME, type PmsMeasurement, decodeMeasurement, pmsFrame } from './parser.js';
 import { type Pms5003Options, pms5003Options } from './schema.js';
 import { Pms5003Simulator } from './simulator.js';
@@ -81,6 +81,12 @@ export class Pms5003Driver extends SerialDriver {
       checksumErrors: () => this.checksumErrors(),
       done: (m) => ({ values: this.warming() ? [] : values(m) }),
     });
+  }
+
+  /** A part that went quiet may have been put to sleep (SET pin glitch, a stray SLEEP): wake it, then reopen. */
+  override async reset(): Promise<void> {
+    if (this.link.isOpen) await this.link.write(WAKE).catch(() => undefined);
+    await super.reset();
   }
 
   override describe(): Readonly<Record<string, string | number | boolean>> {

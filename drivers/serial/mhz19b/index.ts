@@ -1,4 +1,6 @@
+import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
+import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
@@ -64,6 +66,9 @@ export class Mhz19bDriver extends SerialDriver {
   }
 }
 
+/** The part's simulator, for `simulated: true`, the demo and tests. */
+const simulator = (_o: Mhz19bOptions, clock: Clock): SerialSimDevice => new Mhz19bSimulator(clock);
+
 export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   type: 'mhz19b',
   title: 'Winsen MH-Z19B NDIR CO₂',
@@ -71,11 +76,11 @@ export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   options: mhz19bOptions,
   example: { type: 'mhz19b', port: '/dev/ttyAMA0', interval: '30s' },
   channels: (o) => [{ name: 'co2', unit: 'ppm', min: 0, max: o.range }],
-  create: (o, ctx) => new Mhz19bDriver(openPort(ctx, portSpec(o), o.simulated ? () => new Mhz19bSimulator(ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Mhz19bDriver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
     readBudgetMs: (o) => o.responseTimeout * (o.retries + 1),
-    simulator: (_o, clock) => new Mhz19bSimulator(clock),
+    simulator,
     probe: { part: 'Winsen MH-Z19B', baud: 9600, format: mhzFrame, query: READ },
   },
 };

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import ModbusSerial from 'modbus-serial';
+import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
 import { DeviceError, toDeviceError } from '../../errors.js';
+import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
@@ -197,6 +199,9 @@ export class ModbusRtuDriver extends SerialDriver {
   }
 }
 
+/** The part's simulator, for `simulated: true`, the demo and tests. */
+const simulator = (o: ModbusRtuOptions, clock: Clock): SerialSimDevice => new ModbusSlaveSimulator(clock, o.unit, o.registers, o.baud);
+
 export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
   type: 'modbus-rtu',
   title: 'Modbus RTU meter (register map from the profile)',
@@ -215,7 +220,7 @@ export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
       openPort(
         ctx,
         { ...portSpec(o), parity: o.parity, stopBits: o.stopBits, shared: true },
-        o.simulated ? () => new ModbusSlaveSimulator(ctx.clock, o.unit, o.registers, o.baud) : undefined,
+        o.simulated ? () => simulator(o, ctx.clock) : undefined,
       ),
       o,
       ctx,
@@ -223,7 +228,7 @@ export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
   serial: {
     shared: true,
     readBudgetMs: (o) => o.responseTimeout * (o.retries + 1) * planBlocks(o.registers).length,
-    simulator: (o, clock) => new ModbusSlaveSimulator(clock, o.unit, o.registers, o.baud),
+    simulator,
     // reading one holding register of unit 1 changes nothing on any slave
     probe: { part: 'Modbus RTU slave (unit 1)', baud: 9600, format: modbusResponse(1), query: readRequest(1, 3, 0, 1) },
   },

@@ -1,4 +1,6 @@
+import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
+import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
@@ -101,6 +103,9 @@ export class Pms5003Driver extends SerialDriver {
   }
 }
 
+/** The part's simulator, for `simulated: true`, the demo and tests. */
+const simulator = (_o: Pms5003Options, clock: Clock): SerialSimDevice => new Pms5003Simulator(clock);
+
 export const pms5003: DeviceDefinition<Pms5003Options> = {
   type: 'pms5003',
   title: 'Plantower PMS5003 / PMSA003 particulate matter (PM1.0, PM2.5, PM10)',
@@ -108,11 +113,11 @@ export const pms5003: DeviceDefinition<Pms5003Options> = {
   options: pms5003Options,
   example: { type: 'pms5003', port: '/dev/serial/by-id/usb-Silicon_Labs_CP2102_USB_to_UART_Bridge_Controller_0001-if00-port0', interval: '10s' },
   channels: () => PMS_CHANNEL_SPECS,
-  create: (o, ctx) => new Pms5003Driver(openPort(ctx, portSpec(o), o.simulated ? () => new Pms5003Simulator(ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Pms5003Driver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
     readBudgetMs: (o) => (o.mode === 'passive' ? o.responseTimeout * (o.retries + 1) : 0),
-    simulator: (_o, clock) => new Pms5003Simulator(clock),
+    simulator,
     probe: { part: 'Plantower PMS5003 / PMSA003', baud: 9600, format: pmsFrame, query: READ_PASSIVE },
   },
 };

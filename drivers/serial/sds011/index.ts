@@ -1,4 +1,6 @@
+import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
+import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
@@ -72,6 +74,9 @@ export class Sds011Driver extends SerialDriver {
   }
 }
 
+/** The part's simulator, for `simulated: true`, the demo and tests. */
+const simulator = (_o: Sds011Options, clock: Clock): SerialSimDevice => new Sds011Simulator(clock);
+
 export const sds011: DeviceDefinition<Sds011Options> = {
   type: 'sds011',
   title: 'Nova Fitness SDS011 particulate matter (PM2.5, PM10)',
@@ -79,11 +84,11 @@ export const sds011: DeviceDefinition<Sds011Options> = {
   options: sds011Options,
   example: { type: 'sds011', port: '/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0', interval: '10s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new Sds011Driver(openPort(ctx, portSpec(o), o.simulated ? () => new Sds011Simulator(ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Sds011Driver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
   serial: {
     shared: false,
     readBudgetMs: (o) => (o.mode === 'query' ? o.responseTimeout * (o.retries + 1) : 0),
-    simulator: (_o, clock) => new Sds011Simulator(clock),
+    simulator,
     probe: { part: 'Nova SDS011', baud: 9600, format: sdsFrame, query: QUERY },
   },
 };

@@ -69,7 +69,7 @@ export function serialErrno(e: unknown): string {
   if (typeof code === 'string' && code.startsWith('E')) return code;
   const msg = e instanceof Error ? e.message : String(e);
   for (const [re, errno] of ERRNO_BY_MESSAGE) if (re.test(msg)) return errno;
-  if ((e as { disconnected?: unknown } | null)?.disconnected === true) return 'EIO';
+  // anything else (serialport's DisconnectedError included) is the adapter going away mid-transfer
   return 'EIO';
 }
 

@@ -34,7 +34,8 @@ export class SimulatedSerialPorts {
   private readonly ports = new Map<string, SimPortState>();
   private mock: Promise<{ binding: MockBinding; Port: PortConstructor }> | undefined;
 
-  constructor(readonly pumpMs = 10) {}
+  /** pumpMs: how often streaming simulators get to send (their frames come every ≥ 200 ms) */
+  constructor(readonly pumpMs = 25) {}
 
   /** Put a simulator at `path` (any string; the demo uses its profile's by-id path). */
   add(path: string, sim: SerialSimDevice): void {

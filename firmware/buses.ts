@@ -7,6 +7,7 @@ import { SerialHub } from '../drivers/bus/serial-hub.js';
 import { toDeviceError } from '../drivers/errors.js';
 import { deviceType } from '../drivers/registry.js';
 import { SimulatedI2cBus } from '../drivers/sim/i2c-bus.js';
+import { SimulatedSerialPorts, type Ticker } from '../drivers/sim/serial-mock.js';
 import type { Drivable } from '../drivers/sim/world.js';
 import type { BusProvider } from '../drivers/types.js';
 import type { FaultSink } from './diagnostics/registry.js';
@@ -26,7 +27,7 @@ export interface OpenBuses {
  * simulators at the device's address. A real bus that is missing is a fault on the bus, not a
  * crash: its devices fail their probe and are retried with backoff.
  */
-export async function openBuses(profile: Profile, clock: Clock, faults: FaultSink, log: Logger): Promise<OpenBuses> {
+export async function openBuses(profile: Profile, clock: Clock, faults: FaultSink, log: Logger, ticker?: Ticker): Promise<OpenBuses> {
   const i2c = new Map<string, I2cBus>();
   const simulators = new Map<string, Drivable>();
   for (const b of profile.buses.i2c) {
@@ -55,7 +56,7 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
   // Serial devices name their port. `simulated: true` puts the part's simulator behind
   // serialport's mock binding at that path (no port opened, no socat needed); RS-485 slaves
   // simulated on one path share one line.
-  const serial = new SerialHub();
+  const serial = new SerialHub(new SimulatedSerialPorts(undefined, ticker));
   for (const d of profile.devices) {
     const def = deviceType(d.type);
     const o = d as { port?: string; simulated?: boolean };

@@ -106,7 +106,12 @@ export class Runtime {
       if (this.pendingFaultEvents.length === 1) this.scheduler.after(0, () => this.sendFaults());
     });
 
-    const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }));
+    // simulated serial parts stream on the scheduler's clock, like everything else on this thread
+    const simTicker = (ms: number, fn: () => void): (() => void) => {
+      const t = this.scheduler.every('serial-sim', ms, fn);
+      return () => t.cancel();
+    };
+    const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }), simTicker);
     this.buses = buses;
     const sink = (s: Sample): void => {
       uplink.submit(s);

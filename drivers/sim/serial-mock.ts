@@ -13,6 +13,18 @@ import type { SerialSimDevice } from './serial-device.js';
 type MockBinding = SerialBinding & { createPort(path: string, opt?: { echo?: boolean; record?: boolean }): void };
 type MockPort = SerialBindingPort & { emitData(data: Buffer): void };
 
+/**
+ * Who calls the simulators' pumps: the runtime passes its scheduler (so the demo's simulated
+ * sensors run on the one clock, and show in its task stats); tests and tools use a plain interval.
+ */
+export type Ticker = (everyMs: number, fn: () => void) => () => void;
+
+export const intervalTicker: Ticker = (everyMs, fn) => {
+  const t = setInterval(fn, everyMs);
+  t.unref();
+  return () => clearInterval(t);
+};
+
 interface SimPortState {
   readonly sim: SerialSimDevice;
   unplugged: boolean;
@@ -27,15 +39,18 @@ interface SimPortState {
  * - the simulator's output is delivered as received data, pumped every `pumpMs`,
  * - unplug() fails the pending read the way the native binding does (EIO, then `close` with
  *   `disconnected: true`) and makes open() fail with ENOENT until replug().
- * The pump timer stands in for the sensor's own oscillator; it is the simulator's time, not the
- * driver's, and stops when the port closes.
+ * The pump stands in for the sensor's own oscillator; it is the simulator's time, not the
+ * driver's, runs on the given ticker (the runtime's scheduler) and stops when the port closes.
  */
 export class SimulatedSerialPorts {
   private readonly ports = new Map<string, SimPortState>();
   private mock: Promise<{ binding: MockBinding; Port: PortConstructor }> | undefined;
 
   /** pumpMs: how often streaming simulators get to send (their frames come every ≥ 200 ms) */
-  constructor(readonly pumpMs = 25) {}
+  constructor(
+    readonly pumpMs = 25,
+    private readonly ticker: Ticker = intervalTicker,
+  ) {}
 
   /** Put a simulator at `path` (any string; the demo uses its profile's by-id path). */
   add(path: string, sim: SerialSimDevice): void {
@@ -85,7 +100,7 @@ export class SimulatedSerialPorts {
         // a fresh mock port per open: the mock keeps no state we need between plug-ins
         mock.createPort(options.path, { echo: false, record: false });
         const inner = (await mock.open(options)) as MockPort;
-        const port = new SimPortBinding(inner, s.sim, this.pumpMs);
+        const port = new SimPortBinding(inner, s.sim, this.pumpMs, this.ticker);
         s.open = port;
         return port;
       },
@@ -95,7 +110,7 @@ export class SimulatedSerialPorts {
 
 /** One open simulated port: the mock port plus the simulator's pump and the unplug switch. */
 class SimPortBinding implements SerialBindingPort {
-  private readonly pump: NodeJS.Timeout;
+  private readonly stopPump: () => void;
   private fail: ((e: Error) => void) | undefined;
   private readonly unplugged: Promise<never>;
   private readonly wrongBaud: boolean;
@@ -104,17 +119,17 @@ class SimPortBinding implements SerialBindingPort {
     private readonly inner: MockPort,
     private readonly sim: SerialSimDevice,
     pumpMs: number,
+    ticker: Ticker,
   ) {
     this.wrongBaud = inner.openOptions.baudRate !== sim.baudRate;
     this.unplugged = new Promise<never>((_, reject) => {
       this.fail = reject;
     });
     this.unplugged.catch(() => undefined);
-    this.pump = setInterval(() => {
+    this.stopPump = ticker(pumpMs, () => {
       sim.tick();
       this.deliver();
-    }, pumpMs);
-    this.pump.unref();
+    });
   }
 
   get openOptions(): Required<SerialOpenOptions> {
@@ -125,7 +140,7 @@ class SimPortBinding implements SerialBindingPort {
   }
 
   disconnect(): void {
-    clearInterval(this.pump);
+    this.stopPump();
     const e = Object.assign(new Error('Input/output error (EIO): device unplugged'), { code: 'EIO' });
     this.fail?.(e);
   }
@@ -147,7 +162,7 @@ class SimPortBinding implements SerialBindingPort {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.pump);
+    this.stopPump();
     if (this.inner.isOpen) await this.inner.close();
   }
 

@@ -1,4 +1,7 @@
 import { bme280 } from './i2c/bme280/index.js';
+import { gpioInput } from './gpio/input/index.js';
+import { gpioOutput } from './gpio/output/index.js';
+import { firmata } from './firmata/index.js';
 import { mhz19b } from './serial/mhz19b/index.js';
 import { modbusRtu } from './serial/modbus-rtu/index.js';
 import { nmeaGps } from './serial/nmea-gps/index.js';
@@ -12,6 +15,9 @@ import type { DeviceCommon, DeviceDefinition } from './types.js';
  */
 export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   bme280,
+  gpioInput,
+  gpioOutput,
+  firmata,
   pms5003,
   sds011,
   mhz19b,

@@ -14,14 +14,14 @@ afterEach(async () => {
 describe('edgefw probe serial / simulate serial', () => {
   it('probe names the part a simulator speaks on the other end of a pty; the simulator stops on SIGTERM', async () => {
     const pty = await PtyPair.open();
-    cleanup.push(() => pty.kill());
-    const sim = startCli(['simulate', 'serial', '--type', 'sds011', '--path', pty.device]);
+    cleanup.push(() => pty.stop());
+    const sim = startCli(['simulate', 'serial', '--type', 'sds011', '--path', pty.devicePath]);
     cleanup.push(async () => {
       sim.kill('SIGKILL');
     });
     const end = performance.now() + 10_000;
     while (!sim.out.stderr.includes('simulator on') && performance.now() < end) await new Promise((r) => setTimeout(r, 50));
-    const r = await runCli(['probe', 'serial', '--path', pty.host, '--seconds', '2', '--json']);
+    const r = await runCli(['probe', 'serial', '--path', pty.hostPath, '--seconds', '2', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { likely: { type: string }; bytes: number };
     expect(report.likely.type).toBe('sds011');

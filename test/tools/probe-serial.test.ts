@@ -22,9 +22,9 @@ afterEach(async () => {
 
 async function simOnPty(sim: SerialSimDevice, baud = 9600): Promise<PtyPair> {
   const pty = await PtyPair.open();
-  const host = new SerialPortSimHost(sim, openRealSerialLink({ path: pty.device, baudRate: baud, owner: 'sim' }));
+  const host = new SerialPortSimHost(sim, openRealSerialLink({ path: pty.devicePath, baudRate: baud, owner: 'sim' }));
   await host.start();
-  cleanup.push(() => pty.kill(), () => host.stop());
+  cleanup.push(() => pty.stop(), () => host.stop());
   return pty;
 }
 
@@ -37,7 +37,7 @@ describe('probe serial over a pty', () => {
     ['nmea-gps', () => new NmeaGpsSimulator(clock, 100, 0)],
   ] as const)('names a streaming %s from its frames without sending anything', async (type, make) => {
     const pty = await simOnPty(make());
-    const r = await probeSerial({ path: pty.host, baud: 9600, seconds: 1, send: false });
+    const r = await probeSerial({ path: pty.hostPath, baud: 9600, seconds: 1, send: false });
     expect(r.sent).toEqual([]);
     expect(r.likely?.type).toBe(type);
     expect(r.bytes).toBeGreaterThan(0);
@@ -49,18 +49,18 @@ describe('probe serial over a pty', () => {
 
   it('finds an MH-Z19B, which only answers, by sending the safe queries', async () => {
     const pty = await simOnPty(new Mhz19bSimulator(clock));
-    const listen = await probeSerial({ path: pty.host, baud: 9600, seconds: 0.6, send: false });
+    const listen = await probeSerial({ path: pty.hostPath, baud: 9600, seconds: 0.6, send: false });
     expect(listen.bytes).toBe(0);
     expect(listen.likely).toBeUndefined();
     expect(listen.verdict).toMatch(/nothing received/);
-    const r = await probeSerial({ path: pty.host, baud: 9600, seconds: 1.5, send: true });
+    const r = await probeSerial({ path: pty.hostPath, baud: 9600, seconds: 1.5, send: true });
     expect(r.sent.some((s) => s.startsWith('mhz19b: ff 01 86 00 00 00 00 00 79'))).toBe(true);
     expect(r.likely?.type).toBe('mhz19b');
   });
 
   it('finds a Modbus slave at unit 1 by reading one holding register', async () => {
     const pty = await simOnPty(new ModbusSlaveSimulator(clock, 1, [{ name: 'v', function: 3, address: 0, type: 'uint16', order: 'ABCD', scale: 1, offset: 0, unit: '' }]));
-    const r = await probeSerial({ path: pty.host, baud: 9600, seconds: 1.5, send: true });
+    const r = await probeSerial({ path: pty.hostPath, baud: 9600, seconds: 1.5, send: true });
     expect(r.likely?.type).toBe('modbus-rtu');
   });
 
@@ -69,7 +69,7 @@ describe('probe serial over a pty', () => {
     sim.faults.garbage = true;
     sim.faults.corruptNext = 5;
     const pty = await simOnPty(sim);
-    const r = await probeSerial({ path: pty.host, baud: 9600, seconds: 1.2, send: false });
+    const r = await probeSerial({ path: pty.hostPath, baud: 9600, seconds: 1.2, send: false });
     expect(r.likely?.type).toBe('pms5003');
     expect(r.protocols.find((p) => p.type === 'pms5003')?.checksumErrors).toBeGreaterThanOrEqual(5);
   });

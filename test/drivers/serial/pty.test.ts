@@ -40,13 +40,13 @@ afterEach(async () => {
 async function simOnPty(sim: SerialSimDevice, baud = 9600): Promise<{ pty: PtyPair; host: SerialPortSimHost; restart: () => Promise<SerialPortSimHost> }> {
   const pty = await PtyPair.open();
   const start = async (): Promise<SerialPortSimHost> => {
-    const h = new SerialPortSimHost(sim, openRealSerialLink({ path: pty.device, baudRate: baud, owner: 'sim' }), 5);
+    const h = new SerialPortSimHost(sim, openRealSerialLink({ path: pty.devicePath, baudRate: baud, owner: 'sim' }), 5);
     await h.start();
     cleanup.push(() => h.stop());
     return h;
   };
   const host = await start();
-  cleanup.push(() => pty.kill());
+  cleanup.push(() => pty.stop());
   return { pty, host, restart: start };
 }
 
@@ -62,7 +62,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const clock = new SystemClock();
     const sim = new Pms5003Simulator(clock, 30, true);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(pms5003, pty.host, { warmup: 0 }, new SerialHub(), clock);
+    const driver = driverOn(pms5003, pty.hostPath, { warmup: 0 }, new SerialHub(), clock);
     await driver.init();
     sim.setChannel('pm2_5', 35);
     sim.setChannel('pm10', 52);
@@ -72,7 +72,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
 
     const passiveSim = new Pms5003Simulator(clock, 30, true);
     const p2 = await simOnPty(passiveSim);
-    const passive = driverOn(pms5003, p2.pty.host, { warmup: 0, mode: 'passive' }, new SerialHub(), clock);
+    const passive = driverOn(pms5003, p2.pty.hostPath, { warmup: 0, mode: 'passive' }, new SerialHub(), clock);
     await passive.init();
     await until(() => passiveSim.currentMode === 'passive', 2000, 'passive mode');
     passiveSim.setChannel('pm2_5', 12);
@@ -86,7 +86,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const clock = new SystemClock();
     const sim = new Pms5003Simulator(clock, 30, true);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(pms5003, pty.host, { warmup: 1500 }, new SerialHub(), clock);
+    const driver = driverOn(pms5003, pty.hostPath, { warmup: 1500 }, new SerialHub(), clock);
     await driver.init();
     await sleep(150); // frames are arriving, but the fan has not settled
     expect(await readRealtime(driver)).toEqual([]);
@@ -100,7 +100,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const clock = new SystemClock();
     const sim = new Sds011Simulator(clock, 30);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(sds011, pty.host, {}, new SerialHub(), clock);
+    const driver = driverOn(sds011, pty.hostPath, {}, new SerialHub(), clock);
     await driver.init();
     sim.setChannel('pm2_5', 123.6);
     sim.setChannel('pm10', 261.8);
@@ -109,7 +109,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
 
     const qsim = new Sds011Simulator(clock, 30);
     const q = await simOnPty(qsim);
-    const query = driverOn(sds011, q.pty.host, { mode: 'query' }, new SerialHub(), clock);
+    const query = driverOn(sds011, q.pty.hostPath, { mode: 'query' }, new SerialHub(), clock);
     await query.init();
     await until(() => qsim.reportingMode === 'query', 2000, 'query mode');
     qsim.setChannel('pm10', 77.7);
@@ -120,7 +120,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const clock = new SystemClock();
     const sim = new Mhz19bSimulator(clock);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(mhz19b, pty.host, { warmup: 0, abc: false, range: 2000, responseTimeout: 150, retries: 2 }, new SerialHub(), clock);
+    const driver = driverOn(mhz19b, pty.hostPath, { warmup: 0, abc: false, range: 2000, responseTimeout: 150, retries: 2 }, new SerialHub(), clock);
     await driver.init();
     await until(() => sim.rangePpm === 2000 && !sim.abc, 2000, 'range and ABC commands');
     sim.setChannel('co2', 1234);
@@ -148,7 +148,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     sim.setChannel('latitude', -33.8568);
     sim.setChannel('longitude', 151.2153);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(nmeaGps, pty.host, {}, new SerialHub(), clock);
+    const driver = driverOn(nmeaGps, pty.hostPath, {}, new SerialHub(), clock);
     await driver.init();
     const noFix = await readUntilValues(driver, () => true);
     expect(value(noFix, 'fix_quality')).toBe(0);
@@ -174,7 +174,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const o = deviceOptions(modbusRtu, { port: '/dev/null', unit: 7, registers });
     const sim = new ModbusSlaveSimulator(clock, 7, o.registers);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(modbusRtu, pty.host, { unit: 7, registers, responseTimeout: 150, retries: 1 }, new SerialHub(), clock);
+    const driver = driverOn(modbusRtu, pty.hostPath, { unit: 7, registers, responseTimeout: 150, retries: 1 }, new SerialHub(), clock);
     await driver.init();
     sim.setChannel('voltage', 230.5);
     sim.setChannel('current', 3.25);
@@ -211,8 +211,8 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const { pty } = await simOnPty(line);
     const hub = new SerialHub();
     cleanup.push(() => hub.close());
-    const da = driverOn(modbusRtu, pty.host, { unit: 1, registers: regs('a'), responseTimeout: 200 }, hub, clock, 'meter-a');
-    const db = driverOn(modbusRtu, pty.host, { unit: 2, registers: regs('b'), responseTimeout: 200 }, hub, clock, 'meter-b');
+    const da = driverOn(modbusRtu, pty.hostPath, { unit: 1, registers: regs('a'), responseTimeout: 200 }, hub, clock, 'meter-a');
+    const db = driverOn(modbusRtu, pty.hostPath, { unit: 2, registers: regs('b'), responseTimeout: 200 }, hub, clock, 'meter-b');
     await da.init();
     await db.init();
     const [va, vb] = await Promise.all([readRealtime(da), readRealtime(db)]);
@@ -226,7 +226,7 @@ describe('serial drivers over a socat pty pair and the native binding', () => {
     const clock = new SystemClock();
     const sim = new Pms5003Simulator(clock, 30, true);
     const { pty } = await simOnPty(sim);
-    const driver = driverOn(pms5003, pty.host, { warmup: 0, staleAfter: 600 }, new SerialHub(), clock);
+    const driver = driverOn(pms5003, pty.hostPath, { warmup: 0, staleAfter: 600 }, new SerialHub(), clock);
     await driver.init();
     await readUntilValues(driver, () => true);
     sim.faults.silent = true; // fan stalled / sensor unpowered: the port stays, the frames stop
@@ -254,9 +254,9 @@ describe('unplug under the device runner', () => {
     const gps = await simOnPty(gpsSim);
     const co2 = await simOnPty(co2Sim);
     const runners = [
-      { def: pms5003, id: 'dust', port: pms.pty.host, entry: { warmup: 0, staleAfter: 500 } },
-      { def: nmeaGps, id: 'gps', port: gps.pty.host, entry: {} },
-      { def: mhz19b, id: 'co2', port: co2.pty.host, entry: { warmup: 0, responseTimeout: 100, retries: 1 } },
+      { def: pms5003, id: 'dust', port: pms.pty.hostPath, entry: { warmup: 0, staleAfter: 500 } },
+      { def: nmeaGps, id: 'gps', port: gps.pty.hostPath, entry: {} },
+      { def: mhz19b, id: 'co2', port: co2.pty.hostPath, entry: { warmup: 0, responseTimeout: 100, retries: 1 } },
     ].map(({ def, id, port, entry }) => {
       const o = deviceOptions(def as DeviceDefinition<DeviceCommon>, { id, port, interval: 100, ...entry });
       const driver = (def as DeviceDefinition<DeviceCommon>).create(o, deviceContext(clock, { serial: hub }, [], id));
@@ -273,7 +273,7 @@ describe('unplug under the device runner', () => {
     const count = (dev: string, from: number): number => samples.slice(from).filter((s) => s.device === dev && s.values.length > 0).length;
     await until(() => ['dust', 'gps', 'co2'].every((d) => count(d, 0) >= 2), 5000, 'all three sampling');
 
-    await pms.pty.kill(); // cable pulled mid-stream
+    await pms.pty.stop(); // cable pulled mid-stream
     await until(() => faults.active().some((f) => f.code === 'SERIAL_PORT_LOST' && f.subject === 'dust'), 3000, 'SERIAL_PORT_LOST on dust');
     // from the loss on, no dust reading (a read in flight at the kill may still deliver its frame)
     const cut = samples.length;

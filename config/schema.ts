@@ -152,10 +152,6 @@ export const profileSchema = z
           else serialUnits.set(key, d.id);
         }
       }
-      const budget = def?.serial?.readBudgetMs?.(d as never) ?? 0;
-      if (budget > d.timeout) {
-        ctx.addIssue({ code: 'custom', path: ['devices', i, 'timeout'], message: `${d.timeout} ms is shorter than a read may take with its retries (${budget} ms: responseTimeout × attempts × requests); set timeout to at least ${budget} ms or lower responseTimeout/retries` });
-      }
       if (def) {
         const names = def.channels(d as never).map((c) => c.name);
         for (const ch of Object.keys(d.channels)) {

@@ -132,11 +132,6 @@ export interface SerialPartInfo<O> {
   simulator(options: O, clock: Clock): SerialSimDevice;
   /** What `edgefw probe serial` listens for and may send. */
   readonly probe: SerialProbeInfo;
-  /**
-   * Longest a read can take with these options (request timeouts × attempts × requests), ms;
-   * the profile check refuses a device `timeout` shorter than this. Absent: reads do not wait.
-   */
-  readBudgetMs?(options: O): number;
   /** The demo's world model leaves this simulator alone (a kiosk's GPS does not wander). */
   readonly stationary?: boolean;
 }

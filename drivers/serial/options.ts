@@ -60,3 +60,17 @@ export function openPort(ctx: DeviceContext, spec: SerialPortSpec, simulate: (()
   if (!serial) throw new Error(`${spec.owner}: this runtime provides no serial ports (BusProvider.serial missing)`);
   return serial.call(ctx.buses, spec, simulate);
 }
+
+/**
+ * The profile check of a request/response part: its device `timeout` must cover the longest a
+ * read can take (responseTimeout × attempts × requests), or the runner cuts the retries short.
+ */
+export function timeoutCovers(o: { readonly timeout: number }, budgetMs: number): { path: string[]; message: string }[] {
+  if (budgetMs <= o.timeout) return [];
+  return [
+    {
+      path: ['timeout'],
+      message: `${o.timeout} ms is shorter than a read may take with its retries (${budgetMs} ms: responseTimeout × attempts × requests); set timeout to at least ${budgetMs} ms or lower responseTimeout/retries`,
+    },
+  ];
+}

@@ -7,7 +7,7 @@ import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { openPort, portSpec } from '../options.js';
+import { openPort, portSpec, timeoutCovers } from '../options.js';
 import { EXCEPTIONS, modbusResponse, readRequest } from './parser.js';
 import { decodeRegisters, registerCount, typeRange } from './registers.js';
 import { type ModbusRtuOptions, type RegisterEntry, modbusRtuOptions } from './schema.js';
@@ -225,9 +225,9 @@ export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
       o,
       ctx,
     ),
+  check: (o) => timeoutCovers(o, o.responseTimeout * (o.retries + 1) * planBlocks(o.registers).length),
   serial: {
     shared: true,
-    readBudgetMs: (o) => o.responseTimeout * (o.retries + 1) * planBlocks(o.registers).length,
     simulator,
     // reading one holding register of unit 1 changes nothing on any slave
     probe: { part: 'Modbus RTU slave (unit 1)', baud: 9600, format: modbusResponse(1), query: readRequest(1, 3, 0, 1) },

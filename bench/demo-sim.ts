@@ -19,6 +19,8 @@ export interface DemoRun {
   readonly reported: readonly Sample[];
 }
 
+const STEP_MS = 100;
+
 /** 2026-01-01T00:00:00Z */
 const WALL0 = Date.UTC(2026, 0, 1);
 
@@ -33,7 +35,12 @@ export async function simulateProfile(profile: Profile, minutes: number): Promis
   const clock: Clock = { monoMs: () => timers.now(), wallMs: () => WALL0 + timers.now(), timeSource: () => 'assumed', markTrusted: () => {} };
   const log = pino({ level: 'silent' });
   const faults = new FaultRegistry(clock);
-  const buses = await openBuses(profile, clock, faults, log);
+  // simulated serial parts stream on the same fake scheduler (as the runtime does on its own)
+  const ticker = (ms: number, fn: () => void): (() => void) => {
+    const t = scheduler.every('serial-sim', ms, fn);
+    return () => t.cancel();
+  };
+  const buses = await openBuses(profile, clock, faults, log, ticker);
   const raw: Sample[] = [];
   const reported: Sample[] = [];
   const enabled = profile.devices.filter((d) => d.enabled);
@@ -60,7 +67,12 @@ export async function simulateProfile(profile: Profile, minutes: number): Promis
   });
   pipeline.start();
   for (const d of devices) d.start();
-  await timers.advance(minutes * 60_000);
+  // move fake time in 100 ms steps and let real I/O callbacks run in between: the serial and
+  // Firmata simulators talk through serialport's mock binding, which answers on the event loop
+  for (let t = 0; t < minutes * 60_000; t += STEP_MS) {
+    await timers.advance(STEP_MS);
+    for (let k = 0; k < 3; k++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   await Promise.all(devices.map((d) => d.stop()));
   pipeline.stop();
   scheduler.stop();

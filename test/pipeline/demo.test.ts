@@ -57,4 +57,44 @@ describe('demo profile through real drivers, runners and the pipeline on a fake 
     for (const e of events) expect(reported.some((r) => r.kind === 'event' && r.monoMs === e.monoMs)).toBe(true);
     expect(reported.length).toBeLessThan(raw.length / 10);
   });
+
+  it("particulate: 60 s means of the raw PM2.5 after the driver's warm-up, sent on a 5 % change (≥ 1 µg/m³) or the 5 min heartbeat", async () => {
+    const run = await simulateProfile(loadProfile('config/profiles/demo.yaml'), 12);
+    const raw = run.raw.filter((s) => s.device === 'dust');
+    const pm = (s: (typeof raw)[number]): number | undefined => s.values.find((v) => v.channel === 'pm2_5')?.value;
+    // the driver drops its own 30 s warm-up: the first reading comes at 30 s or later (5 s interval)
+    expect(raw[0]?.monoMs).toBeGreaterThanOrEqual(30_000);
+    expect(raw.length).toBeGreaterThan(100);
+    // block means of 12 raw values (60 s at 5 s), each due at its 12th sample
+    const means = new Map<number, number>();
+    for (let i = 11; i < raw.length; i += 12) {
+      const block = raw.slice(i - 11, i + 1).map((s) => pm(s) as number);
+      means.set(raw[i]?.monoMs as number, block.reduce((a, b) => a + b, 0) / 12);
+    }
+    const sent = run.reported.filter((s) => s.device === 'dust' && s.kind === 'sample' && pm(s) !== undefined);
+    expect(sent.length).toBeGreaterThan(2);
+    let last: { t: number; v: number } | undefined;
+    for (const s of sent) {
+      const v = pm(s) as number;
+      const t = s.monoMs;
+      expect(means.get(t)).toBeCloseTo(v, 9); // a 60 s mean, sent with the time of its last sample
+      if (last) {
+        const changed = Math.abs(v - last.v) >= Math.max(0.05 * Math.abs(last.v), 1);
+        expect(changed || t - last.t >= 300_000).toBe(true);
+      }
+      last = { t, v };
+    }
+    // and no mean that moved ≥ 5 % from what was last sent was held back
+    let lastSent: number | undefined;
+    for (const [t, v] of means) {
+      const wasSent = sent.some((s) => s.monoMs === t);
+      if (lastSent !== undefined && Math.abs(v - lastSent) >= Math.max(0.05 * Math.abs(lastSent), 1)) expect(wasSent).toBe(true);
+      if (wasSent) lastSent = v;
+    }
+    // the counts leave as one 60 s aggregate per minute
+    const agg = run.reported.filter((s) => s.device === 'dust' && s.kind === 'aggregate');
+    expect(agg.length).toBeGreaterThanOrEqual(11);
+    expect(agg[1]?.values.map((v) => v.channel)).toEqual(['pm1_0_cf1', 'pm2_5_cf1', 'pm10_cf1', 'n0_3', 'n0_5', 'n1_0', 'n2_5', 'n5_0', 'n10']);
+    expect(agg[1]?.window?.count).toBe(12);
+  });
 });

@@ -12,6 +12,7 @@ import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
+import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
 
@@ -90,6 +91,10 @@ export class Runtime {
           maxSamplesPerMessage: p.uplink.batch.maxSamples,
           inflightWindow: 16,
           memoryQueueLimit: 100_000,
+          protocolVersion: p.uplink.protocolVersion,
+          commitIntervalMs: 50,
+          drainRate: p.uplink.outbox.drainRate,
+          ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
         batchMaxDelayMs: p.uplink.batch.maxDelay,
@@ -99,6 +104,8 @@ export class Runtime {
     );
     this.uplink = uplink;
     uplink.start();
+    uplink.reportFaults(this.faults);
+    uplink.watchClock(this.clock);
     this.watchBroker(uplink);
     this.faults.onEvent((e) => {
       this.pendingFaultEvents.push(e);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -30,8 +30,23 @@ export class CorruptDatabaseError extends Error {
 
 export type StorageTrouble = 'full' | 'read-only' | 'corrupt' | 'io';
 
-/** Classify an error from SQLite or the file system into what the technician must do. */
-export function classifyStorageError(e: unknown): StorageTrouble {
+/**
+ * Classify an error from SQLite or the file system into what the technician must do. SQLite
+ * reports a read-only file system opening a WAL database as SQLITE_CANTOPEN/IOERR, so for those
+ * the directory itself is asked (access W_OK answers EROFS).
+ */
+export function classifyStorageError(e: unknown, dir?: string): StorageTrouble {
+  const t = classifyCode(e);
+  if (t !== 'io' || dir === undefined) return t;
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    return classifyCode(err) === 'read-only' ? 'read-only' : 'io';
+  }
+  return 'io';
+}
+
+function classifyCode(e: unknown): StorageTrouble {
   if (e instanceof CorruptDatabaseError) return 'corrupt';
   const code = String((e as { code?: unknown }).code ?? '');
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'full';

@@ -1,4 +1,5 @@
 import { existsSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { TimeSource } from '../../drivers/bus/clock.js';
 import type { Sample } from '../reading.js';
@@ -378,7 +379,7 @@ export class Outbox implements SampleQueue {
   }
 
   private enterTrouble(e: unknown, now: number): void {
-    const trouble = classifyStorageError(e);
+    const trouble = classifyStorageError(e, dirname(this.options.path));
     this.closeDb();
     if (trouble === 'corrupt') {
       // the file went bad under us: keep it for inspection and start a new one

@@ -42,10 +42,10 @@ export interface UplinkConfig {
   readonly memoryQueueLimit: number;
   /** 5 = MQTT 5 with fallback to 3.1.1 when the broker refuses it; 4 = 3.1.1 only */
   readonly protocolVersion?: 4 | 5;
-  /** without an outbox: how often the memory queue takes in samples (and publishing runs), ms */
-  readonly commitIntervalMs: number;
-  /** backlog readings per second after an outage (live readings are not limited); 0 = no limit */
-  readonly drainRate: number;
+  /** without an outbox: how often the memory queue takes in samples (and publishing runs), ms; default 50 */
+  readonly commitIntervalMs?: number;
+  /** backlog readings per second after an outage (live readings are not limited); 0 = no limit (default) */
+  readonly drainRate?: number;
   readonly outbox?: OutboxConfig;
 }
 

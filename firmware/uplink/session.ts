@@ -70,7 +70,7 @@ export class UplinkSession {
   }
 
   start(): void {
-    this.scheduler.every('outbox-commit', this.config.outbox?.commitIntervalMs ?? this.config.commitIntervalMs, () => {
+    this.scheduler.every('outbox-commit', this.config.outbox?.commitIntervalMs ?? this.config.commitIntervalMs ?? 50, () => {
       this.queue.commit();
       this.pump();
     });
@@ -246,7 +246,7 @@ export class UplinkSession {
 
   /** Backlog budget: `drainRate` readings per second, at most one second's worth saved up. */
   private refill(): void {
-    const rate = this.config.drainRate;
+    const rate = this.config.drainRate ?? 0;
     const now = this.scheduler.now();
     if (rate > 0) this.tokens = Math.min(Math.max(rate, this.config.maxSamplesPerMessage), this.tokens + ((now - this.lastRefill) * rate) / 1000);
     this.lastRefill = now;
@@ -257,7 +257,7 @@ export class UplinkSession {
     if (!client || !this.connected || this.stopping) return;
     const window = this.config.inflightWindow;
     const max = this.config.maxSamplesPerMessage;
-    const rate = this.config.drainRate;
+    const rate = this.config.drainRate ?? 0;
     while (this.inflightLive + this.inflightBacklog < window) {
       let batch = this.queue.take(max, 'live');
       if (!batch) {

@@ -6,7 +6,7 @@ import type { Sample } from '../reading.js';
 import { type OpenResult, type StorageTrouble, WriteMeter, classifyStorageError, openOutboxDb } from './outbox-db.js';
 import { type WireSample, toWire } from './payload.js';
 import {
-  type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, type QueueBounds, type SampleQueue, SeqCounter, type TimeFix, fixTime,
+  type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, makeBatch, type QueueBounds, type SampleQueue, SeqCounter, type TimeFix, fixTime,
 } from './queue.js';
 
 export interface OutboxOptions extends QueueBounds {
@@ -128,7 +128,7 @@ export class Outbox implements SampleQueue {
     const samples = this.buffer;
     this.buffer = [];
     if (!this.db && now >= this.nextRetry) this.tryOpen();
-    const fresh: Entry[] = samples.map((s) => ({ id: 0, boot: this.options.boot, mono: s.monoMs, created: now, bytes: 0, wire: toWire(s, this.seqs.take(s.device)) }));
+    const fresh: Entry[] = samples.map((s) => ({ id: 0, boot: this.options.boot, mono: s.monoMs, created: now, bytes: 0, wire: toWire(s, this.seqs.take(s.device)), body: '' }));
     if (!this.db) {
       for (const e of fresh) this.ring.push(e.wire, e.mono, now);
       this.ring.commit(); // applies the age bound
@@ -251,7 +251,7 @@ export class Outbox implements SampleQueue {
     const run = db.transaction(() => {
       for (const e of entries) {
         const wire: WireSample = fixTime(e.wire, e.mono, e.boot, this.fix);
-        const body = JSON.stringify(wire);
+        const body = wire === e.wire && e.body !== '' ? e.body : JSON.stringify(wire);
         const b = Buffer.byteLength(body);
         if (o.policy === 'reject-new' && (rows + 1 > o.maxRows || bytes + b > o.maxBytes)) {
           drop.rejected++;
@@ -336,7 +336,8 @@ export class Outbox implements SampleQueue {
       return r.id;
     });
     this.inflight.set(id, { lane, ids, bytes, gen: this.gen });
-    return { id, boot, lane, samples: rows.map((r) => fixTime(JSON.parse(r.body) as WireSample, r.mono, r.boot, this.fix)) };
+    // rows on disk already carry re-stamped times (fixed when written, or by restamp's UPDATE)
+    return makeBatch(id, boot, lane, rows.map((r) => r.body));
   }
 
   private tryOpen(): boolean {
@@ -362,6 +363,8 @@ export class Outbox implements SampleQueue {
     this.rows = t.n - ackedPresent;
     this.bytes = t.bytes - (ackedPresent > 0 ? this.ackedBytes : 0);
     this.lastId = Math.max(this.lastId, t.last);
+    // trust arrived while the file was closed: re-stamp what it holds of this boot now
+    if (this.fix) this.stmt.restamp.run(this.fix.offsetMs, this.fix.source, this.fix.source, this.options.boot);
     return true;
   }
 

@@ -51,6 +51,14 @@ export function encodeTelemetry(box: string, boot: number, samples: readonly Wir
   return JSON.stringify(p);
 }
 
+/**
+ * The same JSON as encodeTelemetry, from samples already encoded one by one (as the outbox stores
+ * them): a message is assembled without parsing or re-encoding its samples.
+ */
+export function encodeTelemetryBodies(box: string, boot: number, bodies: readonly string[], historical = false): string {
+  return `{"v":${PAYLOAD_VERSION},"box":${JSON.stringify(box)},"boot":${boot},${historical ? '"hist":true,' : ''}"samples":[${bodies.join(',')}]}`;
+}
+
 export interface StatusPayload {
   readonly v: number;
   readonly box: string;

@@ -15,7 +15,21 @@ export interface Batch {
   /** boot counter of the start in which every sample of the batch was taken */
   readonly boot: number;
   readonly lane: Lane;
+  /** each sample as the JSON that goes on the wire (the outbox stores it so; nothing re-encodes it) */
+  readonly bodies: readonly string[];
+  /** the samples parsed (on first use: publishing needs only `bodies`) */
   readonly samples: readonly WireSample[];
+}
+
+export function makeBatch(id: number, boot: number, lane: Lane, bodies: readonly string[]): Batch {
+  let parsed: WireSample[] | undefined;
+  return {
+    id, boot, lane, bodies,
+    get samples(): readonly WireSample[] {
+      parsed ??= bodies.map((b) => JSON.parse(b) as WireSample);
+      return parsed;
+    },
+  };
 }
 
 /** What happens to new readings when the queue is full. */
@@ -94,7 +108,9 @@ export interface Entry {
   readonly mono: number;
   readonly created: number;
   readonly bytes: number;
-  wire: WireSample;
+  readonly wire: WireSample;
+  /** JSON of `wire` */
+  readonly body: string;
 }
 
 /** Wall time of an untrusted sample recomputed from its monotonic time (see SampleQueue.restamp). */
@@ -168,13 +184,14 @@ export class MemoryQueue implements SampleQueue {
 
   /** Store samples whose sequence is already assigned (the outbox's ring). */
   push(wire: WireSample, mono: number, created: number, boot = this.options.boot): boolean {
-    const bytes = Buffer.byteLength(JSON.stringify(wire));
+    const body = JSON.stringify(wire);
+    const bytes = Buffer.byteLength(body);
     const o = this.options;
     if (o.policy === 'reject-new' && (this.rows + 1 > o.maxRows || this.bytes + bytes > o.maxBytes)) {
       this.dropped.rejected++;
       return false;
     }
-    this.waiting.push({ id: this.nextId++, boot, mono, created, bytes, wire });
+    this.waiting.push({ id: this.nextId++, boot, mono, created, bytes, wire, body });
     this.rows++;
     this.bytes += bytes;
     while ((this.rows > o.maxRows || this.bytes > o.maxBytes) && this.waiting.length > 0) {
@@ -194,7 +211,7 @@ export class MemoryQueue implements SampleQueue {
     const entries = this.waiting.splice(start, n);
     const id = this.batchIds.next++;
     this.inflight.set(id, { lane, entries });
-    return { id, boot, lane, samples: entries.map((e) => fixTime(e.wire, e.mono, e.boot, this.fix)) };
+    return makeBatch(id, boot, lane, entries.map((e) => this.bodyOf(e)));
   }
 
   ack(batchId: number): void {
@@ -240,7 +257,15 @@ export class MemoryQueue implements SampleQueue {
       this.rows--;
       this.bytes -= e.bytes;
     }
-    return out.map((e) => ({ ...e, wire: fixTime(e.wire, e.mono, e.boot, this.fix) }));
+    return out.map((e) => {
+      const wire = fixTime(e.wire, e.mono, e.boot, this.fix);
+      return wire === e.wire ? e : { ...e, wire, body: JSON.stringify(wire) };
+    });
+  }
+
+  private bodyOf(e: Entry): string {
+    const wire = fixTime(e.wire, e.mono, e.boot, this.fix);
+    return wire === e.wire ? e.body : JSON.stringify(wire);
   }
 
   pending(): number {

@@ -5,7 +5,7 @@ import type { ActiveFault, FaultEvent } from '../diagnostics/registry.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
 import { type OutboxCounters } from './outbox.js';
-import { type OutboxStatus, PAYLOAD_VERSION, type StatusPayload, encodeTelemetry } from './payload.js';
+import { type OutboxStatus, PAYLOAD_VERSION, type StatusPayload, encodeTelemetryBodies } from './payload.js';
 import type { UplinkConfig, UplinkStats } from './protocol.js';
 import { type Batch, type SampleQueue, totalDrops } from './queue.js';
 import { type Topics, topicsFor } from './topics.js';
@@ -275,7 +275,7 @@ export class UplinkSession {
         }
         batch = this.queue.take(rate > 0 ? Math.max(1, Math.min(max, Math.floor(this.tokens))) : max, 'backlog');
         if (!batch) break;
-        if (rate > 0) this.tokens -= batch.samples.length;
+        if (rate > 0) this.tokens -= batch.bodies.length;
       }
       this.publish(client, batch);
     }
@@ -286,7 +286,7 @@ export class UplinkSession {
     const live = batch.lane === 'live';
     if (live) this.inflightLive++;
     else this.inflightBacklog++;
-    const payload = encodeTelemetry(this.config.boxId, batch.boot, batch.samples, !live);
+    const payload = encodeTelemetryBodies(this.config.boxId, batch.boot, batch.bodies, !live);
     client.publish(this.topics.telemetry, payload, { qos: 1 }, (err) => {
       if (gen !== this.gen) return; // that connection is gone; its batches were released
       if (live) this.inflightLive--;
@@ -305,7 +305,7 @@ export class UplinkSession {
         return;
       }
       this.queue.ack(batch.id);
-      this.acked += batch.samples.length;
+      this.acked += batch.bodies.length;
       this.events.acked?.(batch, Date.now());
       this.pump();
     });

@@ -306,9 +306,11 @@ export class Outbox implements SampleQueue {
     const rows: Row[] = [];
     let boot: number | undefined;
     let page: Row[];
+    // fetch what a batch needs (rows in flight were passed by the cursor, so few are skipped)
+    const limit = Math.min(PAGE, maxSamples);
     try {
       outer: do {
-        page = st.page.all(cursor, hi, PAGE) as Row[];
+        page = st.page.all(cursor, hi, limit) as Row[];
         for (const r of page) {
           if (this.inflightIds.has(r.id) || this.acked.has(r.id)) {
             cursor = r.id;
@@ -320,7 +322,7 @@ export class Outbox implements SampleQueue {
           cursor = r.id;
           if (rows.length >= maxSamples) break outer;
         }
-      } while (page.length === PAGE);
+      } while (page.length === limit);
     } catch (e) {
       this.enterTrouble(e, this.wallNow());
       return undefined;

@@ -63,7 +63,7 @@ export class Runtime {
 
   async start(): Promise<void> {
     const p = this.options.profile;
-    this.bootCounter = nextBootCounter(p.storage.dir);
+    this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
     this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
 
     let url = p.uplink.url;
@@ -91,7 +91,8 @@ export class Runtime {
           maxSamplesPerMessage: p.uplink.batch.maxSamples,
           inflightWindow: 16,
           memoryQueueLimit: 100_000,
-          protocolVersion: p.uplink.protocolVersion,
+          // the embedded broker (aedes) speaks 3.1.1 only
+          protocolVersion: p.uplink.embeddedBroker ? 4 : p.uplink.protocolVersion,
           commitIntervalMs: 50,
           drainRate: p.uplink.outbox.drainRate,
           ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),

@@ -51,6 +51,7 @@ export class UplinkSession {
   private cancelReconnect: (() => void) | undefined;
   private cancelPump: (() => void) | undefined;
   private stopping = false;
+  private retryNow = false;
   private pendingFaultEvents: FaultEvent[] = [];
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
@@ -193,6 +194,7 @@ export class UplinkSession {
       // 0x84 (MQTT 5) or 1 (3.1.1): unsupported protocol version: speak 3.1.1 from now on
       if (this.protocolVersion === 5 && c.protocolVersion !== 5 && (code === 132 || code === 1)) {
         this.protocolVersion = 4;
+        this.retryNow = true; // not a failure of the broker: try 3.1.1 at once, without backoff
         this.events.log('info', 'broker does not speak MQTT 5; using 3.1.1');
       } else this.events.log('warn', 'broker error', { error: e.message });
     });
@@ -224,7 +226,9 @@ export class UplinkSession {
     if (was && !this.stopping) this.events.log('warn', 'broker connection lost', { error: this.lastError });
     this.events.stats(this.stats());
     if (this.stopping || this.cancelReconnect) return;
-    this.cancelReconnect = this.scheduler.after(this.backoff.next(), () => {
+    const delay = this.retryNow ? 0 : this.backoff.next();
+    this.retryNow = false;
+    this.cancelReconnect = this.scheduler.after(delay, () => {
       this.cancelReconnect = undefined;
       if (!this.stopping) this.connect();
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { Runtime } from '../../firmware/runtime.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, NetworkLink, Recorder } from '../helpers/mosquitto.js';
 import { range, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { SmallDisk } from '../helpers/tmpfs.js';
 
 /**
  * The outbox inside the running box (sampling thread + uplink worker): a full outbox under both
@@ -69,6 +70,53 @@ describe('outbox in the running box', () => {
     }
     expect(rt.status().uplink.dropped).toBe(issued - 50);
   }, 40_000);
+
+  it('never refuses to start because of its outbox: a corrupt file is set aside, a read-only disk keeps readings in memory', async () => {
+    await link.restore().catch(() => undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'edgefw-corrupt-rt-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'outbox.db'), Buffer.alloc(8192, 0xa5)); // not a database
+    const rec = await Recorder.connect(broker.url, 'edgefw/full-box/telemetry');
+    const rt = new Runtime({ profile: profileFor(dir, {}), log: silentLog });
+    await rt.start();
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!rt.faults.isActive('OUTBOX_CORRUPT', 'outbox') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(rt.faults.active().find((f) => f.code === 'OUTBOX_CORRUPT')?.details).toMatchObject({ setAside: expect.stringContaining('outbox.db.corrupt-') });
+      expect(readdirSync(dir).some((f) => f.startsWith('outbox.db.corrupt-'))).toBe(true);
+      await rec.waitFor('telemetry from the new outbox', () => receivedSamples(rec.messages).length > 5, 15_000);
+    } finally {
+      await rt.stop();
+      await rec.close();
+    }
+
+    const disk = SmallDisk.mount(4096);
+    try {
+      disk.readOnly();
+      const rec2 = await Recorder.connect(broker.url, 'edgefw/full-box/telemetry');
+      const rt2 = new Runtime({ profile: profileFor(disk.dir, {}), log: silentLog });
+      await rt2.start();
+      try {
+        const until = Date.now() + 15_000;
+        while (!rt2.faults.isActive('OUTBOX_READ_ONLY', 'outbox') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+        expect(rt2.faults.isActive('OUTBOX_READ_ONLY', 'outbox')).toBe(true);
+        // readings still flow, from the memory ring
+        await rec2.waitFor('telemetry while read-only', () => receivedSamples(rec2.messages).length > 5, 15_000);
+        disk.writable();
+        const back = Date.now() + 15_000;
+        while (rt2.faults.isActive('OUTBOX_READ_ONLY', 'outbox') && Date.now() < back) await new Promise((r) => setTimeout(r, 50));
+        expect(rt2.faults.isActive('OUTBOX_READ_ONLY', 'outbox')).toBe(false);
+        expect(rt2.status().uplink.outbox?.mode).toBe('disk');
+      } finally {
+        await rt2.stop();
+        await rec2.close();
+      }
+      const file = readOutbox(join(disk.dir, 'outbox.db'));
+      expect(file.integrity).toBe('ok');
+    } finally {
+      disk.unmount();
+    }
+  }, 90_000);
 
   it('re-stamps readings taken before the clock was trusted, before they leave the box', async () => {
     await link.cut();

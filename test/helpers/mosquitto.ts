@@ -172,7 +172,9 @@ export class NetworkLink {
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
+  /** Accept connections again (no-op while up). */
   async restore(): Promise<void> {
+    if (this.server) return;
     const server = createServer((inbound) => {
       const outbound = connect(this.target, '127.0.0.1');
       this.sockets.add(inbound);
@@ -188,6 +190,9 @@ export class NetworkLink {
       outbound.on('error', end).on('close', end);
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
   }
 }

@@ -147,3 +147,45 @@ export class WriteMeter {
     }
   }
 }
+
+type StatementName = 'insert' | 'upsertSeq' | 'allSeqs' | 'delRange' | 'page' | 'oldest' | 'totals' | 'has' | 'getMeta' | 'setMeta' | 'restamp';
+export type OutboxStatements = Readonly<Record<StatementName, Database.Statement>>;
+
+/** The statements of the outbox, prepared once per open file. */
+export function prepareStatements(db: Database.Database): OutboxStatements {
+  return {
+    insert: db.prepare('INSERT INTO outbox (dev, seq, boot, mono, tq, created, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    upsertSeq: db.prepare('INSERT INTO seqs (dev, next) VALUES (?, ?) ON CONFLICT (dev) DO UPDATE SET next = max(next, excluded.next)'),
+    allSeqs: db.prepare('SELECT dev, next FROM seqs'),
+    delRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?'),
+    page: db.prepare('SELECT id, boot, mono, body, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+    oldest: db.prepare('SELECT id, created, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
+    totals: db.prepare('SELECT count(*) AS n, coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes, coalesce(max(id), 0) AS last FROM outbox'),
+    has: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    // json_set keeps the rest of the sample as it was; `re` marks the time as re-stamped
+    restamp: db.prepare(
+      "UPDATE outbox SET body = json_set(body, '$.t', CAST(round(mono + ?) AS INTEGER), '$.tq', ?, '$.re', json('true')), tq = ? WHERE boot = ? AND tq = 'none'",
+    ),
+  };
+}
+
+/** Delete ids in runs of consecutive ids (one statement per run). */
+export function deleteIds(st: OutboxStatements, ids: readonly number[]): void {
+  if (ids.length === 0) return;
+  const sorted = [...ids].sort((a, b) => a - b);
+  let start = sorted[0] as number;
+  let prev = start;
+  for (let i = 1; i <= sorted.length; i++) {
+    const id = sorted[i];
+    if (id === prev + 1) {
+      prev = id;
+      continue;
+    }
+    st.delRange.run(start, prev);
+    if (id === undefined) break;
+    start = id;
+    prev = id;
+  }
+}

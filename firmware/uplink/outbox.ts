@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { TimeSource } from '../../drivers/bus/clock.js';
 import type { Sample } from '../reading.js';
-import { type OpenResult, type StorageTrouble, WriteMeter, classifyStorageError, openOutboxDb } from './outbox-db.js';
+import { type OpenResult, type OutboxStatements, type StorageTrouble, WriteMeter, classifyStorageError, deleteIds, openOutboxDb, prepareStatements } from './outbox-db.js';
 import { type WireSample, toWire } from './payload.js';
 import {
   type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, makeBatch, type QueueBounds, type SampleQueue, SeqCounter, type TimeFix, fixTime,
@@ -75,7 +75,7 @@ const PAGE = 512;
  */
 export class Outbox implements SampleQueue {
   private db: Database.Database | undefined;
-  private stmt: ReturnType<typeof prepare> | undefined;
+  private stmt: OutboxStatements | undefined;
   private meter: WriteMeter | undefined;
   private readonly seqs: SeqCounter;
   private readonly ring: MemoryQueue;
@@ -240,7 +240,7 @@ export class Outbox implements SampleQueue {
 
   private write(entries: readonly Entry[], now: number): void {
     const db = this.db as Database.Database;
-    const st = this.stmt as ReturnType<typeof prepare>;
+    const st = this.stmt as OutboxStatements;
     const o = this.options;
     let rows = this.rows;
     let bytes = this.bytes;
@@ -352,7 +352,7 @@ export class Outbox implements SampleQueue {
       return false;
     }
     this.db = r.db;
-    this.stmt = prepare(r.db);
+    this.stmt = prepareStatements(r.db);
     this.meter = new WriteMeter(r.db, this.options.path);
     if (r.created || r.setAside) this.stmt.setMeta.run('seqBase', seqBaseFor(this.options.boot));
     if (r.setAside) {
@@ -417,43 +417,5 @@ export class Outbox implements SampleQueue {
     this.db = undefined;
     this.stmt = undefined;
     this.meter = undefined;
-  }
-}
-
-function prepare(db: Database.Database) {
-  return {
-    insert: db.prepare('INSERT INTO outbox (dev, seq, boot, mono, tq, created, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    upsertSeq: db.prepare('INSERT INTO seqs (dev, next) VALUES (?, ?) ON CONFLICT (dev) DO UPDATE SET next = max(next, excluded.next)'),
-    allSeqs: db.prepare('SELECT dev, next FROM seqs'),
-    delRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?'),
-    page: db.prepare('SELECT id, boot, mono, body, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
-    oldest: db.prepare('SELECT id, created, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
-    totals: db.prepare('SELECT count(*) AS n, coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes, coalesce(max(id), 0) AS last FROM outbox'),
-    has: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
-    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-    // json_set keeps the rest of the sample as it was; `re` marks the time as re-stamped
-    restamp: db.prepare(
-      "UPDATE outbox SET body = json_set(body, '$.t', CAST(round(mono + ?) AS INTEGER), '$.tq', ?, '$.re', json('true')), tq = ? WHERE boot = ? AND tq = 'none'",
-    ),
-  };
-}
-
-/** Delete ids in runs of consecutive ids (one statement per run). */
-function deleteIds(st: ReturnType<typeof prepare>, ids: readonly number[]): void {
-  if (ids.length === 0) return;
-  const sorted = [...ids].sort((a, b) => a - b);
-  let start = sorted[0] as number;
-  let prev = start;
-  for (let i = 1; i <= sorted.length; i++) {
-    const id = sorted[i];
-    if (id === prev + 1) {
-      prev = id;
-      continue;
-    }
-    st.delRange.run(start, prev);
-    if (id === undefined) break;
-    start = id;
-    prev = id;
   }
 }

@@ -12,7 +12,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS seqs (dev TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
-  id      INTEGER PRIMARY KEY AUTOINCREMENT, -- storage order; never reused
+  id      INTEGER PRIMARY KEY,               -- storage order, given by the outbox (increasing within a run)
   dev     TEXT    NOT NULL,
   seq     INTEGER NOT NULL,                  -- per-device sequence (64-bit)
   boot    INTEGER NOT NULL,                  -- boot counter of the start that read it
@@ -154,7 +154,7 @@ export type OutboxStatements = Readonly<Record<StatementName, Database.Statement
 /** The statements of the outbox, prepared once per open file. */
 export function prepareStatements(db: Database.Database): OutboxStatements {
   return {
-    insert: db.prepare('INSERT INTO outbox (dev, seq, boot, mono, tq, created, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insert: db.prepare('INSERT INTO outbox (id, dev, seq, boot, mono, tq, created, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     upsertSeq: db.prepare('INSERT INTO seqs (dev, next) VALUES (?, ?) ON CONFLICT (dev) DO UPDATE SET next = max(next, excluded.next)'),
     allSeqs: db.prepare('SELECT dev, next FROM seqs'),
     delRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?'),

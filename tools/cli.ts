@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
 import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
+import { registerProbeSerial } from './commands/probe-serial.js';
 import { registerRun } from './commands/run.js';
+import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 
 /**
@@ -21,5 +23,7 @@ registerRun(program);
 registerConfig(program);
 registerTail(program);
 registerBench(program);
+registerProbeSerial(program);
+registerSimulateSerial(program);
 
 await program.parseAsync(process.argv);

@@ -98,6 +98,7 @@ export class Outbox implements SampleQueue {
   private fix: TimeFix | undefined;
   private trouble: StorageTrouble | undefined;
   private nextRetry = 0;
+  private closed = false;
   private readonly dropped = { oldest: 0, rejected: 0, expired: 0 };
   private readonly wallNow: () => number;
 
@@ -219,7 +220,7 @@ export class Outbox implements SampleQueue {
 
   counters(): OutboxCounters {
     return {
-      mode: this.db ? 'disk' : 'memory',
+      mode: this.db || (this.closed && !this.trouble) ? 'disk' : 'memory',
       trouble: this.trouble,
       rows: this.rows,
       bytes: this.bytes,
@@ -234,6 +235,7 @@ export class Outbox implements SampleQueue {
   close(): void {
     this.commit();
     this.closeDb();
+    this.closed = true;
   }
 
   // ---- disk ----

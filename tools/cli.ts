@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
+import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
 import { registerRun } from './commands/run.js';
 import { registerTail } from './commands/tail.js';
@@ -19,5 +20,6 @@ program
 registerRun(program);
 registerConfig(program);
 registerTail(program);
+registerBench(program);
 
 await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
 import { type DeviceStatus, RunningDevice } from './device/running-device.js';
 import { type FaultEvent, FaultRegistry } from './diagnostics/registry.js';
+import { Supervisor } from './diagnostics/supervisor.js';
 import { Scheduler } from './loop/scheduler.js';
 import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
@@ -21,6 +22,8 @@ export interface RuntimeOptions {
   readonly timers?: TimerSource;
   /** called with every sample that leaves the sampling thread (the demo console, tests) */
   readonly onSample?: (s: Sample) => void;
+  /** environment for systemd's NOTIFY_SOCKET / WATCHDOG_USEC (default process.env) */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface RuntimeStatus {
@@ -40,6 +43,8 @@ export class Runtime {
   readonly faults: FaultRegistry;
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
+  /** checks, host health, jobs, watchdog, diag/ack commands (firmware/diagnostics/supervisor.ts) */
+  diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
   private bootCounter = 0;
@@ -108,7 +113,23 @@ export class Runtime {
 
     const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }));
     this.buses = buses;
+    const diagnostics = new Supervisor({
+      profile: p,
+      scheduler: this.scheduler,
+      clock: this.clock,
+      faults: this.faults,
+      log: this.options.log,
+      uplink,
+      boot: this.bootCounter,
+      firmware: FIRMWARE_VERSION,
+      devices: () => this.devices.map((d) => d.status()),
+      buses: () => this.buses,
+      brokerUrl: url,
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
+    this.diagnostics = diagnostics;
     const sink = (s: Sample): void => {
+      diagnostics.observe(s); // value checks look at raw values, before any filter
       uplink.submit(s);
       this.options.onSample?.(s);
     };
@@ -148,6 +169,7 @@ export class Runtime {
       this.scheduler.every('world', 1000, () => world.update((this.scheduler.now() - t0) / 1000));
     }
     for (const d of this.devices) d.start();
+    diagnostics.start();
   }
 
   status(): RuntimeStatus {
@@ -165,6 +187,7 @@ export class Runtime {
     this.stopping = (async () => {
       this.log.info('stopping');
       await Promise.all(this.devices.map((d) => d.stop()));
+      await this.diagnostics?.stop();
       this.sendFaults();
       await this.uplink?.stop();
       await this.buses?.close();

@@ -5,6 +5,8 @@ import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
 import { registerRun } from './commands/run.js';
 import { registerTail } from './commands/tail.js';
+import { registerDiag } from './commands/diag.js';
+import { registerAck } from './commands/ack.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -21,5 +23,7 @@ registerRun(program);
 registerConfig(program);
 registerTail(program);
 registerBench(program);
+registerDiag(program);
+registerAck(program);
 
 await program.parseAsync(process.argv);

@@ -26,7 +26,9 @@ export type ToWorker =
   | { readonly t: 'init'; readonly config: UplinkConfig }
   | { readonly t: 'samples'; readonly samples: readonly Sample[] }
   | { readonly t: 'faults'; readonly active: readonly ActiveFault[]; readonly events: readonly FaultEvent[] }
-  | { readonly t: 'stop' };
+  | { readonly t: 'stop' }
+  /** a diagnostics message (health report, command reply, commissioning record); retained ones are re-sent on every connect */
+  | { readonly t: 'publish'; readonly topic: string; readonly payload: string; readonly retain: boolean };
 
 export interface UplinkStats {
   readonly connected: boolean;
@@ -47,4 +49,6 @@ export interface UplinkStats {
 export type FromWorker =
   | { readonly t: 'stats'; readonly stats: UplinkStats }
   | { readonly t: 'stopped' }
+  /** a message on <prefix>/<box>/cmd/<name> from the platform or a technician's tool */
+  | { readonly t: 'command'; readonly name: string; readonly payload: string }
   | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: Record<string, unknown> };

@@ -11,6 +11,8 @@ import { type Topics, topicsFor } from './topics.js';
 export interface SessionEvents {
   stats(s: UplinkStats): void;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
+  /** a command arrived on cmd/<name> */
+  command?(name: string, payload: string): void;
 }
 
 /**
@@ -37,6 +39,7 @@ export class UplinkSession {
   private pendingFaultEvents: FaultEvent[] = [];
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
+  private readonly retainedExtra = new Map<string, string>();
 
   constructor(
     private readonly config: UplinkConfig,
@@ -66,6 +69,10 @@ export class UplinkSession {
     const client = mqtt.connect(c.url, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
+    client.on('message', (topic, payload) => {
+      const name = topic.slice(this.topics.base.length + 5); // "<base>/cmd/<name>"
+      if (topic.startsWith(`${this.topics.base}/cmd/`) && !name.includes('/')) this.events.command?.(name, payload.toString('utf8'));
+    });
     client.on('close', () => this.onClose());
     client.on('error', (e) => {
       this.lastError = e.message;
@@ -83,6 +90,13 @@ export class UplinkSession {
     this.faultSnapshot = active;
     this.pendingFaultEvents.push(...events);
     this.publishFaults();
+  }
+
+  /** Publish a diagnostics message under <prefix>/<box>/; retained ones are kept and re-sent on every connect. */
+  publishExtra(suffix: string, payload: string, retain: boolean): void {
+    const topic = `${this.topics.base}/${suffix}`;
+    if (retain) this.retainedExtra.set(topic, payload);
+    if (this.connected) this.client?.publish(topic, payload, { qos: 1, retain });
   }
 
   stats(): UplinkStats {
@@ -133,6 +147,8 @@ export class UplinkSession {
     this.events.log('info', 'connected to broker', { url: this.config.url, connects: this.connects });
     this.client?.publish(this.topics.status, this.status('online'), { qos: 1, retain: true });
     this.publishFaults();
+    for (const [topic, payload] of this.retainedExtra) this.client?.publish(topic, payload, { qos: 1, retain: true });
+    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1 });
     this.events.stats(this.stats());
     this.pump();
   }

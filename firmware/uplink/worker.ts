@@ -31,6 +31,7 @@ port.on('message', (m: ToWorker) => {
       session = new UplinkSession(m.config, queue, scheduler, {
         stats: (stats) => send({ t: 'stats', stats }),
         log: (level, msg, fields) => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) }),
+        command: (name, payload) => send({ t: 'command', name, payload }),
       });
       session.start();
       scheduler.every('uplink-stats', 1000, () => {
@@ -43,6 +44,9 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'faults':
       session?.faults(m.active, m.events);
+      return;
+    case 'publish':
+      session?.publishExtra(m.topic, m.payload, m.retain);
       return;
     case 'stop':
       void (session?.stop(1200) ?? Promise.resolve()).then(() => {

@@ -48,9 +48,10 @@ export class Watchdog {
     this.lastCommitProgressMono = scheduler.now();
   }
 
-  /** Tell systemd we are up, then start pinging. */
-  async ready(status: string): Promise<void> {
+  /** Tell systemd we are up, then start pinging (unless the unit has no WatchdogSec=). */
+  async ready(status: string, ping = true): Promise<void> {
     await this.send(`READY=1\nSTATUS=${status}`);
+    if (!ping) return;
     this.lastLoopRuns = this.loopRuns();
     this.task = this.scheduler.every('watchdog', this.options.intervalMs / 2, () => this.tick());
   }

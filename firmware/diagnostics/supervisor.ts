@@ -1,0 +1,245 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Profile } from '../../config/schema.js';
+import type { Clock } from '../../drivers/bus/clock.js';
+import type { OpenBuses } from '../buses.js';
+import type { DeviceStatus } from '../device/running-device.js';
+import { Jobs, type JobStatus } from '../jobs/jobs.js';
+import type { Scheduler } from '../loop/scheduler.js';
+import type { Sample } from '../reading.js';
+import type { Uplink } from '../uplink/uplink.js';
+import { systemdNotifier, watchdogIntervalMs } from '../watchdog/notify.js';
+import { type PreviousRun, RunRecord } from '../watchdog/run-record.js';
+import { Watchdog, type WatchdogStats } from '../watchdog/watchdog.js';
+import { FAULTS, type FaultCode } from './catalog.js';
+import { probeBroker } from './broker-probe.js';
+import { type ChannelCheckSpec, ValueChecks } from './checks.js';
+import { type DiagCheck, type DiagReport, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
+import { type HealthReport, HealthMonitor } from './health.js';
+import type { FaultRegistry } from './registry.js';
+
+export interface SupervisorDeps {
+  readonly profile: Profile;
+  readonly scheduler: Scheduler;
+  readonly clock: Clock;
+  readonly faults: FaultRegistry;
+  readonly log: Logger;
+  readonly uplink: Uplink;
+  readonly boot: number;
+  readonly firmware: string;
+  readonly devices: () => readonly DeviceStatus[];
+  readonly buses: () => OpenBuses | undefined;
+  /** the broker URL the uplink really uses (the embedded broker's port is known only at start) */
+  readonly brokerUrl: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface DiagnosticsStatus {
+  readonly previousRun: PreviousRun | undefined;
+  readonly watchdog: WatchdogStats | undefined;
+  readonly jobs: readonly JobStatus[];
+  readonly quietHours: boolean;
+  readonly commissioned: boolean;
+}
+
+/**
+ * Everything the box does to know its own health, composed once by the runtime:
+ * value checks on raw samples, host health and its periodic report (<base>/health), jobs,
+ * the systemd watchdog and run record, `diag` and `ack` commands over MQTT (cmd/diag, cmd/ack,
+ * replies on cmd/<name>/reply) and the retained commissioning record (<base>/commissioning) the
+ * first time the box passes its self-test with this profile.
+ */
+export class Supervisor {
+  readonly checks: ValueChecks;
+  readonly health: HealthMonitor;
+  readonly jobs: Jobs;
+  private watchdog: Watchdog | undefined;
+  private readonly record: RunRecord;
+  private previous: PreviousRun | undefined;
+  private lastHealth: HealthReport | undefined;
+  private commissioned = false;
+  private readonly quietListeners: ((on: boolean) => void)[] = [];
+  private readonly log: Logger;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    const p = deps.profile;
+    this.log = deps.log.child({ module: 'diagnostics' });
+    const specs: ChannelCheckSpec[] = [];
+    for (const d of p.devices.filter((x) => x.enabled)) {
+      for (const [channel, cfg] of Object.entries(d.channels)) if (cfg.checks) specs.push({ device: d.id, channel, checks: cfg.checks });
+    }
+    this.checks = new ValueChecks(specs, deps.faults, deps.scheduler.now());
+    this.health = new HealthMonitor({ config: p.health, dataDir: p.storage.dir, faults: deps.faults, scheduler: deps.scheduler, clock: deps.clock, uplink: () => deps.uplink.stats() });
+    this.jobs = new Jobs(
+      p.jobs,
+      {
+        selfTest: async () => {
+          await this.selfTest();
+        },
+        healthReport: async () => {
+          await this.reportHealth();
+        },
+        quietHours: (on) => {
+          for (const l of this.quietListeners) l(on);
+        },
+      },
+      deps.faults,
+      deps.scheduler,
+      deps.clock,
+      this.log,
+    );
+    this.record = new RunRecord(p.storage.dir);
+  }
+
+  /** The value-check stage: raw samples from the device runners, before any filter. */
+  observe(sample: Sample): void {
+    this.checks.observe(sample);
+    this.watchdog?.submitted(1);
+  }
+
+  /** Outputs that honour quiet hours (backlight, buzzer) subscribe here. */
+  onQuietHours(listener: (on: boolean) => void): void {
+    this.quietListeners.push(listener);
+  }
+
+  /** Report how the previous run ended; start checks, health, jobs, commands. Call after the devices started. */
+  start(): void {
+    const { deps } = this;
+    const prev = this.record.begin(deps.boot, deps.clock.wallMs());
+    this.previous = prev;
+    this.log.info({ previousRun: prev }, `previous run ended: ${prev.end}${prev.detail ? ` (${prev.detail})` : ''}`);
+    if (prev.end === 'crash' || prev.end === 'watchdog') {
+      deps.faults.raise({ code: 'WATCHDOG_RESTART', subject: 'runtime', message: `previous run (boot ${prev.boot ?? '?'}) ended by ${prev.end === 'watchdog' ? 'the watchdog' : 'a crash'}${prev.detail ? `: ${prev.detail}` : ''}`, details: { ...prev } });
+      // latched: the condition is over as soon as we run; it stays until acknowledged
+      deps.faults.clear('WATCHDOG_RESTART', 'runtime');
+    }
+    this.commissioned = existsSync(this.commissioningFile());
+
+    this.health.start();
+    deps.scheduler.every('health', deps.profile.health.interval, async () => void (await this.reportHealth()), { phaseMs: Math.min(5000, deps.profile.health.interval) });
+    if (this.checks.size > 0) deps.scheduler.every('checks-stale', 1000, () => this.checks.stale(deps.scheduler.now()));
+    this.jobs.start();
+    deps.uplink.onCommand((name, payload) => void this.onCommand(name, payload));
+
+    const env = deps.env ?? process.env;
+    const notifier = systemdNotifier(env);
+    const interval = watchdogIntervalMs(env);
+    if (notifier) {
+      // until the durable outbox feeds committed() itself, the worker's accepted count stands in
+      const wd = new Watchdog({ intervalMs: interval ?? 60_000, storageStallMs: Math.max(interval ?? 60_000, 10_000) }, deps.scheduler, notifier, this.record, this.log);
+      deps.uplink.onStats((s) => wd.committed(s.received));
+      const devices = deps.profile.devices.filter((d) => d.enabled).length;
+      if (interval) this.watchdog = wd;
+      // READY once the loop has turned: the first tick of the scheduler after start
+      deps.scheduler.after(0, () => void wd.ready(`sampling ${devices} device${devices === 1 ? '' : 's'}, boot ${deps.boot}`, interval !== undefined));
+      this.notifyStopping = () => wd.stopping();
+    }
+  }
+
+  private notifyStopping: () => Promise<void> = async () => {};
+
+  /** A clean stop: tell systemd, stop jobs and health, record "stopped". */
+  async stop(): Promise<void> {
+    await this.notifyStopping();
+    this.jobs.stop();
+    this.health.stop();
+    this.record.end(this.deps.clock.wallMs());
+  }
+
+  status(): DiagnosticsStatus {
+    return { previousRun: this.previous, watchdog: this.watchdog?.stats(), jobs: this.jobs.status(), quietHours: this.jobs.quietHours, commissioned: this.commissioned };
+  }
+
+  /** Check host health now and publish the report on <base>/health. */
+  async reportHealth(): Promise<HealthReport> {
+    const h = await this.health.check();
+    this.lastHealth = h;
+    const { deps } = this;
+    deps.uplink.publish('health', JSON.stringify({ v: 1, box: deps.profile.box.id, boot: deps.boot, ...h, diagnostics: this.status() }), true);
+    return h;
+  }
+
+  /** The diag report of a running box (what `edgefw diag` shows, from the live runtime). */
+  async diagnose(): Promise<DiagReport> {
+    const { deps } = this;
+    const p = deps.profile;
+    const checks: DiagCheck[] = [];
+    checks.push(...runningDeviceChecks(p, deps.devices()));
+    const buses = deps.buses();
+    if (buses) checks.push(...(await busChecks(p, buses, false)));
+    const probe = await probeBroker({ url: deps.brokerUrl, username: p.uplink.username, password: p.uplink.password, base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
+    checks.push(brokerCheck(deps.brokerUrl, probe));
+    checks.push(clockCheck(deps.clock));
+    const h = this.lastHealth ?? (await this.health.check());
+    checks.push(...healthChecks(h, p.health));
+    checks.push(...faultChecks(deps.faults.active().filter((f) => f.code !== 'SELF_TEST_FAILED')));
+    return makeReport(p.box.id, p, deps.firmware, deps.clock.wallMs(), checks);
+  }
+
+  /**
+   * The periodic self-test: diag on the running box. SELF_TEST_FAILED while it fails; the first
+   * pass with this profile publishes the retained commissioning record on <base>/commissioning.
+   */
+  async selfTest(): Promise<DiagReport> {
+    const r = await this.diagnose();
+    const { deps } = this;
+    const failed = r.checks.filter((c) => c.verdict === 'FAIL');
+    if (failed.length > 0) deps.faults.raise({ code: 'SELF_TEST_FAILED', subject: 'self-test', message: `self-test failed: ${failed.map((c) => c.name).join(', ')}`, details: { failed: failed.map((c) => `${c.name}: ${c.detail}`) } });
+    else {
+      deps.faults.clear('SELF_TEST_FAILED', 'self-test');
+      if (!this.commissioned) this.commission(r);
+    }
+    return r;
+  }
+
+  private commission(r: DiagReport): void {
+    const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t });
+    this.deps.uplink.publish('commissioning', record, true);
+    writeFileSync(this.commissioningFile(), `${record}\n`);
+    this.commissioned = true;
+    this.log.info({ profileHash: r.profileHash }, 'commissioned: first self-test pass with this profile');
+  }
+
+  private commissioningFile(): string {
+    return join(this.deps.profile.storage.dir, `commissioned-${makeReport('', this.deps.profile, '', 0, []).profileHash}.json`);
+  }
+
+  /**
+   * cmd/diag: payload {} or {"id": "…"} → the diag report on cmd/diag/reply.
+   * cmd/ack: {"code"?: "WATCHDOG_RESTART", "subject"?: "runtime", "id"?: "…"} → {acknowledged: n}.
+   * A bad payload gets an error reply naming what is wrong; nothing else happens.
+   */
+  private async onCommand(name: string, payload: string): Promise<void> {
+    const { deps } = this;
+    const reply = (body: Record<string, unknown>): void => deps.uplink.publish(`cmd/${name}/reply`, JSON.stringify({ v: 1, box: deps.profile.box.id, ...body }));
+    let args: { id?: unknown; code?: unknown; subject?: unknown } = {};
+    if (payload.trim() !== '') {
+      try {
+        const parsed: unknown = JSON.parse(payload);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        args = parsed as typeof args;
+      } catch (e) {
+        reply({ ok: false, error: `cmd/${name}: payload is not a JSON object (${(e as Error).message})` });
+        return;
+      }
+    }
+    const id = typeof args.id === 'string' ? { id: args.id } : {};
+    if (name === 'diag') {
+      const report = await this.diagnose();
+      reply({ ok: true, ...id, report });
+    } else if (name === 'ack') {
+      if (args.code !== undefined && !(typeof args.code === 'string' && args.code in FAULTS)) {
+        reply({ ok: false, ...id, error: `cmd/ack: code ${JSON.stringify(args.code)} is not a fault code (see docs/faults.md)` });
+        return;
+      }
+      if (args.subject !== undefined && typeof args.subject !== 'string') {
+        reply({ ok: false, ...id, error: 'cmd/ack: subject must be a string' });
+        return;
+      }
+      const n = deps.faults.acknowledge(args.code as FaultCode | undefined, args.subject);
+      this.log.info({ code: args.code, subject: args.subject, acknowledged: n }, 'faults acknowledged');
+      reply({ ok: true, ...id, acknowledged: n });
+    }
+  }
+}

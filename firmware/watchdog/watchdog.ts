@@ -53,7 +53,9 @@ export class Watchdog {
     await this.send(`READY=1\nSTATUS=${status}`);
     if (!ping) return;
     this.lastLoopRuns = this.loopRuns();
-    this.task = this.scheduler.every('watchdog', this.options.intervalMs / 2, () => this.tick());
+    // first ping half an interval after READY: the loop has had time to advance by then
+    const half = this.options.intervalMs / 2;
+    this.task = this.scheduler.every('watchdog', half, () => this.tick(), { phaseMs: half });
   }
 
   /** Samples handed to storage (the sampling side calls this). */

@@ -46,6 +46,8 @@ export interface HealthDeps {
   readonly scheduler: Scheduler;
   readonly clock: Clock;
   readonly uplink: () => UplinkStats;
+  /** scheduler tasks that sample devices (LOOP_OVERRUN is about them; a stall of the whole loop is EVENT_LOOP_LAG); default: every task */
+  readonly sampling?: readonly string[];
 }
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
@@ -130,6 +132,7 @@ export class HealthMonitor {
 
     const tasks = this.deps.scheduler.allStats();
     for (const t of tasks) {
+      if (this.deps.sampling && !this.deps.sampling.includes(t.name)) continue;
       const skipped = t.overruns + t.missed;
       const before = this.prevTask.get(t.name) ?? 0;
       this.prevTask.set(t.name, skipped);

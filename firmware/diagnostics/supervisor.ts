@@ -70,7 +70,7 @@ export class Supervisor {
       for (const [channel, cfg] of Object.entries(d.channels)) if (cfg.checks) specs.push({ device: d.id, channel, checks: cfg.checks });
     }
     this.checks = new ValueChecks(specs, deps.faults, deps.scheduler.now());
-    this.health = new HealthMonitor({ config: p.health, dataDir: p.storage.dir, faults: deps.faults, scheduler: deps.scheduler, clock: deps.clock, uplink: () => deps.uplink.stats() });
+    this.health = new HealthMonitor({ config: p.health, dataDir: p.storage.dir, faults: deps.faults, scheduler: deps.scheduler, clock: deps.clock, uplink: () => deps.uplink.stats(), sampling: p.devices.map((d) => d.id) });
     this.jobs = new Jobs(
       p.jobs,
       {

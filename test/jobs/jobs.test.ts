@@ -49,12 +49,13 @@ describe('jobs on node-cron', () => {
     while (performance.now() < until) {
       /* the loop is blocked across two due times */
     }
-    await sleep(300);
-    expect(reg.isActive('JOB_MISSED', 'health')).toBe(true);
-    expect(reg.active()[0]?.message).toMatch(/^job health: /);
-    await sleep(2200);
+    // the detection is immediate; the next on-time run may clear it within the same second,
+    // so the test reads the transitions rather than a snapshot
+    await sleep(3200);
+    const missed = events.filter((e) => e.fault.code === 'JOB_MISSED');
+    expect(missed.map((e) => e.transition)).toEqual(['raised', 'cleared']);
+    expect(missed[0]?.fault.message).toMatch(/^job health: (no run for the time due|started \d+ ms late|node-cron skipped the run due)/);
     expect(reg.isActive('JOB_MISSED', 'health')).toBe(false);
-    expect(events.map((e) => e.transition)).toEqual(['raised', 'cleared']);
     expect(jobs?.status()[0]).toMatchObject({ name: 'health', action: 'health-report' });
     expect(jobs?.status()[0]?.missed).toBeGreaterThanOrEqual(1);
   }, 15_000);

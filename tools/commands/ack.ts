@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import mqtt from 'mqtt';
-import { ProfileError, loadProfile } from '../../config/load.js';
+import { profileOrExit } from '../profile-arg.js';
 
 interface AckOptions {
   profile: string;
@@ -22,15 +22,8 @@ export function registerAck(program: Command): void {
     .option('-s, --subject <subject>', 'only the fault of this device or component')
     .option('-u, --url <url>', 'broker URL (default: the profile\'s)')
     .action(async (code: string | undefined, opts: AckOptions) => {
-      let profile;
-      try {
-        profile = loadProfile(opts.profile);
-      } catch (e) {
-        if (!(e instanceof ProfileError)) throw e;
-        console.error(e.message);
-        process.exitCode = 2;
-        return;
-      }
+      const profile = profileOrExit(opts.profile);
+      if (!profile) return;
       const eb = profile.uplink.embeddedBroker;
       const url = opts.url ?? (eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url);
       const base = `${profile.uplink.topicPrefix}/${profile.box.id}`;

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import type { Command } from 'commander';
-import { ProfileError, loadProfile } from '../../config/load.js';
 import type { Profile } from '../../config/schema.js';
 import { SystemClock } from '../../drivers/bus/clock.js';
 import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
@@ -12,6 +11,7 @@ import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { FIRMWARE_VERSION } from '../../firmware/version.js';
+import { profileOrExit } from '../profile-arg.js';
 
 interface DiagOptions {
   profile: string;
@@ -74,15 +74,8 @@ export function registerDiag(program: Command): void {
     .option('--no-scan', 'probe only the addresses the profile names instead of scanning 0x08-0x77')
     .option('--simulate-unplug <device...>', 'simulated buses only: unplug these devices first (training, tests)')
     .action(async (opts: DiagOptions) => {
-      let profile: Profile;
-      try {
-        profile = loadProfile(opts.profile);
-      } catch (e) {
-        if (!(e instanceof ProfileError)) throw e;
-        console.error(e.message);
-        process.exitCode = 2;
-        return;
-      }
+      const profile = profileOrExit(opts.profile);
+      if (!profile) return;
       let report: DiagReport;
       try {
         report = await runDiag(profile, { scan: opts.scan, ...(opts.simulateUnplug ? { simulateUnplug: opts.simulateUnplug } : {}) });

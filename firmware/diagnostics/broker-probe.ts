@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
+import type { DiagReport } from './diag.js';
 import type { ActiveFault } from './registry.js';
 
 export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string };
@@ -64,5 +65,45 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
         client.publish(echo, 'ping', { qos: 1 });
       });
     });
+  });
+}
+
+/**
+ * Ask the running service for its diag report (cmd/diag). Resolves undefined when the box's
+ * retained status is not "online" (service stopped) or the broker cannot be reached, so the
+ * caller can check by itself instead; never throws.
+ */
+export function requestServiceDiag(o: BrokerProbeOptions): Promise<DiagReport | undefined> {
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  const id = randomBytes(6).toString('hex');
+  return new Promise((resolve) => {
+    const client = mqtt.connect(o.url, { clientId: `edgefw-diag-${id}`, username: o.username, password: o.password, reconnectPeriod: 0, connectTimeout: 3000, clean: true });
+    let done = false;
+    const finish = (r: DiagReport | undefined): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.end(true);
+      resolve(r);
+    };
+    // a retained status arrives right after SUBACK; none within 1.5 s means no service has run here
+    let timer = setTimeout(() => finish(undefined), 1500);
+    client.on('error', () => finish(undefined));
+    client.on('close', () => finish(undefined));
+    client.on('message', (topic, payload) => {
+      let m: { state?: string; id?: string; ok?: boolean; report?: DiagReport };
+      try {
+        m = JSON.parse(payload.toString('utf8')) as typeof m;
+      } catch {
+        return;
+      }
+      if (topic === `${o.base}/status`) {
+        if (m.state !== 'online') return finish(undefined);
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(undefined), timeoutMs);
+        client.publish(`${o.base}/cmd/diag`, JSON.stringify({ id }), { qos: 1 });
+      } else if (m.id === id) finish(m.ok ? m.report : undefined);
+    });
+    client.on('connect', () => client.subscribe([`${o.base}/status`, `${o.base}/cmd/diag/reply`], { qos: 1 }));
   });
 }

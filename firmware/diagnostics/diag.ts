@@ -33,6 +33,8 @@ export interface DiagReport {
   readonly firmware: string;
   readonly t: number;
   readonly verdict: Verdict;
+  /** service: built by the running runtime (cmd/diag, self-test); standalone: `edgefw diag` probing itself */
+  readonly source: 'service' | 'standalone';
   readonly checks: readonly DiagCheck[];
 }
 
@@ -229,8 +231,8 @@ export function faultChecks(active: readonly ActiveFault[]): DiagCheck[] {
   }));
 }
 
-export function makeReport(box: string, profile: Profile, firmware: string, t: number, checks: readonly DiagCheck[]): DiagReport {
-  return { v: 1, box, profileHash: profileHash(profile), firmware, t, verdict: worst(checks), checks };
+export function makeReport(source: DiagReport['source'], profile: Profile, firmware: string, t: number, checks: readonly DiagCheck[]): DiagReport {
+  return { v: 1, box: profile.box.id, profileHash: profileHash(profile), firmware, t, verdict: worst(checks), source, checks };
 }
 
 /** The terminal table: one line per check, remedies under the lines that need one. */
@@ -241,7 +243,8 @@ export function renderReport(r: DiagReport, color = false): string {
     return `\u001b[${c}m${v}\u001b[0m`;
   };
   const w = Math.max(12, ...r.checks.map((c) => c.name.length));
-  const lines = [`edgefw diag  box ${r.box}  profile ${r.profileHash}  fw ${r.firmware}  ${new Date(r.t).toISOString()}`, ''];
+  const from = r.source === 'service' ? '  (from the running service)' : '';
+  const lines = [`edgefw diag  box ${r.box}  profile ${r.profileHash}  fw ${r.firmware}  ${new Date(r.t).toISOString()}${from}`, ''];
   let section = '';
   for (const c of r.checks) {
     if (c.section !== section) {

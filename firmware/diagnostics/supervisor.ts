@@ -15,7 +15,7 @@ import { Watchdog, type WatchdogStats } from '../watchdog/watchdog.js';
 import { FAULTS, type FaultCode } from './catalog.js';
 import { probeBroker } from './broker-probe.js';
 import { type ChannelCheckSpec, ValueChecks } from './checks.js';
-import { type DiagCheck, type DiagReport, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
+import { type DiagCheck, type DiagReport, profileHash, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
 import { type HealthReport, HealthMonitor } from './health.js';
 import type { FaultRegistry } from './registry.js';
 
@@ -174,7 +174,7 @@ export class Supervisor {
     const h = this.lastHealth ?? (await this.health.check());
     checks.push(...healthChecks(h, p.health));
     checks.push(...faultChecks(deps.faults.active().filter((f) => f.code !== 'SELF_TEST_FAILED')));
-    return makeReport(p.box.id, p, deps.firmware, deps.clock.wallMs(), checks);
+    return makeReport('service', p, deps.firmware, deps.clock.wallMs(), checks);
   }
 
   /**
@@ -202,7 +202,7 @@ export class Supervisor {
   }
 
   private commissioningFile(): string {
-    return join(this.deps.profile.storage.dir, `commissioned-${makeReport('', this.deps.profile, '', 0, []).profileHash}.json`);
+    return join(this.deps.profile.storage.dir, `commissioned-${profileHash(this.deps.profile)}.json`);
   }
 
   /**

@@ -92,6 +92,13 @@ describe('diagnostics of a running box over MQTT', () => {
       expect(ack.code).toBe(0);
       await rec.waitFor('crash report cleared', () => !faults().some((f) => f.code === 'WATCHDOG_RESTART'));
 
+      // edgefw diag on the box asks the running service instead of re-initialising its parts
+      const diag = await runCli(['diag', '--profile', profileFile, '--json']);
+      const fromService = JSON.parse(diag.stdout) as DiagReport;
+      expect(fromService).toMatchObject({ source: 'service', box: 'diag-box', verdict: 'FAIL' });
+      expect(fromService.checks.find((c) => c.name === 'outdoor reading')).toMatchObject({ verdict: 'FAIL', code: 'VALUE_OUT_OF_RANGE' });
+      expect(diag.code).toBe(1);
+
       // fix the pressure limit? no: the self-test fails while outdoor reads out of range
       await rec.waitFor('self-test failure', () => faults().some((f) => f.code === 'SELF_TEST_FAILED'), 5000);
       expect(rec.on('/commissioning')).toEqual([]);

@@ -48,7 +48,7 @@ describe('edgefw diag on the demo profile', () => {
   it('--json gives the same report for machines, with the profile hash', async () => {
     const r = await runCli(['diag', '--profile', profile, '--json', '--simulate-unplug', 'env']);
     const j = JSON.parse(r.stdout) as DiagReport;
-    expect(j).toMatchObject({ v: 1, box: 'demo-kiosk-01', verdict: 'FAIL', profileHash: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(j).toMatchObject({ v: 1, box: 'demo-kiosk-01', verdict: 'FAIL', source: 'standalone', profileHash: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(j.checks.find((c) => c.name === 'env')).toMatchObject({ section: 'device', verdict: 'FAIL', code: 'I2C_NACK', remedy: expect.stringContaining('edgefw scan i2c') });
     expect(r.code).toBe(1);
   });

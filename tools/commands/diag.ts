@@ -5,7 +5,7 @@ import type { Profile } from '../../config/schema.js';
 import { SystemClock } from '../../drivers/bus/clock.js';
 import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import { openBuses } from '../../firmware/buses.js';
-import { probeBroker } from '../../firmware/diagnostics/broker-probe.js';
+import { probeBroker, requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
 import { type DiagCheck, type DiagReport, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
@@ -17,15 +17,18 @@ interface DiagOptions {
   profile: string;
   json?: boolean;
   scan: boolean;
+  standalone?: boolean;
   simulateUnplug?: string[];
 }
 
 const EMPTY_UPLINK = { connected: false, received: 0, acked: 0, pending: 0, dropped: 0, messagesInFlight: 0, connects: 0, lastError: undefined };
 
 /**
- * `edgefw diag`: the on-site check. Opens the profile's buses itself (the kernel serialises I²C
- * transfers, so it can run beside the service), checks every device, scans the buses, asks the
- * broker for a round trip and the box's retained faults, and reads host health.
+ * `edgefw diag`, standalone: opens the profile's buses itself, checks every device (init and one
+ * read), scans the buses, asks the broker for a round trip and the box's retained faults, and
+ * reads host health. Used when the service is not running (or with --standalone): a running
+ * service is asked for its report over cmd/diag instead, so its parts are not re-initialised
+ * under it.
  */
 export async function runDiag(profile: Profile, opts: { scan: boolean; simulateUnplug?: readonly string[] }): Promise<DiagReport> {
   const log = pino({ level: 'silent' });
@@ -62,7 +65,7 @@ export async function runDiag(profile: Profile, opts: { scan: boolean; simulateU
   checks.push(...healthChecks(await monitor.check(), profile.health));
   if (probe.ok && probe.retainedFaults) checks.push(...faultChecks(probe.retainedFaults));
   scheduler.stop();
-  return makeReport(profile.box.id, profile, FIRMWARE_VERSION, clock.wallMs(), checks);
+  return makeReport('standalone', profile, FIRMWARE_VERSION, clock.wallMs(), checks);
 }
 
 export function registerDiag(program: Command): void {
@@ -72,13 +75,20 @@ export function registerDiag(program: Command): void {
     .option('-p, --profile <file>', 'profile YAML file', '/etc/edgefw/profile.yaml')
     .option('--json', 'print the report as JSON')
     .option('--no-scan', 'probe only the addresses the profile names instead of scanning 0x08-0x77')
+    .option('--standalone', 'probe the hardware from this process even when the service is running')
     .option('--simulate-unplug <device...>', 'simulated buses only: unplug these devices first (training, tests)')
     .action(async (opts: DiagOptions) => {
       const profile = profileOrExit(opts.profile);
       if (!profile) return;
-      let report: DiagReport;
+      let report: DiagReport | undefined;
+      if (!opts.standalone && !opts.simulateUnplug) {
+        // a running service owns the buses: ask it, rather than re-initialising its parts under it
+        const eb = profile.uplink.embeddedBroker;
+        const url = eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url;
+        report = await requestServiceDiag({ url, username: profile.uplink.username, password: profile.uplink.password, base: `${profile.uplink.topicPrefix}/${profile.box.id}` });
+      }
       try {
-        report = await runDiag(profile, { scan: opts.scan, ...(opts.simulateUnplug ? { simulateUnplug: opts.simulateUnplug } : {}) });
+        report ??= await runDiag(profile, { scan: opts.scan, ...(opts.simulateUnplug ? { simulateUnplug: opts.simulateUnplug } : {}) });
       } catch (e) {
         console.error(`diag: ${(e as Error).message}`);
         process.exitCode = 2;

@@ -4,7 +4,7 @@ import type { Profile } from '../../config/schema.js';
 import type { Clock } from '../../drivers/bus/clock.js';
 import { hex } from '../../drivers/bus/i2c.js';
 import { toDeviceError } from '../../drivers/errors.js';
-import { deviceType } from '../../drivers/registry.js';
+import { DEVICE_TYPES, deviceType } from '../../drivers/registry.js';
 import type { ChannelSpec, ChannelValue, Driver, ReadResult } from '../../drivers/types.js';
 import type { OpenBuses } from '../buses.js';
 import type { DeviceStatus } from '../device/running-device.js';
@@ -154,21 +154,43 @@ export async function busChecks(profile: Profile, buses: OpenBuses, scan = true)
       out.push(withCode({ section: 'bus', name, verdict: 'FAIL', detail: err.message, code: 'I2C_BUS_MISSING' }));
       continue;
     }
-    const expected = new Map<number, string>();
+    const expected = new Map<number, { who: string; type: string }>();
     for (const d of profile.devices) {
       const def = deviceType(d.type);
-      if (def?.i2c && d.bus === name && d.enabled) expected.set(def.i2c.address(d), `${d.id} (${d.type})`);
+      if (def?.i2c && d.bus === name && d.enabled) expected.set(def.i2c.address(d), { who: `${d.id} (${d.type})`, type: d.type });
     }
+    // the part's own identify(): reads its chip id; undefined when it is not that part
+    const identify = async (type: string, a: number): Promise<string | undefined> => {
+      const id = deviceType(type)?.i2c?.identify;
+      if (!id) return undefined;
+      try {
+        return await bus.lock.run(() => id(bus, a));
+      } catch {
+        return undefined;
+      }
+    };
     const answered = new Set<number>();
     if (scan) {
       for (let a = 0x08; a <= 0x77; a++) if (await bus.lock.run(() => bus.probe(a))) answered.add(a);
     } else for (const a of expected.keys()) if (await bus.lock.run(() => bus.probe(a))) answered.add(a);
-    for (const [a, who] of expected) {
-      if (answered.has(a)) out.push({ section: 'bus', name: `${name} ${hex(a)}`, verdict: 'PASS', detail: `${who} acknowledges` });
-      else out.push(withCode({ section: 'bus', name: `${name} ${hex(a)}`, verdict: 'FAIL', detail: `${who}: nothing acknowledges ${hex(a)}`, code: 'I2C_NACK' }));
+    for (const [a, { who, type }] of expected) {
+      const where = `${name} ${hex(a)}`;
+      if (!answered.has(a)) {
+        out.push(withCode({ section: 'bus', name: where, verdict: 'FAIL', detail: `${who}: nothing acknowledges ${hex(a)}`, code: 'I2C_NACK' }));
+        continue;
+      }
+      const part = await identify(type, a);
+      const canIdentify = deviceType(type)?.i2c?.identify !== undefined;
+      if (part || !canIdentify) out.push({ section: 'bus', name: where, verdict: 'PASS', detail: `${who} acknowledges${part ? `: ${part}` : ''}` });
+      else out.push(withCode({ section: 'bus', name: where, verdict: 'FAIL', detail: `${who}: something answers at ${hex(a)} but it is not a ${type}`, code: 'WRONG_CHIP_ID' }));
     }
     for (const a of answered) {
-      if (!expected.has(a)) out.push({ section: 'bus', name: `${name} ${hex(a)}`, verdict: 'WARN', detail: `something answers at ${hex(a)} that the profile does not name` });
+      if (expected.has(a)) continue;
+      let part: string | undefined;
+      for (const def of DEVICE_TYPES) {
+        if (!part && def.i2c?.addresses.includes(a)) part = await identify(def.type, a);
+      }
+      out.push({ section: 'bus', name: `${name} ${hex(a)}`, verdict: 'WARN', detail: `${part ?? 'something'} answers at ${hex(a)}, and the profile does not name it` });
     }
   }
   return out;

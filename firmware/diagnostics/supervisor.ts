@@ -120,6 +120,14 @@ export class Supervisor {
     deps.scheduler.every('health', deps.profile.health.interval, async () => void (await this.reportHealth()), { phaseMs: Math.min(5000, deps.profile.health.interval) });
     if (this.checks.size > 0) deps.scheduler.every('checks-stale', 1000, () => this.checks.stale(deps.scheduler.now()));
     this.jobs.start();
+    if (!this.commissioned && !deps.profile.jobs.some((j) => j.action === 'self-test')) {
+      // no self-test job: still try to commission, 30 s after start (devices probed, broker up)
+      // and every 5 minutes until the box passes once with this profile
+      const t = deps.scheduler.every('commissioning', 300_000, async () => {
+        await this.selfTest();
+        if (this.commissioned) t.cancel();
+      }, { phaseMs: 30_000 });
+    }
     deps.uplink.onCommand((name, payload) => void this.onCommand(name, payload));
 
     const env = deps.env ?? process.env;

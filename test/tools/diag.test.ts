@@ -29,7 +29,7 @@ describe('edgefw diag on the demo profile', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^ {2}PASS {2}env +Bosch BME280 .*part BME280, chipId 0x60, bus i2c1, address 0x76$/m);
     expect(r.stdout).toMatch(/^ {2}PASS {2}env reading +temperature -?\d+(\.\d+)? °C, pressure \d+(\.\d+)? hPa, humidity \d+(\.\d+)? %RH$/m);
-    expect(r.stdout).toMatch(/^ {2}PASS {2}i2c1 0x76 +env \(bme280\) acknowledges$/m);
+    expect(r.stdout).toMatch(/^ {2}PASS {2}i2c1 0x76 +env \(bme280\) acknowledges: BME280 \(chip id 0x60\)$/m);
     expect(r.stdout).toMatch(/^ {2}WARN {2}broker +embedded broker .* runs only inside `edgefw run`/m);
     expect(r.stdout).toMatch(/^ {2}PASS {2}writable +data directory writable$/m);
     expect(r.stdout).toMatch(/^RESULT WARN {2}\(\d+ pass, 1 warn, 0 fail\)$/m);

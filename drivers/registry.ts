@@ -1,4 +1,7 @@
 import { bme280 } from './i2c/bme280/index.js';
+import { gpioInput } from './gpio/input/index.js';
+import { gpioOutput } from './gpio/output/index.js';
+import { firmata } from './firmata/index.js';
 import type { DeviceCommon, DeviceDefinition } from './types.js';
 
 /**
@@ -7,6 +10,9 @@ import type { DeviceCommon, DeviceDefinition } from './types.js';
  */
 export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   bme280,
+  gpioInput,
+  gpioOutput,
+  firmata,
 ];
 
 export function deviceType(type: string): DeviceDefinition<DeviceCommon & any> | undefined {

@@ -9,7 +9,7 @@ import { type FaultEvent, FaultRegistry } from '../../firmware/diagnostics/regis
 import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../firmware/loop/timers.js';
 import { deviceContext, deviceOptions, silentLog } from '../helpers/drivers.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeClock } from '../helpers/clock.js';
 
 /**
  * The value-check stage as the runtime wires it: BME280 register simulator → real driver →

@@ -14,7 +14,7 @@ const profile = parseProfile({
 });
 
 function busesWith(bus: SimulatedI2cBus): OpenBuses {
-  return { provider: { i2c: () => bus }, i2c: new Map([['i2c1', bus]]), simulators: new Map(), close: async () => undefined };
+  return { provider: { i2c: () => bus }, i2c: new Map([['i2c1', bus]]), simulators: new Map(), scenes: [], close: async () => undefined };
 }
 
 describe('bus checks against the profile', () => {

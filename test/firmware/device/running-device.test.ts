@@ -6,9 +6,10 @@ import { RunningDevice } from '../../../firmware/device/running-device.js';
 import { FaultRegistry } from '../../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../../firmware/loop/timers.js';
+import { FakeClock } from '../../helpers/clock.js';
 import type { Sample } from '../../../firmware/reading.js';
 import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
+
 
 function rig(devices: { id: string; address: number; interval?: number; bus?: string }[]) {
   const timers = new FakeTimers();

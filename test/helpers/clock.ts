@@ -3,7 +3,6 @@ import type { FakeTimers } from '../../firmware/loop/timers.js';
 
 /** Scheduler time and device time from one fake source, as on the box. */
 export class FakeClock implements Clock {
-  source: TimeSource = 'assumed';
   constructor(private readonly timers: FakeTimers) {}
   monoMs(): number {
     return this.timers.now();
@@ -12,9 +11,7 @@ export class FakeClock implements Clock {
     return Date.UTC(2026, 0, 1) + this.timers.now();
   }
   timeSource(): TimeSource {
-    return this.source;
+    return 'assumed';
   }
-  markTrusted(source: TimeSource): void {
-    this.source = source;
-  }
+  markTrusted(): void {}
 }

@@ -45,7 +45,7 @@ describe('edgefw run under a stand-in for systemd', () => {
     const t0 = Date.now();
     const a = start();
     try {
-      await h.waitFor('READY', () => h.messages.some((m) => m.atMs >= t0 && m.text.startsWith('READY=1\nSTATUS=sampling 1 device')), 10_000);
+      await h.waitFor('READY', () => h.messages.some((m) => m.atMs >= t0 && /^READY=1\nSTATUS=sampling \d+ devices?, boot \d+$/.test(m.text)), 10_000);
       const ready = h.messages.find((m) => m.text.startsWith('READY=1'))?.atMs ?? 0;
       await new Promise((r) => setTimeout(r, 3200));
       const pings = h.with('WATCHDOG=1').filter((m) => m.atMs > ready);

@@ -152,22 +152,25 @@ describe('host health faults from fixture /sys trees', () => {
   });
 
   it('EVENT_LOOP_LAG when the event loop is really blocked (two checks in a row), cleared when it runs freely', async () => {
-    const { monitor, reg } = rig('pi4-ok', { loopLagMs: 150 });
+    const { monitor, reg } = rig('pi4-ok', { loopLagMs: 250 });
     monitor.start();
     try {
       for (let i = 0; i < 2; i++) {
         await new Promise((r) => setTimeout(r, 30));
-        const until = performance.now() + 300;
+        const until = performance.now() + 600;
         while (performance.now() < until) {
           /* a synchronous stall, as a blocking read on a dying SD card */
         }
         await new Promise((r) => setTimeout(r, 30));
-        await monitor.check();
+        const r = await monitor.check();
+        expect(r.loopDelay.maxMs).toBeGreaterThan(500);
       }
       expect(active(reg)).toEqual(['EVENT_LOOP_LAG@runtime']);
-      await new Promise((r) => setTimeout(r, 100));
-      const r = await monitor.check();
-      expect(r.loopDelay.maxMs).toBeLessThan(150);
+      // on a loaded test machine one quiet interval may still see a scheduling hiccup: allow a few
+      for (let i = 0; i < 5 && reg.isActive('EVENT_LOOP_LAG', 'runtime'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await monitor.check();
+      }
       expect(active(reg)).toEqual([]);
     } finally {
       monitor.stop();

@@ -32,9 +32,18 @@ export const jobSchema = z.discriminatedUnion('action', [
   }),
   z.strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
-    action: z.literal('quiet-hours').meta({ description: 'quiet hours begin at `schedule` and end at `until`; outputs listening for quiet hours (backlight, buzzer) follow' }),
+    action: z.literal('quiet-hours').meta({ description: 'quiet hours begin at `schedule` and end at `until`; the listed outputs are set for the night and put back after' }),
     schedule: cronPattern,
     until: cronPattern,
+    outputs: z
+      .array(
+        z.strictObject({
+          device: z.string().meta({ description: 'id of an output device (gpio-output, firmata)' }),
+          output: z.string().optional().meta({ description: 'output name within the device (default: its first output)' }),
+          value: z.union([z.number().min(0).max(1), z.enum(['on', 'off'])]).default(0).meta({ description: 'value during quiet hours: 0..1 (PWM duty), on or off' }),
+        }),
+      )
+      .default([]),
   }),
 ]);
 
@@ -52,3 +61,15 @@ export const jobsSchema = z
     });
   })
   .meta({ description: 'scheduled jobs (node-cron patterns, box local time)' });
+
+/** Cross-references of jobs into the device list, for the profile's refinement. */
+export function jobProblems(jobs: readonly JobConfig[], deviceIds: readonly string[]): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  jobs.forEach((j, i) => {
+    if (j.action !== 'quiet-hours') return;
+    j.outputs.forEach((o, k) => {
+      if (!deviceIds.includes(o.device)) out.push({ path: ['jobs', i, 'outputs', k, 'device'], message: `"${o.device}" is not a device in this profile (${deviceIds.join(', ') || 'none'})` });
+    });
+  });
+  return out;
+}

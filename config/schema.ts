@@ -4,7 +4,7 @@ import { duration } from '../drivers/schema-parts.js';
 import { hex } from '../drivers/bus/i2c.js';
 import { type ChannelConfig, channelConfig } from './channel.js';
 import type { DeviceCommon } from '../drivers/types.js';
-import { healthSchema, jobsSchema } from './diagnostics.js';
+import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const idString = (what: string): z.ZodString =>
@@ -143,6 +143,7 @@ export const profileSchema = z
         }
       }
     });
+    for (const problem of jobProblems(p.jobs, p.devices.map((d) => d.id))) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type Profile = z.infer<typeof profileSchema>;

@@ -161,6 +161,7 @@ export class Runtime {
       boot: this.bootCounter,
       firmware: FIRMWARE_VERSION,
       devices: () => this.devices.map((d) => d.status()),
+      drivers: () => this.devices,
       buses: () => this.buses,
       brokerUrl: url,
       ...(this.options.env ? { env: this.options.env } : {}),

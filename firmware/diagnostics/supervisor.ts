@@ -5,7 +5,9 @@ import type { Profile } from '../../config/schema.js';
 import type { Clock } from '../../drivers/bus/clock.js';
 import type { OpenBuses } from '../buses.js';
 import type { DeviceStatus } from '../device/running-device.js';
-import { Jobs, type JobStatus } from '../jobs/jobs.js';
+import { isOutputDriver } from '../../drivers/outputs.js';
+import type { Driver } from '../../drivers/types.js';
+import { Jobs, type JobStatus, type QuietHoursJob } from '../jobs/jobs.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
 import type { Uplink } from '../uplink/uplink.js';
@@ -29,6 +31,8 @@ export interface SupervisorDeps {
   readonly boot: number;
   readonly firmware: string;
   readonly devices: () => readonly DeviceStatus[];
+  /** the drivers by device id (quiet hours switch output devices) */
+  readonly drivers: () => readonly { readonly id: string; readonly driver: Driver }[];
   readonly buses: () => OpenBuses | undefined;
   /** the broker URL the uplink really uses (the embedded broker's port is known only at start) */
   readonly brokerUrl: string;
@@ -59,7 +63,8 @@ export class Supervisor {
   private previous: PreviousRun | undefined;
   private lastHealth: HealthReport | undefined;
   private commissioned = false;
-  private readonly quietListeners: ((on: boolean) => void)[] = [];
+  /** output values before quiet hours, to put back after: "<job>/<device>/<output>" → value */
+  private readonly beforeQuiet = new Map<string, number | undefined>();
   private readonly log: Logger;
 
   constructor(private readonly deps: SupervisorDeps) {
@@ -80,9 +85,7 @@ export class Supervisor {
         healthReport: async () => {
           await this.reportHealth();
         },
-        quietHours: (on) => {
-          for (const l of this.quietListeners) l(on);
-        },
+        quietHours: (on, job) => void this.quietHours(on, job),
       },
       deps.faults,
       deps.scheduler,
@@ -98,9 +101,32 @@ export class Supervisor {
     this.watchdog?.submitted(1);
   }
 
-  /** Outputs that honour quiet hours (backlight, buzzer) subscribe here. */
-  onQuietHours(listener: (on: boolean) => void): void {
-    this.quietListeners.push(listener);
+  /**
+   * Quiet hours: set each listed output for the night (backlight off), and put back what it was
+   * when they end (its safe value if it was never set). An output that cannot be switched is
+   * logged; its own device faults say why.
+   */
+  private async quietHours(on: boolean, job: QuietHoursJob): Promise<void> {
+    for (const o of job.outputs) {
+      const driver = this.deps.drivers().find((d) => d.id === o.device)?.driver;
+      const control = driver && isOutputDriver(driver) ? driver.outputs().find((c) => o.output === undefined || c.name === o.output) : undefined;
+      if (!control) {
+        this.log.error({ job: job.name, device: o.device, output: o.output }, `quiet hours: ${o.device}${o.output ? `/${o.output}` : ''} is not an output`);
+        continue;
+      }
+      const key = `${job.name}/${o.device}/${control.name}`;
+      try {
+        if (on) {
+          this.beforeQuiet.set(key, control.get());
+          await control.set(o.value, `quiet hours (${job.name})`);
+        } else {
+          await control.set(this.beforeQuiet.get(key) ?? control.safe, `quiet hours over (${job.name})`);
+          this.beforeQuiet.delete(key);
+        }
+      } catch (e) {
+        this.log.warn({ job: job.name, device: o.device, err: e }, 'quiet hours: output not switched');
+      }
+    }
   }
 
   /** Report how the previous run ended; start checks, health, jobs, commands. Call after the devices started. */

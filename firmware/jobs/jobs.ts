@@ -1,6 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { JobConfig } from '../../config/diagnostics.js';
+
+export type QuietHoursJob = Extract<JobConfig, { action: 'quiet-hours' }>;
 import type { Clock } from '../../drivers/bus/clock.js';
 import type { FaultSink } from '../diagnostics/registry.js';
 import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
@@ -9,8 +11,8 @@ import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
 export interface JobHandlers {
   selfTest(): Promise<void>;
   healthReport(): Promise<void>;
-  /** quiet hours begin (true) or end (false); outputs that honour quiet hours follow */
-  quietHours(on: boolean): void;
+  /** quiet hours of one job begin (true) or end (false) */
+  quietHours(on: boolean, job: QuietHoursJob): void;
 }
 
 interface Watched {
@@ -45,7 +47,8 @@ export class Jobs {
   private watcher: PeriodicTask | undefined;
   private readonly runs = new Map<string, number>();
   private readonly missed = new Map<string, number>();
-  private quiet = false;
+  /** quiet-hours jobs in their quiet period now */
+  private readonly quiet = new Set<string>();
 
   constructor(
     private readonly jobs: readonly JobConfig[],
@@ -58,7 +61,7 @@ export class Jobs {
   ) {}
 
   get quietHours(): boolean {
-    return this.quiet;
+    return this.quiet.size > 0;
   }
 
   start(): void {
@@ -70,11 +73,11 @@ export class Jobs {
     });
     for (const j of this.jobs) {
       if (j.action === 'quiet-hours') {
-        this.watch(j.name, j.schedule, () => this.setQuiet(true));
-        this.watch(`${j.name}:end`, j.until, () => this.setQuiet(false));
+        this.watch(j.name, j.schedule, () => this.setQuiet(true, j));
+        this.watch(`${j.name}:end`, j.until, () => this.setQuiet(false, j));
         const begin = this.watched.at(-2)?.task.getNextRun();
         const end = this.watched.at(-1)?.task.getNextRun();
-        if (begin && end && end.getTime() < begin.getTime()) this.setQuiet(true);
+        if (begin && end && end.getTime() < begin.getTime()) this.setQuiet(true, j);
       } else {
         const run = j.action === 'self-test' ? (): Promise<void> => this.handlers.selfTest() : (): Promise<void> => this.handlers.healthReport();
         this.watch(j.name, j.schedule, run);
@@ -136,10 +139,11 @@ export class Jobs {
     this.faults.raise({ code: 'JOB_MISSED', subject: job, message: `job ${job}: ${why}` });
   }
 
-  private setQuiet(on: boolean): void {
-    if (this.quiet === on) return;
-    this.quiet = on;
-    this.log.info({ quiet: on }, on ? 'quiet hours begin' : 'quiet hours end');
-    this.handlers.quietHours(on);
+  private setQuiet(on: boolean, job: QuietHoursJob): void {
+    if (this.quiet.has(job.name) === on) return;
+    if (on) this.quiet.add(job.name);
+    else this.quiet.delete(job.name);
+    this.log.info({ job: job.name, quiet: on }, on ? 'quiet hours begin' : 'quiet hours end');
+    this.handlers.quietHours(on, job);
   }
 }

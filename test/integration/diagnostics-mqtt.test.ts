@@ -7,6 +7,7 @@ import { parseProfile } from '../../config/load.js';
 import type { DiagReport } from '../../firmware/diagnostics/diag.js';
 import type { ActiveFault } from '../../firmware/diagnostics/registry.js';
 import { Runtime } from '../../firmware/runtime.js';
+import type { OutputDriver } from '../../drivers/outputs.js';
 import { runCli } from '../helpers/cli.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
@@ -151,4 +152,42 @@ describe('diagnostics of a running box over MQTT', () => {
       await rt.stop();
     }
   }, 40_000);
+
+  it('quiet hours switch the listed output for the night and put it back after', async () => {
+    const cfg = {
+      ...raw(),
+      buses: { i2c: [], gpio: [{ name: 'header', simulated: true, stateDir: join(dir, 'gpio') }] },
+      devices: [{ id: 'screen-relay', type: 'gpio-output', bus: 'header', line: 18, kind: 'relay', safe: 'off', interval: 1000 }],
+      // quiet from every 4th second (0, 4, 8 …) to two seconds later
+      jobs: [{ name: 'night', action: 'quiet-hours', schedule: '*/4 * * * * *', until: '2-59/4 * * * * *', outputs: [{ device: 'screen-relay', value: 'off' }] }],
+    };
+    const rt = new Runtime({ profile: parseProfile(cfg), log: silentLog });
+    await rt.start();
+    try {
+      const relay = rt.devices[0]?.driver as unknown as OutputDriver;
+      const control = relay.outputs()[0];
+      if (!control) throw new Error('no output');
+      const until = async (what: string, p: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 6000;
+        while (!p()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      await until('daytime', () => rt.diagnostics?.status().quietHours === false && control.get() !== undefined);
+      await control.set('on', 'test: screen on for the day');
+      await until('quiet hours', () => rt.diagnostics?.status().quietHours === true);
+      await until('relay off for the night', () => control.get() === 0);
+      await until('quiet hours over', () => rt.diagnostics?.status().quietHours === false);
+      await until('relay back on', () => control.get() === 1);
+    } finally {
+      await rt.stop();
+    }
+  }, 20_000);
+
+  it('refuses quiet hours naming an output device that is not in the profile', () => {
+    expect(() => parseProfile({ ...raw(), jobs: [{ name: 'night', action: 'quiet-hours', schedule: '0 0 22 * * *', until: '0 0 6 * * *', outputs: [{ device: 'screen' }] }] })).toThrow(
+      'jobs[0].outputs[0].device: "screen" is not a device in this profile (env, outdoor)',
+    );
+  });
 });

@@ -28,7 +28,7 @@ describe('jobs on node-cron', () => {
       {
         selfTest: async () => void calls.push('self-test'),
         healthReport: async () => void calls.push('health-report'),
-        quietHours: (on) => void calls.push(on ? 'quiet on' : 'quiet off'),
+        quietHours: (on, job) => void calls.push(`${job.name} quiet ${on ? 'on' : 'off'}`),
       },
       reg,
       scheduler,
@@ -65,7 +65,7 @@ describe('jobs on node-cron', () => {
     // whose next occurrences are known: begin yearly on 1 Jan, end every second → inside? no:
     // the end (next second) comes before the begin (next 1 Jan), so quiet hours are on now
     const { calls } = rig([{ name: 'night', action: 'quiet-hours', schedule: '0 0 0 1 1 *', until: '* * * * * *' }]);
-    expect(calls).toEqual(['quiet on']);
+    expect(calls).toEqual(['night quiet on']);
     expect(jobs?.quietHours).toBe(true);
   });
 

@@ -8,6 +8,8 @@ import type { DiagReport } from '../../firmware/diagnostics/diag.js';
 import type { ActiveFault } from '../../firmware/diagnostics/registry.js';
 import { Runtime } from '../../firmware/runtime.js';
 import type { OutputDriver } from '../../drivers/outputs.js';
+import type { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
+import type { OpenBuses } from '../../firmware/buses.js';
 import { runCli } from '../helpers/cli.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
@@ -148,6 +150,34 @@ describe('diagnostics of a running box over MQTT', () => {
       const back = Date.now();
       while (rt.faults.isActive('BROKER_UNREACHABLE', 'uplink') && Date.now() < back + 8000) await new Promise((r) => setTimeout(r, 100));
       expect(rt.faults.isActive('BROKER_UNREACHABLE', 'uplink')).toBe(false);
+    } finally {
+      await rt.stop();
+    }
+  }, 40_000);
+
+  it('a sensor unplugged on a running box fails the self-test; plugged back, it recovers without a restart and the self-test passes again', async () => {
+    const cfg = raw();
+    (cfg.devices as unknown[])[1] = { id: 'outdoor', type: 'bme280', bus: 'i2c1', address: 0x77, interval: 200 };
+    const rt = new Runtime({ profile: parseProfile(cfg), log: silentLog });
+    await rt.start();
+    try {
+      const until = async (what: string, p: () => boolean, ms = 10_000): Promise<void> => {
+        const deadline = Date.now() + ms;
+        while (!p()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(rt.faults.active().map((f) => f.code))}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const outdoor = rt.devices.find((d) => d.id === 'outdoor');
+      await until('outdoor ok', () => outdoor?.state === 'ok');
+      // the technician pulls the connector (the simulator behind the bus stops acknowledging)
+      const sim = (rt as unknown as { buses: OpenBuses }).buses.simulators.get('outdoor') as I2cSimDevice;
+      sim.faults.unplug();
+      await until('device failed and self-test failed', () => outdoor?.state === 'failed' && rt.faults.isActive('SELF_TEST_FAILED', 'self-test'));
+      expect(rt.faults.active().find((f) => f.code === 'SELF_TEST_FAILED')?.message).toContain('outdoor');
+      sim.faults.replug();
+      await until('recovered and self-test passing', () => outdoor?.state === 'ok' && !rt.faults.isActive('SELF_TEST_FAILED', 'self-test') && !rt.faults.isActive('DEVICE_FAILED', 'outdoor'), 15_000);
+      expect(rt.devices.find((d) => d.id === 'env')?.state).toBe('ok');
     } finally {
       await rt.stop();
     }

@@ -126,7 +126,11 @@ export function runningDeviceChecks(profile: Profile, devices: readonly DeviceSt
     const def = deviceType(s.type);
     if (!entry || !def) continue;
     const who = Object.entries(s.identity).map(([k, v]) => `${k} ${String(v)}`).join(', ');
-    if (s.state === 'ok' || s.state === 'recovering') {
+    if (s.state === 'probing' && s.errors === 0) {
+      // just started: its first probe is still ahead (devices are spread over their interval)
+      const next = s.nextProbeInMs === undefined ? '' : ` in ${Math.round(s.nextProbeInMs / 1000)} s`;
+      out.push({ section: 'device', name: s.id, verdict: 'WARN', detail: `starting: first probe${next}` });
+    } else if (s.state === 'ok' || s.state === 'recovering') {
       out.push({ section: 'device', name: s.id, verdict: 'PASS', detail: `${s.state}: ${who}` });
       out.push(valuesCheck(s.id, def.channels(entry), s.lastValues, entry));
     } else {

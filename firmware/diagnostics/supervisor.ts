@@ -222,7 +222,9 @@ export class Supervisor {
     if (failed.length > 0) deps.faults.raise({ code: 'SELF_TEST_FAILED', subject: 'self-test', message: `self-test failed: ${failed.map((c) => c.name).join(', ')}`, details: { failed: failed.map((c) => `${c.name}: ${c.detail}`) } });
     else {
       deps.faults.clear('SELF_TEST_FAILED', 'self-test');
-      if (!this.commissioned) this.commission(r);
+      // commissioning wants every device and bus line clean, not a device still starting
+      const settled = !r.checks.some((c) => (c.section === 'device' || c.section === 'bus') && c.verdict !== 'PASS');
+      if (!this.commissioned && settled) this.commission(r);
     }
     return r;
   }

@@ -4,7 +4,8 @@ import { ManualClock } from '../../drivers/bus/clock.js';
 import { Bme280Simulator } from '../../drivers/i2c/bme280/simulator.js';
 import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import type { OpenBuses } from '../../firmware/buses.js';
-import { busChecks, faultChecks, makeReport, profileHash, renderReport, worst } from '../../firmware/diagnostics/diag.js';
+import type { DeviceStatus } from '../../firmware/device/running-device.js';
+import { busChecks, faultChecks, makeReport, profileHash, renderReport, runningDeviceChecks, worst } from '../../firmware/diagnostics/diag.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
 
 const profile = parseProfile({
@@ -62,5 +63,23 @@ describe('report', () => {
     const c = parseProfile({ box: { id: 'h' }, uplink: { url: 'mqtt://a:1884', topicPrefix: 'x' } });
     expect(profileHash(a)).toBe(profileHash(b));
     expect(profileHash(a)).not.toBe(profileHash(c));
+  });
+});
+
+describe('device lines of a running box', () => {
+  const status = (over: Partial<DeviceStatus>): DeviceStatus => ({
+    id: 'env', type: 'bme280', state: 'ok', reads: 10, errors: 0, consecutiveErrors: 0, lastError: undefined,
+    lastValues: [{ channel: 'temperature', value: 21.5 }, { channel: 'pressure', value: 1013 }, { channel: 'humidity', value: 45 }],
+    lastSampleMono: 1, identity: { part: 'BME280' }, nextProbeInMs: undefined, ...over,
+  });
+
+  it('ok with plausible values PASS; a device not probed yet WARNs; one failing to answer FAILs with its code', () => {
+    const line = (s: DeviceStatus): string[] => runningDeviceChecks(profile, [s]).map((c) => `${c.verdict} ${c.name}: ${c.detail}${c.code ? ` [${c.code}]` : ''}`);
+    expect(line(status({}))).toEqual(['PASS env: ok: part BME280', 'PASS env reading: temperature 21.5 °C, pressure 1013 hPa, humidity 45 %RH']);
+    expect(line(status({ state: 'probing', reads: 0, lastValues: [], nextProbeInMs: 1500 }))).toEqual(['WARN env: starting: first probe in 2 s']);
+    expect(line(status({ state: 'probing', reads: 0, errors: 2, lastValues: [], nextProbeInMs: 3000, lastError: { code: 'I2C_NACK', message: 'i2c1 0x76: no acknowledge (ENXIO)' } }))).toEqual([
+      'FAIL env: probing: i2c1 0x76: no acknowledge (ENXIO); next probe in 3 s [I2C_NACK]',
+    ]);
+    expect(line(status({ lastValues: [{ channel: 'temperature', value: 120 }] }))[1]).toBe('FAIL env reading: temperature 120 °C outside -40..85 [VALUE_OUT_OF_RANGE]');
   });
 });

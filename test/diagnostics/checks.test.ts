@@ -145,6 +145,20 @@ describe('device faults from simulator faults through the device runner', () => 
   });
 });
 
+describe('a hung read', () => {
+  it('DEVICE_TIMEOUT when a transfer outlasts the device timeout; cleared by the next good read once the part answers in time', async () => {
+    const { timers, sim, active } = rig({});
+    await timers.advance(1500);
+    sim.faults.slowMs = 300; // real milliseconds per transfer, against a 100 ms timeout on the scheduler's clock
+    await timers.advance(1000);
+    expect(active()).toEqual(['DEVICE_TIMEOUT@env']);
+    sim.faults.slowMs = 0;
+    await new Promise((r) => setTimeout(r, 700)); // the stretched transfers still hold the bus this long
+    await timers.advance(1000);
+    expect(active()).toEqual([]);
+  });
+});
+
 /** Make the runner re-probe: fail it (unplug long enough), then replug so init() reads the chip id again. */
 async function refitPart(timers: FakeTimers, sim: Bme280Simulator): Promise<void> {
   sim.faults.unplug();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { channelChecks } from '../../config/checks.js';
 import { bme280 } from '../../drivers/i2c/bme280/index.js';
+import { REG, RESET_WORD } from '../../drivers/i2c/bme280/registers.js';
 import type { Bme280Simulator } from '../../drivers/i2c/bme280/simulator.js';
 import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import { RunningDevice } from '../../firmware/device/running-device.js';
@@ -155,6 +156,20 @@ describe('a hung read', () => {
     sim.faults.slowMs = 0;
     await new Promise((r) => setTimeout(r, 700)); // the stretched transfers still hold the bus this long
     await timers.advance(1000);
+    expect(active()).toEqual([]);
+  });
+});
+
+describe('a sensor that reset itself', () => {
+  it('BAD_RESPONSE after a brown-out reset of the BME280 (humidity back to its skipped value); the runner re-initialises it and it clears', async () => {
+    const { timers, sim, active, runner, faults } = rig({});
+    await timers.advance(1500);
+    sim.onWrite(Uint8Array.of(REG.RESET, RESET_WORD)); // the part's own power-on reset: ctrl_hum back to 0
+    await timers.advance(1000);
+    expect(active()).toEqual(['BAD_RESPONSE@env']);
+    expect(faults.active()[0]?.message).toBe('i2c1 0x76: raw humidity 0x8000 is a reset or floating-bus value');
+    await timers.advance(8000); // failed after three ticks, soft reset, re-probed: init() writes ctrl_hum again
+    expect(runner.state).toBe('ok');
     expect(active()).toEqual([]);
   });
 });

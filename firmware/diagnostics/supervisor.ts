@@ -160,9 +160,11 @@ export class Supervisor {
     const notifier = systemdNotifier(env);
     const interval = watchdogIntervalMs(env);
     if (notifier) {
-      // until the durable outbox feeds committed() itself, the worker's accepted count stands in
+      // until the durable outbox reports its commits (outboxCommitted), the worker's accepted
+      // count stands in: it stops moving when the worker or its storage wedges, not when the
+      // broker is away (a box offline must keep running, not be restarted)
       const wd = new Watchdog({ intervalMs: interval ?? 60_000, storageStallMs: Math.max(interval ?? 60_000, 10_000) }, deps.scheduler, notifier, this.record, this.log);
-      deps.uplink.onStats((s) => wd.committed(s.received));
+      deps.uplink.onStats((s) => this.outboxCommitted(s.received));
       const devices = deps.profile.devices.filter((d) => d.enabled).length;
       if (interval) this.watchdog = wd;
       // READY once the loop has turned: the first tick of the scheduler after start
@@ -172,6 +174,11 @@ export class Supervisor {
   }
 
   private notifyStopping: () => Promise<void> = async () => {};
+
+  /** The outbox's hook for the watchdog: the running total of samples it has committed to storage. */
+  outboxCommitted(total: number): void {
+    this.watchdog?.committed(total);
+  }
 
   /** A clean stop: tell systemd, stop jobs and health, record "stopped". */
   async stop(): Promise<void> {

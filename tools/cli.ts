@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
 import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
+import { registerProbeSerial } from './commands/probe-serial.js';
 import { registerRun } from './commands/run.js';
+import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
@@ -23,6 +25,8 @@ registerRun(program);
 registerConfig(program);
 registerTail(program);
 registerBench(program);
+registerProbeSerial(program);
+registerSimulateSerial(program);
 registerDiag(program);
 registerAck(program);
 

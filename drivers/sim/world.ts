@@ -12,6 +12,10 @@ const TYPICAL: Readonly<Record<string, readonly [number, number]>> = {
   temperature: [17, 26],
   humidity: [35, 65],
   pressure: [1004, 1021],
+  pm1_0: [3, 12], // µg/m³, urban background
+  pm2_5: [5, 25],
+  pm10: [8, 40],
+  co2: [420, 1100], // ppm, a kiosk with people coming and going
 };
 
 /**

@@ -15,7 +15,8 @@ const profile = parseProfile({
 });
 
 function busesWith(bus: SimulatedI2cBus): OpenBuses {
-  return { provider: { i2c: () => bus }, i2c: new Map([['i2c1', bus]]), simulators: new Map(), scenes: [], close: async () => undefined };
+  // bus checks look at the I²C buses only
+  return { provider: { i2c: () => bus }, i2c: new Map([['i2c1', bus]]), simulators: new Map(), scenes: [], close: async () => undefined } as unknown as OpenBuses;
 }
 
 describe('bus checks against the profile', () => {

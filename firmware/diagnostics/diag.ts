@@ -76,7 +76,7 @@ function valuesCheck(id: string, channels: readonly ChannelSpec[], values: reado
     if (!(v.value >= r.min && v.value <= r.max)) out.push(`${text} outside ${r.min}..${r.max}`);
   }
   if (out.length > 0) return withCode({ section: 'device', name: `${id} reading`, verdict: 'FAIL', detail: out.join('; '), code: 'VALUE_OUT_OF_RANGE' });
-  if (shown.length === 0) return { section: 'device', name: `${id} reading`, verdict: 'WARN', detail: 'no reading yet' };
+  if (shown.length === 0) return { section: 'device', name: `${id} reading`, verdict: 'WARN', detail: 'no reading yet (a part warming up, a GPS without fix, or one that streams: run diag again with the service running)' };
   return { section: 'device', name: `${id} reading`, verdict: 'PASS', detail: shown.join(', ') };
 }
 

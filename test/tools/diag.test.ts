@@ -32,7 +32,9 @@ describe('edgefw diag on the demo profile', () => {
     expect(r.stdout).toMatch(/^ {2}PASS {2}i2c1 0x76 +env \(bme280\) acknowledges: BME280 \(chip id 0x60\)$/m);
     expect(r.stdout).toMatch(/^ {2}WARN {2}broker +embedded broker .* runs only inside `edgefw run`/m);
     expect(r.stdout).toMatch(/^ {2}PASS {2}writable +data directory writable$/m);
-    expect(r.stdout).toMatch(/^RESULT WARN {2}\(\d+ pass, 1 warn, 0 fail\)$/m);
+    // the broker WARNs (the embedded one runs only inside edgefw run); warming-up serial parts WARN "no reading yet"
+    expect(r.stdout).toMatch(/^RESULT WARN {2}\(\d+ pass, \d+ warn, 0 fail\)$/m);
+    expect(r.stdout).not.toMatch(/^ {2}FAIL /m);
     expect(r.code).toBe(0);
   });
 

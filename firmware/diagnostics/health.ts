@@ -56,14 +56,14 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
  * Host health: reads /sys and /proc (under config.root), the data directory, the event loop,
  * the scheduler and the uplink, and turns what it sees into faults:
  * CPU_HOT, UNDERVOLTAGE, UNDERVOLTAGE_SINCE_BOOT, CPU_THROTTLED, MEMORY_LOW, DISK_LOW,
- * STORAGE_UNWRITABLE, EVENT_LOOP_LAG, LOOP_OVERRUN (per task), OUTBOX_DROPPING, CLOCK_UNSYNCED.
+ * STORAGE_UNWRITABLE, EVENT_LOOP_LAG, LOOP_OVERRUN (per task), CLOCK_UNSYNCED. The uplink's state
+ * and outbox depth go into the report (the outbox raises its own faults).
  * Debounce and hysteresis are the catalogue's; this class reports one observation per check.
  */
 export class HealthMonitor {
   private readonly loop: IntervalHistogram;
   private readonly startMono: number;
   private readonly prevTask = new Map<string, number>();
-  private prevDropped = 0;
 
   constructor(private readonly deps: HealthDeps) {
     // 10 ms resolution: the loop-delay sampler itself wakes 100 times a second at most
@@ -140,10 +140,8 @@ export class HealthMonitor {
       else faults.clear('LOOP_OVERRUN', t.name);
     }
 
+    // outbox depth and drops are reported here; OUTBOX_DROPPING is raised by the outbox itself
     const uplink = this.deps.uplink();
-    if (uplink.dropped > this.prevDropped) faults.raise({ code: 'OUTBOX_DROPPING', subject: 'uplink', message: `${uplink.dropped - this.prevDropped} readings dropped since the last check (${uplink.dropped} in total, ${uplink.pending} waiting)`, details: { dropped: uplink.dropped, pending: uplink.pending } });
-    else faults.clear('OUTBOX_DROPPING', 'uplink');
-    this.prevDropped = uplink.dropped;
 
     const source = this.deps.clock.timeSource();
     const up = this.deps.clock.monoMs() - this.startMono;

@@ -160,11 +160,21 @@ export class Supervisor {
     const notifier = systemdNotifier(env);
     const interval = watchdogIntervalMs(env);
     if (notifier) {
-      // until the durable outbox reports its commits (outboxCommitted), the worker's accepted
-      // count stands in: it stops moving when the worker or its storage wedges, not when the
-      // broker is away (a box offline must keep running, not be restarted)
       const wd = new Watchdog({ intervalMs: interval ?? 60_000, storageStallMs: Math.max(interval ?? 60_000, 10_000) }, deps.scheduler, notifier, this.record, this.log);
-      deps.uplink.onStats((s) => this.outboxCommitted(s.received));
+      // storage progress: samples the outbox committed to disk; while it runs from its memory
+      // ring (disk full or read-only: a restart would not help) or without an outbox, samples
+      // the uplink worker accepted. Neither stops when only the broker is away.
+      let progress = 0;
+      let lastCommitted = 0;
+      let lastReceived = 0;
+      deps.uplink.onStats((s) => {
+        const committed = s.outbox?.committed;
+        if (s.outbox?.mode === 'disk' && committed !== undefined) progress += Math.max(0, committed - lastCommitted);
+        else progress += Math.max(0, s.received - lastReceived);
+        lastCommitted = committed ?? lastCommitted;
+        lastReceived = s.received;
+        this.outboxCommitted(progress);
+      });
       const devices = deps.profile.devices.filter((d) => d.enabled).length;
       if (interval) this.watchdog = wd;
       // READY once the loop has turned: the first tick of the scheduler after start

@@ -135,6 +135,7 @@ export class Supervisor {
     const prev = this.record.begin(deps.boot, deps.clock.wallMs());
     this.previous = prev;
     this.log.info({ previousRun: prev }, `previous run ended: ${prev.end}${prev.detail ? ` (${prev.detail})` : ''}`);
+    if (this.record.writeError) this.log.warn({ error: this.record.writeError }, 'cannot write the run record in the data directory; the next start will not know how this run ended');
     if (prev.end === 'crash' || prev.end === 'watchdog') {
       deps.faults.raise({ code: 'WATCHDOG_RESTART', subject: 'runtime', message: `previous run (boot ${prev.boot ?? '?'}) ended by ${prev.end === 'watchdog' ? 'the watchdog' : 'a crash'}${prev.detail ? `: ${prev.detail}` : ''}`, details: { ...prev } });
       // latched: the condition is over as soon as we run; it stays until acknowledged
@@ -249,7 +250,12 @@ export class Supervisor {
   private commission(r: DiagReport): void {
     const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t });
     this.deps.uplink.publish('commissioning', record, true);
-    writeFileSync(this.commissioningFile(), `${record}\n`);
+    try {
+      writeFileSync(this.commissioningFile(), `${record}\n`);
+    } catch (e) {
+      // published all the same; a read-only disk means it is published again after a restart
+      this.log.warn({ err: e }, 'could not note the commissioning in the data directory');
+    }
     this.commissioned = true;
     this.log.info({ profileHash: r.profileHash }, 'commissioned: first self-test pass with this profile');
   }

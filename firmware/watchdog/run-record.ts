@@ -99,9 +99,18 @@ export class RunRecord {
     }
   }
 
+  /** The record is a witness, never a reason to stop: a read-only or full disk only loses it. */
   private write(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.current)}\n`);
-    renameSync(tmp, this.file);
+    try {
+      writeFileSync(tmp, `${JSON.stringify(this.current)}\n`);
+      renameSync(tmp, this.file);
+      this.writeError = undefined;
+    } catch (e) {
+      this.writeError = (e as NodeJS.ErrnoException).code ?? String(e);
+    }
   }
+
+  /** Why the last write failed (EROFS, ENOSPC), or undefined; STORAGE_UNWRITABLE reports the disk. */
+  writeError: string | undefined;
 }

@@ -156,3 +156,13 @@ describe('why the previous run ended', () => {
     expect(new RunRecord(dir).begin(6, Date.now())).toMatchObject({ end: 'crash', detail: 'systemd: exit-code exited 1' });
   });
 });
+
+describe('run record on a disk that cannot be written', () => {
+  it('never throws: the run goes on and the record says why it could not write', () => {
+    const r = new RunRecord('/proc/edgefw-no-such-dir');
+    expect(r.begin(1, Date.now())).toMatchObject({ end: 'first-start' });
+    expect(r.writeError).toBe('ENOENT');
+    expect(() => r.withholding('x', Date.now())).not.toThrow();
+    expect(() => r.end(Date.now())).not.toThrow();
+  });
+});

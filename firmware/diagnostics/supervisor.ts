@@ -124,9 +124,20 @@ export class Supervisor {
           this.beforeQuiet.delete(key);
         }
       } catch (e) {
-        this.log.warn({ job: job.name, device: o.device, err: e }, 'quiet hours: output not switched');
+        // not ready yet (a board still in its handshake at start) or unplugged: try again soon
+        this.log.warn({ job: job.name, device: o.device, err: e }, 'quiet hours: output not switched; retrying in 10 s');
+        if (on && !this.deps.scheduler.allStats().some((t) => t.name === `quiet-retry:${job.name}`)) {
+          const retry = this.deps.scheduler.every(`quiet-retry:${job.name}`, 10_000, async () => {
+            retry.cancel();
+            if (this.isQuiet(job)) await this.quietHours(true, job);
+          }, { phaseMs: 10_000 });
+        }
       }
     }
+  }
+
+  private isQuiet(job: QuietHoursJob): boolean {
+    return this.jobs.quietJobs().includes(job.name);
   }
 
   /** Report how the previous run ended; start checks, health, jobs, commands. Call after the devices started. */

@@ -64,6 +64,11 @@ export class Jobs {
     return this.quiet.size > 0;
   }
 
+  /** Names of the quiet-hours jobs in their quiet period now. */
+  quietJobs(): string[] {
+    return [...this.quiet];
+  }
+
   start(): void {
     cron.setLogger({
       info: (m) => this.log.debug(m),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { channelChecks } from './checks.js';
 import { pipelineChannelKeys } from './pipeline.js';
 
 /**
@@ -8,6 +9,7 @@ import { pipelineChannelKeys } from './pipeline.js';
 export const channelConfig = z.strictObject({
   /** publish under another name (e.g. "indoor_temperature") */
   rename: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  checks: channelChecks.optional(),
   /** signal pipeline: calibration, filters, report (config/pipeline.ts, docs/pipeline.md) */
   ...pipelineChannelKeys,
 });

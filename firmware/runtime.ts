@@ -7,6 +7,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
 import { type DeviceStatus, RunningDevice } from './device/running-device.js';
 import { type FaultEvent, FaultRegistry } from './diagnostics/registry.js';
+import { Supervisor } from './diagnostics/supervisor.js';
 import { Scheduler } from './loop/scheduler.js';
 import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   readonly timers?: TimerSource;
   /** called with every sample that leaves the sampling thread (the demo console, tests) */
   readonly onSample?: (s: Sample) => void;
+  /** environment for systemd's NOTIFY_SOCKET / WATCHDOG_USEC (default process.env) */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface RuntimeStatus {
@@ -45,6 +48,8 @@ export class Runtime {
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
   private pipeline: SignalPipeline | undefined;
+  /** checks, host health, jobs, watchdog, diag/ack commands (firmware/diagnostics/supervisor.ts) */
+  diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
   private bootCounter = 0;
@@ -86,10 +91,10 @@ export class Runtime {
     const enabled = p.devices.filter((d) => d.enabled);
     const pipeline = new SignalPipeline(enabled, { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
     this.pipeline = pipeline;
-    // Sample order on the sampling thread: runner → checks → pipeline → uplink.
-    // CHECKS STAGE: the value checks (range, stuck, rate) plug in here; they must see raw values,
-    // so they go before the pipeline, never after it.
-    const checks: RawInspector | undefined = undefined;
+    // Sample order on the sampling thread: runner → checks → pipeline → uplink. The value checks
+    // (range, stuck, rate, staleness) must see raw values, so they go before the pipeline, never
+    // after it: a filter can never hide a broken sensor.
+    const checks: RawInspector = (s) => this.diagnostics?.observe(s);
     const sink = sampleFlow(checks, pipeline.push);
     enabled.forEach((d, i) => {
       const def = deviceType(d.type);
@@ -168,6 +173,22 @@ export class Runtime {
       if (this.pendingFaultEvents.length === 1) this.scheduler.after(0, () => this.sendFaults());
     });
 
+    const diagnostics = new Supervisor({
+      profile: p,
+      scheduler: this.scheduler,
+      clock: this.clock,
+      faults: this.faults,
+      log: this.options.log,
+      uplink,
+      boot: this.bootCounter,
+      firmware: FIRMWARE_VERSION,
+      devices: () => this.devices.map((d) => d.status()),
+      drivers: () => this.devices,
+      buses: () => this.buses,
+      brokerUrl: url,
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
+    this.diagnostics = diagnostics;
 
     if (buses.simulators.size > 0 || buses.scenes.length > 0) {
       const world = new World();
@@ -181,6 +202,7 @@ export class Runtime {
     }
     pipeline.start();
     for (const d of this.devices) d.start();
+    diagnostics.start();
   }
 
   status(): RuntimeStatus {
@@ -199,6 +221,7 @@ export class Runtime {
       this.log.info('stopping');
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
+      await this.diagnostics?.stop();
       this.sendFaults();
       await this.uplink?.stop();
       await this.buses?.close();

@@ -7,6 +7,8 @@ import { registerProbeSerial } from './commands/probe-serial.js';
 import { registerRun } from './commands/run.js';
 import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
+import { registerDiag } from './commands/diag.js';
+import { registerAck } from './commands/ack.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -25,5 +27,7 @@ registerTail(program);
 registerBench(program);
 registerProbeSerial(program);
 registerSimulateSerial(program);
+registerDiag(program);
+registerAck(program);
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { bme280 } from './i2c/bme280/index.js';
+import { sht3x } from './i2c/sht3x/index.js';
 import type { DeviceCommon, DeviceDefinition } from './types.js';
 
 /**
@@ -7,6 +8,7 @@ import type { DeviceCommon, DeviceDefinition } from './types.js';
  */
 export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   bme280,
+  sht3x,
 ];
 
 export function deviceType(type: string): DeviceDefinition<DeviceCommon & any> | undefined {

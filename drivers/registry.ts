@@ -1,5 +1,6 @@
 import { bme280 } from './i2c/bme280/index.js';
 import { sht3x } from './i2c/sht3x/index.js';
+import { bh1750 } from './i2c/bh1750/index.js';
 import type { DeviceCommon, DeviceDefinition } from './types.js';
 
 /**
@@ -9,6 +10,7 @@ import type { DeviceCommon, DeviceDefinition } from './types.js';
 export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   bme280,
   sht3x,
+  bh1750,
 ];
 
 export function deviceType(type: string): DeviceDefinition<DeviceCommon & any> | undefined {

@@ -1,6 +1,7 @@
 import { bme280 } from './i2c/bme280/index.js';
 import { sht3x } from './i2c/sht3x/index.js';
 import { bh1750 } from './i2c/bh1750/index.js';
+import { ads1115 } from './i2c/ads1115/index.js';
 import type { DeviceCommon, DeviceDefinition } from './types.js';
 
 /**
@@ -11,6 +12,7 @@ export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   bme280,
   sht3x,
   bh1750,
+  ads1115,
 ];
 
 export function deviceType(type: string): DeviceDefinition<DeviceCommon & any> | undefined {

@@ -2,6 +2,7 @@ import { bme280 } from './i2c/bme280/index.js';
 import { sht3x } from './i2c/sht3x/index.js';
 import { bh1750 } from './i2c/bh1750/index.js';
 import { ads1115 } from './i2c/ads1115/index.js';
+import { ina219 } from './i2c/ina219/index.js';
 import type { DeviceCommon, DeviceDefinition } from './types.js';
 
 /**
@@ -13,6 +14,7 @@ export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   sht3x,
   bh1750,
   ads1115,
+  ina219,
 ];
 
 export function deviceType(type: string): DeviceDefinition<DeviceCommon & any> | undefined {

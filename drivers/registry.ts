@@ -3,6 +3,7 @@ import { sht3x } from './i2c/sht3x/index.js';
 import { bh1750 } from './i2c/bh1750/index.js';
 import { ads1115 } from './i2c/ads1115/index.js';
 import { ina219 } from './i2c/ina219/index.js';
+import { scd4x } from './i2c/scd4x/index.js';
 import type { DeviceCommon, DeviceDefinition } from './types.js';
 
 /**
@@ -15,6 +16,7 @@ export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   bh1750,
   ads1115,
   ina219,
+  scd4x,
 ];
 
 export function deviceType(type: string): DeviceDefinition<DeviceCommon & any> | undefined {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { z } from 'zod';
-import { ManualClock } from '../../drivers/bus/clock.js';
+import { type Clock, ManualClock } from '../../drivers/bus/clock.js';
 import type { I2cBus } from '../../drivers/bus/i2c.js';
 import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import type { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
@@ -14,7 +14,7 @@ export function deviceOptions<O extends DeviceCommon>(def: DeviceDefinition<O>, 
   return z.strictObject({ ...deviceCommon, ...def.options }).parse({ id: 'dut', type: def.type, ...entry }) as unknown as O;
 }
 
-export function deviceContext(clock: ManualClock, buses: { i2c?: I2cBus } = {}, emitted: ChannelValue[][] = []): DeviceContext {
+export function deviceContext(clock: Clock, buses: { i2c?: I2cBus } = {}, emitted: ChannelValue[][] = []): DeviceContext {
   return {
     id: 'dut',
     clock,

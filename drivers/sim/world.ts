@@ -1,0 +1,52 @@
+import type { SampleRange } from './i2c-target.js';
+
+/** Anything whose physical inputs the world model can set (every simulator's test face). */
+export interface Drivable {
+  readonly channels: readonly string[];
+  setChannel(channel: string, value: number): void;
+  sampleRange(channel: string): SampleRange;
+}
+
+/** Plausible indoor/outdoor ranges for the demo, by channel name; else the middle of the part's range. */
+const TYPICAL: Readonly<Record<string, readonly [number, number]>> = {
+  temperature: [17, 26],
+  humidity: [35, 65],
+  pressure: [1004, 1021],
+};
+
+/**
+ * A slowly changing world for simulated hardware: each channel follows its own slow wave with a
+ * little noise, inside a plausible band. Deterministic for a given seed, so demos repeat.
+ */
+export class World {
+  private readonly parts: { sim: Drivable; phase: number; periodS: number }[] = [];
+  private rand: () => number;
+
+  constructor(seed = 42) {
+    let s = seed >>> 0;
+    this.rand = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+  }
+
+  add(sim: Drivable): void {
+    this.parts.push({ sim, phase: this.rand() * Math.PI * 2, periodS: 120 + this.rand() * 480 });
+    this.update(0);
+  }
+
+  /** Set every channel for world time tS (seconds since start). */
+  update(tS: number): void {
+    for (const p of this.parts) {
+      p.sim.channels.forEach((ch, i) => {
+        const r = p.sim.sampleRange(ch);
+        const [lo, hi] = TYPICAL[ch] ?? [r.min + (r.max - r.min) * 0.3, r.min + (r.max - r.min) * 0.7];
+        const mid = (lo + hi) / 2;
+        const amp = (hi - lo) / 2;
+        const wave = Math.sin((2 * Math.PI * tS) / (p.periodS * (1 + i * 0.37)) + p.phase + i);
+        const noise = (this.rand() - 0.5) * amp * 0.02;
+        p.sim.setChannel(ch, Math.min(r.max, Math.max(r.min, mid + amp * 0.9 * wave + noise)));
+      });
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import type { Profile } from '../config/schema.js';
+import type { Clock } from '../drivers/bus/clock.js';
+import type { I2cBus } from '../drivers/bus/i2c.js';
+import { RealI2cBus } from '../drivers/bus/i2c-real.js';
+import { toDeviceError } from '../drivers/errors.js';
+import { deviceType } from '../drivers/registry.js';
+import { SimulatedI2cBus } from '../drivers/sim/i2c-bus.js';
+import type { Drivable } from '../drivers/sim/world.js';
+import type { BusProvider } from '../drivers/types.js';
+import type { FaultSink } from './diagnostics/registry.js';
+
+export interface OpenBuses {
+  readonly provider: BusProvider;
+  readonly i2c: ReadonlyMap<string, I2cBus>;
+  /** simulators the world model drives, by device id */
+  readonly simulators: ReadonlyMap<string, Drivable>;
+  close(): Promise<void>;
+}
+
+/**
+ * Open every bus the profile declares. A simulated I²C bus gets each of its devices' register
+ * simulators at the device's address. A real bus that is missing is a fault on the bus, not a
+ * crash: its devices fail their probe and are retried with backoff.
+ */
+export async function openBuses(profile: Profile, clock: Clock, faults: FaultSink, log: Logger): Promise<OpenBuses> {
+  const i2c = new Map<string, I2cBus>();
+  const simulators = new Map<string, Drivable>();
+  for (const b of profile.buses.i2c) {
+    if (b.simulated) {
+      const bus = new SimulatedI2cBus(b.name);
+      for (const d of profile.devices) {
+        const def = deviceType(d.type);
+        if (!def?.i2c || d.bus !== b.name || !d.enabled) continue;
+        const sim = def.i2c.simulator(d, clock);
+        bus.attach(def.i2c.address(d), sim);
+        simulators.set(d.id, sim);
+      }
+      i2c.set(b.name, bus);
+      continue;
+    }
+    const bus = await RealI2cBus.open(b.name, b.bus ?? 1);
+    try {
+      await bus.check();
+    } catch (e) {
+      const err = toDeviceError(e);
+      log.error({ bus: b.name, code: err.code }, err.message);
+      faults.raise({ code: err.code === 'I2C_BUS_MISSING' ? 'I2C_BUS_MISSING' : 'I2C_BUS_ERROR', subject: b.name, message: err.message });
+    }
+    i2c.set(b.name, bus);
+  }
+  return {
+    provider: {
+      i2c: (name) => {
+        const bus = i2c.get(name);
+        if (!bus) throw new Error(`no I²C bus named ${name}`);
+        return bus;
+      },
+    },
+    i2c,
+    simulators,
+    async close() {
+      for (const bus of i2c.values()) await bus.close();
+    },
+  };
+}

@@ -1,0 +1,285 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../drivers/bus/clock.js';
+import { DeviceError, toDeviceError } from '../../drivers/errors.js';
+import type { ChannelSpec, ChannelValue, Driver, ReadResult } from '../../drivers/types.js';
+import type { FaultCode } from '../diagnostics/catalog.js';
+import type { FaultSink } from '../diagnostics/registry.js';
+import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
+import type { Sample, SampleSink } from '../reading.js';
+import { Backoff } from './backoff.js';
+
+/**
+ * probing: init() not yet succeeded · ok: reading · degraded: recent reads failed ·
+ * failed: too many failures, re-probing with backoff · recovering: re-probed, awaiting a good read.
+ */
+export type DeviceState = 'probing' | 'ok' | 'degraded' | 'failed' | 'recovering';
+
+export interface RunningDeviceOptions {
+  readonly id: string;
+  readonly type: string;
+  readonly intervalMs: number;
+  readonly phaseMs: number;
+  readonly timeoutMs: number;
+  /** immediate retries of a retryable error within one tick (EREMOTEIO glitches) */
+  readonly retries?: number;
+  /** consecutive failed ticks before the device is declared failed and re-probed */
+  readonly failAfter?: number;
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+export interface DeviceStatus {
+  readonly id: string;
+  readonly type: string;
+  readonly state: DeviceState;
+  readonly reads: number;
+  readonly errors: number;
+  readonly consecutiveErrors: number;
+  readonly lastError: { readonly code: string; readonly message: string } | undefined;
+  readonly lastValues: readonly ChannelValue[];
+  readonly lastSampleMono: number | undefined;
+  readonly identity: Readonly<Record<string, string | number | boolean>>;
+  readonly nextProbeInMs: number | undefined;
+}
+
+export interface RunningDeviceDeps {
+  readonly scheduler: Scheduler;
+  readonly clock: Clock;
+  readonly faults: FaultSink;
+  readonly sink: SampleSink;
+  readonly log: Logger;
+}
+
+/**
+ * Wraps one driver: serialises its reads, bounds each by a timeout, retries glitches, moves it
+ * through its lifecycle, re-probes a failed device with capped backoff (soft-resetting it where
+ * the driver can) and feeds the fault registry. A device that comes back is re-initialised and
+ * sampled again without a restart; other devices never wait for it.
+ */
+export class RunningDevice {
+  private stateValue: DeviceState = 'probing';
+  private task: PeriodicTask | undefined;
+  private cancelProbe: (() => void) | undefined;
+  private probeAtMono: number | undefined;
+  private readonly backoff: Backoff;
+  private readonly units: Map<string, string>;
+  private readonly raised = new Set<FaultCode>();
+  private reads = 0;
+  private errors = 0;
+  private consecutive = 0;
+  private lastError: DeviceError | undefined;
+  private lastValues: readonly ChannelValue[] = [];
+  private lastSampleMono: number | undefined;
+  private stopped = false;
+  private probing = false;
+
+  constructor(
+    readonly driver: Driver,
+    readonly options: RunningDeviceOptions,
+    private readonly deps: RunningDeviceDeps,
+  ) {
+    this.backoff = new Backoff(options.backoffMinMs ?? 1000, options.backoffMaxMs ?? 60_000);
+    this.units = new Map(driver.channels.map((c: ChannelSpec) => [c.name, c.unit]));
+  }
+
+  get state(): DeviceState {
+    return this.stateValue;
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  start(): void {
+    const { scheduler } = this.deps;
+    this.scheduleProbe(this.options.phaseMs);
+    this.task = scheduler.every(this.options.id, this.options.intervalMs, () => this.tick(), { phaseMs: this.options.phaseMs });
+  }
+
+  /** Values a driver pushes outside the schedule (edges, streamed frames). */
+  emit(values: readonly ChannelValue[]): void {
+    if (this.stopped) return;
+    this.publish('event', values, this.deps.clock.monoMs(), this.deps.clock.wallMs());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.task?.cancel();
+    this.cancelProbe?.();
+    try {
+      await this.driver.close?.();
+    } catch (e) {
+      this.deps.log.warn({ device: this.id, err: e }, 'close failed');
+    }
+  }
+
+  status(): DeviceStatus {
+    let identity: Readonly<Record<string, string | number | boolean>> = {};
+    try {
+      identity = this.driver.describe();
+    } catch {
+      /* not initialised */
+    }
+    return {
+      id: this.id,
+      type: this.options.type,
+      state: this.stateValue,
+      reads: this.reads,
+      errors: this.errors,
+      consecutiveErrors: this.consecutive,
+      lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : undefined,
+      lastValues: this.lastValues,
+      lastSampleMono: this.lastSampleMono,
+      identity,
+      nextProbeInMs: this.probeAtMono === undefined ? undefined : Math.max(0, this.probeAtMono - this.deps.scheduler.now()),
+    };
+  }
+
+  taskStats(): ReturnType<PeriodicTask['stats']> | undefined {
+    return this.task?.stats();
+  }
+
+  private scheduleProbe(delayMs: number): void {
+    this.cancelProbe?.();
+    this.probeAtMono = this.deps.scheduler.now() + delayMs;
+    this.cancelProbe = this.deps.scheduler.after(delayMs, () => {
+      this.cancelProbe = undefined;
+      this.probeAtMono = undefined;
+      void this.probe();
+    });
+  }
+
+  private async probe(): Promise<void> {
+    if (this.stopped || this.probing) return;
+    this.probing = true;
+    try {
+      await this.withTimeout(this.driver.init(), 'init');
+      if (this.stopped) return;
+      this.deps.log.info({ device: this.id, identity: this.driver.describe() }, this.stateValue === 'probing' ? 'device ready' : 'device answered again');
+      this.stateValue = this.stateValue === 'probing' ? 'ok' : 'recovering';
+      this.consecutive = 0;
+    } catch (e) {
+      if (this.stopped) return;
+      const err = toDeviceError(e);
+      this.noteError(err);
+      const delay = this.backoff.next();
+      this.deps.log.warn({ device: this.id, code: err.code, retryInMs: Math.round(delay) }, err.message);
+      this.scheduleProbe(delay);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const s = this.stateValue;
+    if (this.stopped || s === 'probing' || s === 'failed') return;
+    const startMono = this.deps.clock.monoMs();
+    const startWall = this.deps.clock.wallMs();
+    const retries = this.options.retries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const values = await this.readOnce();
+        if (this.stopped) return;
+        this.onGoodRead(values, startMono, startWall);
+        return;
+      } catch (e) {
+        if (this.stopped) return;
+        const err = toDeviceError(e);
+        if (err.retryable && attempt < retries) continue;
+        this.onBadRead(err);
+        return;
+      }
+    }
+  }
+
+  private async readOnce(): Promise<readonly ChannelValue[]> {
+    const deadline = this.deps.scheduler.now() + this.options.timeoutMs;
+    let r: ReadResult = await this.withTimeout(this.driver.read(), 'read', deadline);
+    while ('waitMs' in r) {
+      await this.deps.scheduler.wait(r.waitMs);
+      r = await this.withTimeout(r.next(), 'read', deadline);
+    }
+    return r.values;
+  }
+
+  private withTimeout<T>(p: Promise<T>, op: string, deadline = this.deps.scheduler.now() + this.options.timeoutMs): Promise<T> {
+    const remaining = deadline - this.deps.scheduler.now();
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.deps.scheduler.after(remaining, () =>
+        reject(
+          new DeviceError('DEVICE_TIMEOUT', `${this.id}: ${op} took longer than ${this.options.timeoutMs} ms`, {
+            retryable: false,
+            details: { timeoutMs: this.options.timeoutMs, op },
+          }),
+        ),
+      );
+      p.then(
+        (v) => {
+          cancel();
+          resolve(v);
+        },
+        (e: unknown) => {
+          cancel();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private onGoodRead(values: readonly ChannelValue[], monoMs: number, wallMs: number): void {
+    this.reads++;
+    this.consecutive = 0;
+    if (this.stateValue !== 'ok') {
+      this.deps.log.info({ device: this.id, from: this.stateValue }, 'device ok');
+      this.stateValue = 'ok';
+      this.backoff.reset();
+    }
+    for (const code of this.raised) this.deps.faults.clear(code, this.id);
+    this.raised.clear();
+    this.publish('sample', values, monoMs, wallMs);
+  }
+
+  private onBadRead(err: DeviceError): void {
+    this.noteError(err);
+    if (this.consecutive >= (this.options.failAfter ?? 3)) {
+      this.stateValue = 'failed';
+      this.raise('DEVICE_FAILED', `${this.id}: ${this.consecutive} reads in a row failed; last: ${err.message}`, { lastCode: err.code });
+      const delay = this.backoff.next();
+      this.deps.log.error({ device: this.id, code: err.code, retryInMs: Math.round(delay) }, 'device failed; re-probing with backoff');
+      void this.resetQuietly().then(() => {
+        if (!this.stopped) this.scheduleProbe(delay);
+      });
+    } else {
+      this.stateValue = 'degraded';
+      this.deps.log.warn({ device: this.id, code: err.code }, err.message);
+    }
+  }
+
+  private async resetQuietly(): Promise<void> {
+    if (!this.driver.reset) return;
+    try {
+      await this.withTimeout(this.driver.reset(), 'reset');
+    } catch {
+      /* a part that cannot even reset is re-probed all the same */
+    }
+  }
+
+  private noteError(err: DeviceError): void {
+    this.errors++;
+    this.consecutive++;
+    this.lastError = err;
+    this.raise(err.code, err.message, { ...err.details, retryable: err.retryable });
+  }
+
+  private raise(code: FaultCode, message: string, details: Record<string, unknown>): void {
+    this.raised.add(code);
+    this.deps.faults.raise({ code, subject: this.id, message, details });
+  }
+
+  private publish(kind: Sample['kind'], values: readonly ChannelValue[], monoMs: number, wallMs: number): void {
+    this.lastValues = values;
+    this.lastSampleMono = monoMs;
+    const out = values.map((v) => ({ channel: v.channel, value: v.value, unit: this.units.get(v.channel) ?? '' }));
+    this.deps.sink({ device: this.id, kind, monoMs, wallMs, timeSource: this.deps.clock.timeSource(), values: out });
+  }
+}

@@ -1,0 +1,243 @@
+import { LatencyHistogram, type LatencySummary } from './histogram.js';
+import { type TimerSource, realTimers } from './timers.js';
+
+export interface PeriodicOptions {
+  /** offset of the first run from now, ms (spreads devices across their interval) */
+  readonly phaseMs?: number;
+}
+
+export interface TaskStats {
+  readonly name: string;
+  readonly intervalMs: number;
+  /** runs started */
+  readonly runs: number;
+  /** ticks skipped because the previous run was still going */
+  readonly overruns: number;
+  /** ticks skipped because the loop was more than one interval late */
+  readonly missed: number;
+  /** lateness of started runs against their absolute deadline, ms */
+  readonly lateness: LatencySummary;
+}
+
+export interface PeriodicTask {
+  readonly name: string;
+  stats(): TaskStats;
+  resetStats(): void;
+  cancel(): void;
+}
+
+type RunFn = (deadline: number) => void | Promise<void>;
+
+interface Entry {
+  at: number;
+  seq: number;
+  fire(now: number): void;
+  cancelled: boolean;
+}
+
+class Periodic implements PeriodicTask {
+  busy = false;
+  runs = 0;
+  overruns = 0;
+  missed = 0;
+  readonly hist = new LatencyHistogram();
+  entry: Entry | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly intervalMs: number,
+    readonly fn: RunFn,
+    private readonly owner: Scheduler,
+  ) {}
+
+  stats(): TaskStats {
+    return { name: this.name, intervalMs: this.intervalMs, runs: this.runs, overruns: this.overruns, missed: this.missed, lateness: this.hist.summary() };
+  }
+
+  resetStats(): void {
+    this.runs = 0;
+    this.overruns = 0;
+    this.missed = 0;
+    this.hist.reset();
+  }
+
+  cancel(): void {
+    if (this.entry) this.entry.cancelled = true;
+    this.owner.forget(this);
+  }
+}
+
+/**
+ * The one owner of time on its thread. Every periodic task runs on absolute deadlines
+ * (deadline_k = start + phase + k·interval) taken from the monotonic clock, so lateness never
+ * accumulates into drift. A tick whose previous run is still going is skipped and counted as an
+ * overrun; ticks that fall entirely inside a stall are skipped and counted as missed — late work
+ * is never queued up. One timer is armed at a time, for the earliest deadline; a timer that fires
+ * early (Node timers can, by ~1-2 ms) is re-armed for the remainder.
+ */
+export class Scheduler {
+  private heap: Entry[] = [];
+  private seq = 0;
+  private armedAt = Number.POSITIVE_INFINITY;
+  private handle: unknown;
+  private stopped = false;
+  private readonly tasks = new Set<Periodic>();
+  /** Called with errors thrown by task functions (they must not kill the loop). */
+  onError: (name: string, e: unknown) => void = () => {};
+
+  constructor(private readonly timers: TimerSource = realTimers) {}
+
+  now(): number {
+    return this.timers.now();
+  }
+
+  /** Run fn every intervalMs on absolute deadlines. */
+  every(name: string, intervalMs: number, fn: RunFn, options: PeriodicOptions = {}): PeriodicTask {
+    if (!(intervalMs > 0)) throw new RangeError(`${name}: interval must be > 0 ms`);
+    const task = new Periodic(name, intervalMs, fn, this);
+    this.tasks.add(task);
+    const schedule = (deadline: number): void => {
+      task.entry = this.push(deadline, (now) => {
+        let next = deadline + intervalMs;
+        if (now >= next) {
+          // the loop stalled across whole intervals: skip them, never queue them up
+          const behind = Math.floor((now - deadline) / intervalMs);
+          task.missed += behind;
+          next = deadline + (behind + 1) * intervalMs;
+        }
+        schedule(next);
+        if (task.busy) {
+          task.overruns++;
+          return;
+        }
+        task.runs++;
+        task.hist.record(now - deadline);
+        task.busy = true;
+        let r: void | Promise<void>;
+        try {
+          r = fn(deadline);
+        } catch (e) {
+          task.busy = false;
+          this.onError(name, e);
+          return;
+        }
+        if (r && typeof (r as Promise<void>).then === 'function') {
+          (r as Promise<void>).then(
+            () => {
+              task.busy = false;
+            },
+            (e: unknown) => {
+              task.busy = false;
+              this.onError(name, e);
+            },
+          );
+        } else task.busy = false;
+      });
+    };
+    schedule(this.now() + (options.phaseMs ?? 0));
+    return task;
+  }
+
+  /** Run fn once after delayMs. Returns a cancel function. */
+  after(delayMs: number, fn: () => void): () => void {
+    const e = this.push(this.now() + Math.max(0, delayMs), () => {
+      try {
+        fn();
+      } catch (err) {
+        this.onError('after', err);
+      }
+    });
+    return () => {
+      e.cancelled = true;
+    };
+  }
+
+  /** A promise that resolves after delayMs on this scheduler (for drivers' conversion waits). */
+  wait(delayMs: number): Promise<void> {
+    return new Promise((resolve) => this.after(delayMs, resolve));
+  }
+
+  allStats(): TaskStats[] {
+    return [...this.tasks].map((t) => t.stats());
+  }
+
+  /** @internal */
+  forget(task: Periodic): void {
+    this.tasks.delete(task);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.handle !== undefined) this.timers.clear(this.handle);
+    this.handle = undefined;
+    this.heap = [];
+    for (const t of this.tasks) if (t.entry) t.entry.cancelled = true;
+    this.tasks.clear();
+  }
+
+  private push(at: number, fire: (now: number) => void): Entry {
+    const e: Entry = { at, seq: this.seq++, fire, cancelled: false };
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i] as Entry, h[p] as Entry)) break;
+      [h[i], h[p]] = [h[p] as Entry, h[i] as Entry];
+      i = p;
+    }
+    this.arm();
+    return e;
+  }
+
+  private pop(): Entry | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l] as Entry, h[m] as Entry)) m = l;
+        if (r < h.length && before(h[r] as Entry, h[m] as Entry)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m] as Entry, h[i] as Entry];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    while (this.heap.length > 0 && (this.heap[0] as Entry).cancelled) this.pop();
+    const top = this.heap[0];
+    if (!top) return;
+    if (top.at >= this.armedAt && this.handle !== undefined) return;
+    if (this.handle !== undefined) this.timers.clear(this.handle);
+    this.armedAt = top.at;
+    this.handle = this.timers.set(() => this.onTimer(), top.at - this.now());
+  }
+
+  private onTimer(): void {
+    this.handle = undefined;
+    this.armedAt = Number.POSITIVE_INFINITY;
+    const now = this.now();
+    // run everything due; an entry pushed while running with at <= now runs in this pass too
+    for (;;) {
+      const top = this.heap[0];
+      if (!top || top.at > now) break;
+      this.pop();
+      if (!top.cancelled) top.fire(now);
+      if (this.stopped) return;
+    }
+    this.arm();
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}

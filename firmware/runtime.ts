@@ -1,0 +1,207 @@
+import type { Logger } from 'pino';
+import type { Profile } from '../config/schema.js';
+import { type Clock, SystemClock } from '../drivers/bus/clock.js';
+import { World } from '../drivers/sim/world.js';
+import { deviceType } from '../drivers/registry.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
+import { type OpenBuses, openBuses } from './buses.js';
+import { type DeviceStatus, RunningDevice } from './device/running-device.js';
+import { type FaultEvent, FaultRegistry } from './diagnostics/registry.js';
+import { Scheduler } from './loop/scheduler.js';
+import type { TimerSource } from './loop/timers.js';
+import type { Sample } from './reading.js';
+import { nextBootCounter } from './state/boot.js';
+import type { UplinkStats } from './uplink/protocol.js';
+import { Uplink } from './uplink/uplink.js';
+import { FIRMWARE_VERSION } from './version.js';
+
+export interface RuntimeOptions {
+  readonly profile: Profile;
+  readonly log: Logger;
+  readonly timers?: TimerSource;
+  /** called with every sample that leaves the sampling thread (the demo console, tests) */
+  readonly onSample?: (s: Sample) => void;
+}
+
+export interface RuntimeStatus {
+  readonly box: string;
+  readonly boot: number;
+  readonly devices: readonly DeviceStatus[];
+  readonly uplink: UplinkStats;
+}
+
+/**
+ * The composition root: profile in, a running box out. Owns the order of start and stop:
+ * storage and identity, broker (demo), uplink worker, buses, devices, world model.
+ */
+export class Runtime {
+  readonly scheduler: Scheduler;
+  readonly clock: Clock;
+  readonly faults: FaultRegistry;
+  readonly devices: RunningDevice[] = [];
+  private uplink: Uplink | undefined;
+  private buses: OpenBuses | undefined;
+  private broker: EmbeddedBroker | undefined;
+  private bootCounter = 0;
+  private pendingFaultEvents: FaultEvent[] = [];
+  private stopping: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: RuntimeOptions) {
+    const p = options.profile;
+    this.log = options.log.child({ module: 'runtime' });
+    this.scheduler = new Scheduler(options.timers);
+    this.scheduler.onError = (name, e) => this.log.error({ task: name, err: e }, 'scheduled task threw');
+    this.clock = new SystemClock({ assumeTrusted: p.clock.assumeTrusted });
+    this.faults = new FaultRegistry(this.clock);
+  }
+
+  get boot(): number {
+    return this.bootCounter;
+  }
+
+  async start(): Promise<void> {
+    const p = this.options.profile;
+    this.bootCounter = nextBootCounter(p.storage.dir);
+    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
+
+    let url = p.uplink.url;
+    if (p.uplink.embeddedBroker) {
+      const eb = p.uplink.embeddedBroker;
+      this.broker = await startEmbeddedBroker(eb.host, eb.port);
+      url = `mqtt://${eb.host}:${this.broker.port}`;
+      this.log.info({ url }, 'embedded MQTT broker listening');
+    }
+
+    const uplink = new Uplink(
+      {
+        config: {
+          url,
+          clientId: p.uplink.clientId ?? `edgefw-${p.box.id}`,
+          username: p.uplink.username,
+          password: p.uplink.password,
+          keepaliveMs: p.uplink.keepalive,
+          prefix: p.uplink.topicPrefix,
+          boxId: p.box.id,
+          boot: this.bootCounter,
+          firmware: FIRMWARE_VERSION,
+          reconnectMinMs: p.uplink.reconnect.min,
+          reconnectMaxMs: p.uplink.reconnect.max,
+          maxSamplesPerMessage: p.uplink.batch.maxSamples,
+          inflightWindow: 16,
+          memoryQueueLimit: 100_000,
+        },
+        batchMaxSamples: p.uplink.batch.maxSamples,
+        batchMaxDelayMs: p.uplink.batch.maxDelay,
+      },
+      this.scheduler,
+      this.options.log.child({ module: 'uplink' }),
+    );
+    this.uplink = uplink;
+    uplink.start();
+    this.watchBroker(uplink);
+    this.faults.onEvent((e) => {
+      this.pendingFaultEvents.push(e);
+      // coalesce a burst of transitions into one snapshot on the next turn of the loop
+      if (this.pendingFaultEvents.length === 1) this.scheduler.after(0, () => this.sendFaults());
+    });
+
+    const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }));
+    this.buses = buses;
+    const sink = (s: Sample): void => {
+      uplink.submit(s);
+      this.options.onSample?.(s);
+    };
+
+    const enabled = p.devices.filter((d) => d.enabled);
+    enabled.forEach((d, i) => {
+      const def = deviceType(d.type);
+      if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
+      const log = this.options.log.child({ module: 'device' });
+      let running: RunningDevice | undefined;
+      const driver = def.create(d, {
+        id: d.id,
+        clock: this.clock,
+        log,
+        buses: buses.provider,
+        emit: (values) => running?.emit(values),
+      });
+      running = new RunningDevice(
+        driver,
+        {
+          id: d.id,
+          type: d.type,
+          intervalMs: d.interval,
+          // spread devices across their interval unless the profile says otherwise
+          phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
+          timeoutMs: d.timeout,
+        },
+        { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log },
+      );
+      this.devices.push(running);
+    });
+
+    if (buses.simulators.size > 0) {
+      const world = new World();
+      for (const sim of buses.simulators.values()) world.add(sim);
+      const t0 = this.scheduler.now();
+      this.scheduler.every('world', 1000, () => world.update((this.scheduler.now() - t0) / 1000));
+    }
+    for (const d of this.devices) d.start();
+  }
+
+  status(): RuntimeStatus {
+    return {
+      box: this.options.profile.box.id,
+      boot: this.bootCounter,
+      devices: this.devices.map((d) => d.status()),
+      uplink: this.uplink?.stats() ?? { connected: false, received: 0, acked: 0, pending: 0, dropped: 0, messagesInFlight: 0, connects: 0, lastError: undefined },
+    };
+  }
+
+  /** Stop sampling, flush, publish offline status, disconnect. Safe to call twice. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      this.log.info('stopping');
+      await Promise.all(this.devices.map((d) => d.stop()));
+      this.sendFaults();
+      await this.uplink?.stop();
+      await this.buses?.close();
+      await this.broker?.stop();
+      this.scheduler.stop();
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+
+  private sendFaults(): void {
+    const events = this.pendingFaultEvents;
+    this.pendingFaultEvents = [];
+    this.uplink?.faults(this.faults.active(), events);
+  }
+
+  /** Raise BROKER_UNREACHABLE when the broker has been away for 10 s; clear it on reconnect. */
+  private watchBroker(uplink: Uplink): void {
+    let cancel: (() => void) | undefined;
+    let since = this.scheduler.now();
+    let wasConnected = false;
+    const arm = (): void => {
+      cancel = this.scheduler.after(10_000, () => {
+        this.faults.raise({ code: 'BROKER_UNREACHABLE', subject: 'uplink', message: `no broker connection for ${Math.round((this.scheduler.now() - since) / 1000)} s (${uplink.stats().lastError ?? 'no answer'})` });
+      });
+    };
+    arm();
+    uplink.onStats((s) => {
+      if (s.connected && !wasConnected) {
+        cancel?.();
+        cancel = undefined;
+        this.faults.clear('BROKER_UNREACHABLE', 'uplink');
+      } else if (!s.connected && wasConnected) {
+        since = this.scheduler.now();
+        arm();
+      }
+      wasConnected = s.connected;
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import type { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { ActiveFault, FaultEvent } from '../diagnostics/registry.js';
+import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
+import type { Sample } from '../reading.js';
+import { startWorker } from '../worker-thread.js';
+import type { FromWorker, ToWorker, UplinkConfig, UplinkStats } from './protocol.js';
+
+export interface UplinkOptions {
+  readonly config: UplinkConfig;
+  /** samples per message to the worker, at most */
+  readonly batchMaxSamples: number;
+  /** a partial batch goes to the worker after this long, ms */
+  readonly batchMaxDelayMs: number;
+}
+
+const EMPTY_STATS: UplinkStats = {
+  connected: false, received: 0, acked: 0, pending: 0, dropped: 0, messagesInFlight: 0, connects: 0, lastError: undefined,
+};
+
+/**
+ * The sampling thread's side of the uplink seam: collects samples into batches and hands them
+ * to the uplink worker (postMessage), which owns MQTT and storage. Never blocks: submit() only
+ * pushes into an array.
+ */
+export class Uplink {
+  private worker: Worker | undefined;
+  private batch: Sample[] = [];
+  private flushTask: PeriodicTask | undefined;
+  private latest: UplinkStats = EMPTY_STATS;
+  private readonly listeners: ((s: UplinkStats) => void)[] = [];
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: UplinkOptions,
+    private readonly scheduler: Scheduler,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    const w = startWorker(import.meta.url, 'worker');
+    this.worker = w;
+    w.on('message', (m: FromWorker) => this.onMessage(m));
+    w.on('error', (e) => this.log.error({ err: e }, 'uplink worker crashed'));
+    this.post({ t: 'init', config: this.options.config });
+    this.flushTask = this.scheduler.every('uplink-batch', this.options.batchMaxDelayMs, () => this.flush());
+  }
+
+  submit(sample: Sample): void {
+    this.batch.push(sample);
+    if (this.batch.length >= this.options.batchMaxSamples) this.flush();
+  }
+
+  faults(active: readonly ActiveFault[], events: readonly FaultEvent[]): void {
+    this.post({ t: 'faults', active, events });
+  }
+
+  stats(): UplinkStats {
+    return this.latest;
+  }
+
+  onStats(listener: (s: UplinkStats) => void): void {
+    this.listeners.push(listener);
+  }
+
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const samples = this.batch;
+    this.batch = [];
+    this.post({ t: 'samples', samples });
+  }
+
+  /** Flush, publish offline status, disconnect, end the worker. Resolves within ~1.5 s. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    this.flushTask?.cancel();
+    this.flush();
+    const w = this.worker;
+    if (!w) return Promise.resolve();
+    this.stopped = new Promise<void>((resolve) => {
+      const done = (): void => {
+        void w.terminate().then(() => resolve());
+      };
+      w.once('exit', () => resolve());
+      w.on('message', (m: FromWorker) => {
+        if (m.t === 'stopped') done();
+      });
+      this.scheduler.after(1500, done);
+      this.post({ t: 'stop' });
+    });
+    return this.stopped;
+  }
+
+  private post(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.t === 'stats') {
+      this.latest = m.stats;
+      for (const l of this.listeners) l(m.stats);
+    } else if (m.t === 'log') {
+      this.log[m.level](m.fields ?? {}, m.msg);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+
+/** Firmware version as published in status messages: the package version. */
+export const FIRMWARE_VERSION: string = (() => {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'edgefw' && pkg.version) return pkg.version;
+    } catch {
+      /* try the next location (source tree or dist/) */
+    }
+  }
+  return '0.0.0';
+})();

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock, TimeSource } from '../../../drivers/bus/clock.js';
+import { bme280 } from '../../../drivers/i2c/bme280/index.js';
+import type { Bme280Simulator } from '../../../drivers/i2c/bme280/simulator.js';
+import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
+import { RunningDevice } from '../../../firmware/device/running-device.js';
+import { FaultRegistry } from '../../../firmware/diagnostics/registry.js';
+import { Scheduler } from '../../../firmware/loop/scheduler.js';
+import { FakeTimers } from '../../../firmware/loop/timers.js';
+import type { Sample } from '../../../firmware/reading.js';
+import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
+
+/** Scheduler time and device time from one fake source, as on the box. */
+class FakeClock implements Clock {
+  constructor(private readonly timers: FakeTimers) {}
+  monoMs(): number {
+    return this.timers.now();
+  }
+  wallMs(): number {
+    return Date.UTC(2026, 0, 1) + this.timers.now();
+  }
+  timeSource(): TimeSource {
+    return 'assumed';
+  }
+  markTrusted(): void {}
+}
+
+function rig(devices: { id: string; address: number; interval?: number; bus?: string }[]) {
+  const timers = new FakeTimers();
+  const clock = new FakeClock(timers);
+  const scheduler = new Scheduler(timers);
+  const faults = new FaultRegistry(clock);
+  const buses = new Map<string, SimulatedI2cBus>();
+  const samples: Sample[] = [];
+  const runners = devices.map((d) => {
+    const name = d.bus ?? 'i2c1';
+    const bus = buses.get(name) ?? new SimulatedI2cBus(name);
+    buses.set(name, bus);
+    const o = deviceOptions(bme280, { id: d.id, bus: name, address: d.address, interval: d.interval ?? 100 });
+    const sim = bme280.i2c?.simulator(o, clock) as Bme280Simulator;
+    bus.attach(d.address, sim);
+    const driver = bme280.create(o, { ...deviceContext(clock, { i2c: bus }), id: d.id });
+    const r = new RunningDevice(
+      driver,
+      { id: d.id, type: 'bme280', intervalMs: o.interval, phaseMs: 0, timeoutMs: 50, backoffMinMs: 1000, backoffMaxMs: 8000 },
+      { scheduler, clock, faults, sink: (s) => samples.push(s), log: silentLog },
+    );
+    return { runner: r, sim };
+  });
+  return { timers, scheduler, faults, samples, runners };
+}
+
+describe('RunningDevice lifecycle', () => {
+  it('probes, samples on its interval and stamps samples with units and times', async () => {
+    const { timers, samples, runners } = rig([{ id: 'env', address: 0x76 }]);
+    runners[0]?.runner.start();
+    await timers.advance(1000);
+    expect(runners[0]?.runner.state).toBe('ok');
+    expect(samples.length).toBeGreaterThanOrEqual(9);
+    expect(samples[0]).toMatchObject({ device: 'env', kind: 'sample', timeSource: 'assumed' });
+    expect(samples[0]?.values.map((v) => `${v.channel}:${v.unit}`)).toEqual(['temperature:°C', 'pressure:hPa', 'humidity:%RH']);
+  });
+
+  it('a bus glitch (one EREMOTEIO) is retried within the tick: no fault, no lost sample', async () => {
+    const { timers, samples, runners, faults } = rig([{ id: 'env', address: 0x76 }]);
+    const { runner, sim } = runners[0] ?? { runner: undefined as never, sim: undefined as never };
+    runner.start();
+    await timers.advance(250);
+    const before = samples.length;
+    sim.faults.failNext({ op: 'any', times: 2, error: 'EREMOTEIO' });
+    await timers.advance(100);
+    expect(samples.length).toBe(before + 1);
+    expect(faults.active()).toEqual([]);
+    expect(runner.state).toBe('ok');
+  });
+
+  it('persistent bus errors degrade then fail the device only; its neighbour keeps sampling; it recovers without restart', async () => {
+    const { timers, samples, runners, faults } = rig([{ id: 'env', address: 0x76 }, { id: 'other', address: 0x77 }]);
+    for (const r of runners) r.runner.start();
+    await timers.advance(500);
+    const env = runners[0];
+    if (!env) throw new Error('rig');
+    env.sim.faults.unplug();
+    await timers.advance(150);
+    expect(env.runner.state).toBe('degraded');
+    expect(faults.isActive('I2C_NACK', 'env')).toBe(true);
+    await timers.advance(300);
+    expect(env.runner.state).toBe('failed');
+    expect(faults.isActive('DEVICE_FAILED', 'env')).toBe(true);
+    const otherBefore = samples.filter((s) => s.device === 'other').length;
+    await timers.advance(3000);
+    // the neighbour on the same bus kept its rate during the outage
+    expect(samples.filter((s) => s.device === 'other').length - otherBefore).toBeGreaterThanOrEqual(29);
+    expect(env.runner.status().nextProbeInMs).toBeDefined();
+    env.sim.faults.replug();
+    await timers.advance(10_000);
+    expect(env.runner.state).toBe('ok');
+    expect(faults.active()).toEqual([]);
+    const last = samples.filter((s) => s.device === 'env').at(-1);
+    expect(last?.monoMs).toBeGreaterThan(timers.now() - 200);
+  });
+
+  it('a device missing at start is re-probed with backoff and sampled once it answers', async () => {
+    const { timers, samples, runners, faults } = rig([{ id: 'env', address: 0x76 }]);
+    const env = runners[0];
+    if (!env) throw new Error('rig');
+    env.sim.faults.unplug();
+    env.runner.start();
+    await timers.advance(5000);
+    expect(env.runner.state).toBe('probing');
+    expect(samples).toEqual([]);
+    expect(faults.isActive('I2C_NACK', 'env')).toBe(true);
+    expect(env.runner.status().errors).toBeLessThanOrEqual(4); // 0, ~1, ~3, ~7 s: backoff, not hammering
+    env.sim.faults.replug();
+    await timers.advance(20_000);
+    expect(env.runner.state).toBe('ok');
+    expect(samples.length).toBeGreaterThan(0);
+    expect(faults.active()).toEqual([]);
+  });
+
+  // a part stretching the clock holds its whole bus (as on the wire), so the neighbour that must
+  // not be delayed sits on another bus
+  it('a hung read times out as DEVICE_TIMEOUT and does not delay a device on another bus', async () => {
+    const { timers, samples, runners, faults } = rig([{ id: 'env', address: 0x76 }, { id: 'other', address: 0x76, bus: 'i2c2' }]);
+    for (const r of runners) r.runner.start();
+    await timers.advance(200);
+    const env = runners[0];
+    if (!env) throw new Error('rig');
+    env.sim.faults.slowMs = 10_000; // every transfer takes 10 s (real timers in the simulator)
+    const otherBefore = samples.filter((s) => s.device === 'other').length;
+    await timers.advance(1000);
+    expect(faults.isActive('DEVICE_TIMEOUT', 'env')).toBe(true);
+    expect(samples.filter((s) => s.device === 'other').length - otherBefore).toBeGreaterThanOrEqual(9);
+    env.sim.faults.slowMs = 0;
+  });
+});

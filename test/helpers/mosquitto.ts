@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+
+/** A free TCP port on loopback (bound, read, released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real Mosquitto broker on a free loopback port, for tests. `max_queued_messages 0` and a big
+ * inflight window so the broker itself never drops QoS 1 messages to a slow test subscriber
+ * (Mosquitto's defaults do, see docs/mqtt.md). kill() and start() again simulate outages on the
+ * same port.
+ */
+export class Mosquitto {
+  private proc: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'edgefw-mosq-'));
+  readonly port: number;
+
+  private constructor(port: number) {
+    this.port = port;
+    writeFileSync(
+      join(this.dir, 'mosquitto.conf'),
+      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', 'max_inflight_messages 0', 'persistence false', ''].join('\n'),
+    );
+  }
+
+  static async start(): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort());
+    await m.start();
+    return m;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const bin = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+    const proc = spawn(bin, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`mosquitto exited ${proc.exitCode}: ${stderr}`);
+      if (await canConnect(this.port)) return;
+      if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${this.port}: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** kill -9: the broker vanishes without closing connections cleanly. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill(signal);
+    });
+    this.proc = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 1000 });
+    c.once('connect', () => {
+      c.end(true);
+      resolve(true);
+    });
+    c.once('error', () => {
+      c.end(true);
+      resolve(false);
+    });
+    c.once('close', () => resolve(false));
+  });
+}
+
+/** A subscriber that records every message (topic, parsed JSON) on a topic filter. */
+export class Recorder {
+  readonly messages: { topic: string; payload: unknown; retain: boolean }[] = [];
+  private constructor(readonly client: MqttClient) {}
+
+  static async connect(url: string, filter: string): Promise<Recorder> {
+    const client = mqtt.connect(url, { reconnectPeriod: 200, clean: true });
+    const r = new Recorder(client);
+    client.on('message', (topic, payload, packet) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(payload.toString('utf8'));
+      } catch {
+        parsed = payload.toString('utf8');
+      }
+      r.messages.push({ topic, payload: parsed, retain: packet.retain });
+    });
+    const subscribe = (): Promise<void> =>
+      new Promise((resolve, reject) => client.subscribe(filter, { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+    // after a broker restart the clean session is gone: subscribe again on every connect
+    client.on('connect', () => void subscribe().catch(() => undefined));
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    await subscribe();
+    return r;
+  }
+
+  on(topicSuffix: string): { topic: string; payload: unknown; retain: boolean }[] {
+    return this.messages.filter((m) => m.topic.endsWith(topicSuffix));
+  }
+
+  /** Wait until predicate holds over the recorded messages, polling every 20 ms. */
+  async waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.client.end(true, {}, () => resolve()));
+  }
+}

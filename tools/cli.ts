@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { FIRMWARE_VERSION } from '../firmware/version.js';
+import { registerConfig } from './commands/config.js';
+import { registerRun } from './commands/run.js';
+import { registerTail } from './commands/tail.js';
+
+/**
+ * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
+ * tools/commands/<name>.ts and registers itself here with one line.
+ */
+const program = new Command();
+program
+  .name('edgefw')
+  .description('Edge firmware runtime for smart-city kiosks and sensor boxes')
+  .version(FIRMWARE_VERSION)
+  .showHelpAfterError();
+
+registerRun(program);
+registerConfig(program);
+registerTail(program);
+
+await program.parseAsync(process.argv);

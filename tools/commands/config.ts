@@ -1,0 +1,37 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ProfileError, loadProfile } from '../../config/load.js';
+import { profileJsonSchema } from '../../config/json-schema.js';
+
+export function registerConfig(program: Command): void {
+  const config = program.command('config').description('validate profiles and export the profile schema');
+
+  config
+    .command('check')
+    .description('validate a profile; lists every problem and exits 1 if there is any')
+    .argument('<file>', 'profile YAML file')
+    .option('--json', 'print the result as JSON')
+    .action((file: string, opts: { json?: boolean }) => {
+      try {
+        const profile = loadProfile(file);
+        const summary = { file, ok: true, box: profile.box.id, devices: profile.devices.map((d) => `${d.id} (${d.type})`) };
+        if (opts.json) console.log(JSON.stringify(summary, null, 2));
+        else console.log(`${file}: ok — box ${profile.box.id}, ${profile.devices.length} device(s): ${summary.devices.join(', ')}`);
+      } catch (e) {
+        if (!(e instanceof ProfileError)) throw e;
+        if (opts.json) console.log(JSON.stringify({ file, ok: false, problems: e.problems }, null, 2));
+        else console.error(e.message);
+        process.exitCode = 1;
+      }
+    });
+
+  config
+    .command('schema')
+    .description('print (or write) the JSON Schema of profiles, for editor completion')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action((opts: { output?: string }) => {
+      const text = `${JSON.stringify(profileJsonSchema(), null, 2)}\n`;
+      if (opts.output) writeFileSync(opts.output, text);
+      else process.stdout.write(text);
+    });
+}

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
 import { registerConfig } from './commands/config.js';
 import { registerRun } from './commands/run.js';
+import { registerScan } from './commands/scan.js';
 import { registerTail } from './commands/tail.js';
 
 /**
@@ -19,5 +20,6 @@ program
 registerRun(program);
 registerConfig(program);
 registerTail(program);
+registerScan(program);
 
 await program.parseAsync(process.argv);

@@ -105,6 +105,7 @@ export class Scd4xDriver implements Driver {
   }
 
   private async poll(): Promise<ReadResult> {
+    const askedAt = this.clock.monoMs();
     await this.send(commandBytes(CMD.GET_DATA_READY));
     return {
       waitMs: EXEC_MS[CMD.GET_DATA_READY]!,
@@ -115,10 +116,11 @@ export class Scd4xDriver implements Driver {
           if (now - this.lastDataAt > STALE_MS) {
             throw new DeviceError('DEVICE_TIMEOUT', `${this.where}: no new measurement for ${((now - this.lastDataAt) / 1000).toFixed(1)} s (sensor restarted?); restarting periodic measurement`, { retryable: true });
           }
-          // the sensor measures at start + k × 5 s: come back at the next of those
-          const k = Math.floor((now - this.startedAt) / MEASUREMENT_INTERVAL_MS) + 1;
+          // the sensor measures at start + k × 5 s: come back 1 ms after the first of those
+          // later than the moment it said "not ready"
+          const k = Math.floor((askedAt - this.startedAt) / MEASUREMENT_INTERVAL_MS) + 1;
           const due = this.startedAt + k * MEASUREMENT_INTERVAL_MS - now;
-          return { waitMs: Math.max(50, Math.ceil(due)), next: () => this.poll() };
+          return { waitMs: Math.max(1, Math.ceil(due) + 1), next: () => this.poll() };
         }
         await this.send(commandBytes(CMD.READ_MEASUREMENT));
         return { waitMs: EXEC_MS[CMD.READ_MEASUREMENT]!, next: () => this.fetch() };

@@ -66,8 +66,8 @@ describe('SCD4x driver against the command-level simulator', () => {
     expect((await waits(await driver.read(), clock)).waits).toEqual([1, 1]);
     clock.advance(2000);
     const early = await waits(await driver.read(), clock);
-    // started at 501 ms, measurements every 5 s: the poll at 12 505 ms waits until 15 501 ms
-    expect(early.waits).toEqual([1, 2996, 1, 1]);
+    // started at 501 ms, measurements every 5 s: the poll at 12 505 ms waits until 15 502 ms
+    expect(early.waits).toEqual([1, 2997, 1, 1]);
     expect('values' in early.result && early.result.values[0]).toEqual({ channel: 'co2', value: 1500 });
     expect(sim.violations).toEqual([]);
   });

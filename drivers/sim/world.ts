@@ -12,6 +12,10 @@ const TYPICAL: Readonly<Record<string, readonly [number, number]>> = {
   temperature: [17, 26],
   humidity: [35, 65],
   pressure: [1004, 1021],
+  illuminance: [80, 900], // kiosk shade to bright overcast, lx
+  co2: [420, 1400], // fresh air to a crowded shelter, ppm
+  voltage: [11.7, 12.3], // a 12 V kiosk supply, V
+  current: [0.4, 1.6], // A
 };
 
 /**
@@ -40,6 +44,7 @@ export class World {
     for (const p of this.parts) {
       p.sim.channels.forEach((ch, i) => {
         const r = p.sim.sampleRange(ch);
+        if (r.derived) return; // the chip computes it (INA219 power)
         const [lo, hi] = TYPICAL[ch] ?? [r.min + (r.max - r.min) * 0.3, r.min + (r.max - r.min) * 0.7];
         const mid = (lo + hi) / 2;
         const amp = (hi - lo) / 2;

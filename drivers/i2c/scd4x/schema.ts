@@ -10,6 +10,8 @@ export const scd4xOptions = {
   address: i2cAddress('SCD4x', [ADDRESS]).default(ADDRESS),
   // the sensor delivers one measurement every 5 s; sampling faster only repeats waits
   interval: duration('interval (the SCD4x measures every 5 s)', { min: MEASUREMENT_INTERVAL_MS, max: 86_400_000 }).default(MEASUREMENT_INTERVAL_MS),
+  // the first read after start waits 500 ms (stop) + 5 s (first measurement)
+  timeout: duration('timeout (the first SCD4x read takes 5.5 s)', { min: 6000, max: 600_000 }).default(7000),
   altitude: z
     .number()
     .int()

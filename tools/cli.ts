@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
+import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
 import { registerRun } from './commands/run.js';
 import { registerScan } from './commands/scan.js';
@@ -20,6 +21,7 @@ program
 registerRun(program);
 registerConfig(program);
 registerTail(program);
+registerBench(program);
 registerScan(program);
 
 await program.parseAsync(process.argv);

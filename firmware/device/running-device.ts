@@ -72,6 +72,7 @@ export class RunningDevice {
   private lastSampleMono: number | undefined;
   private stopped = false;
   private probing = false;
+  private reading = false;
 
   constructor(
     readonly driver: Driver,
@@ -158,6 +159,8 @@ export class RunningDevice {
       this.deps.log.info({ device: this.id, identity: this.driver.describe() }, this.stateValue === 'probing' ? 'device ready' : 'device answered again');
       this.stateValue = this.stateValue === 'probing' ? 'ok' : 'recovering';
       this.consecutive = 0;
+      // first reading right away rather than up to one interval later
+      void this.tick();
     } catch (e) {
       if (this.stopped) return;
       const err = toDeviceError(e);
@@ -172,7 +175,16 @@ export class RunningDevice {
 
   private async tick(): Promise<void> {
     const s = this.stateValue;
-    if (this.stopped || s === 'probing' || s === 'failed') return;
+    if (this.stopped || this.reading || s === 'probing' || s === 'failed') return;
+    this.reading = true;
+    try {
+      await this.sampleOnce();
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async sampleOnce(): Promise<void> {
     const startMono = this.deps.clock.monoMs();
     const startWall = this.deps.clock.wallMs();
     const retries = this.options.retries ?? 2;

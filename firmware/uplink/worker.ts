@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { Scheduler } from '../loop/scheduler.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -12,6 +13,14 @@ const port = parentPort;
 if (!port) throw new Error('uplink worker must run in a worker thread');
 
 const send = (m: FromWorker): void => port.postMessage(m);
+
+// Linux nice values are per thread: this thread (and only this one) yields the CPU to the
+// sampling thread when both want it. Lowering one's own priority needs no privileges.
+try {
+  setPriority(0, 10);
+} catch {
+  /* not Linux, or not permitted: the thread split alone still keeps MQTT off the loop */
+}
 const scheduler = new Scheduler();
 let session: UplinkSession | undefined;
 

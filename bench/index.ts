@@ -1,0 +1,5 @@
+import { loopBenchmark } from './loop.js';
+import type { Benchmark } from './types.js';
+
+/** Every benchmark of `npm run bench`, in the order they run. */
+export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark];

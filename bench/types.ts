@@ -1,0 +1,20 @@
+/** One benchmark of `edgefw bench`: runs, then returns rows for the printed table. */
+export interface Benchmark {
+  readonly name: string;
+  readonly description: string;
+  run(options: BenchOptions): Promise<BenchResult>;
+}
+
+export interface BenchOptions {
+  /** measured duration per scenario, s */
+  readonly seconds: number;
+  readonly log: (line: string) => void;
+}
+
+export interface BenchResult {
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (string | number)[])[];
+  /** one-line verdicts against the issue's targets */
+  readonly notes: readonly string[];
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finished, runCli, startCli } from '../helpers/cli.js';
+import { Recorder, freePort } from '../helpers/mosquitto.js';
+
+describe('edgefw config check', () => {
+  it('passes the demo profile and exits 0', async () => {
+    const r = await runCli(['config', 'check', 'config/profiles/demo.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('config/profiles/demo.yaml: ok — box demo-kiosk-01');
+  });
+
+  it('fails a bad profile with exit 1, every problem with its path', async () => {
+    const r = await runCli(['config', 'check', 'test/config/profiles/bad/typos.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('typos.yaml: 9 problems');
+    expect(r.stderr).toContain('devices[0].address: 0x40 is not a BME280 address (0x76, 0x77)');
+    expect(r.stderr).toContain('devices[2]: unknown key "adress"');
+  });
+
+  it('--json gives machine-readable problems', async () => {
+    const r = await runCli(['config', 'check', '--json', 'test/config/profiles/bad/references.yaml']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as { ok: boolean; problems: string[] };
+    expect(j.ok).toBe(false);
+    expect(j.problems).toContain('devices[2].bus: "i2c9" is not a bus in buses.i2c (i2c1)');
+  });
+
+  it('run refuses a bad profile with exit 2 before touching anything', async () => {
+    const r = await runCli(['run', '--profile', 'test/config/profiles/bad/typos.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('devices[3].interval');
+  });
+});
+
+describe('edgefw run on the demo profile', () => {
+  let dir: string;
+  let profile: string;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'edgefw-cli-'));
+    port = await freePort();
+    // the demo profile as shipped, with its embedded broker on a free port and data in a temp dir
+    const demo = readFileSync('config/profiles/demo.yaml', 'utf8')
+      .replace(/embeddedBroker: \{ host: 127\.0\.0\.1, port: 1883 \}/, `embeddedBroker: { host: 127.0.0.1, port: ${port} }`)
+      .replace(/dir: \.edgefw-data/, `dir: ${join(dir, 'data')}`);
+    expect(demo).toContain(`port: ${port}`);
+    profile = join(dir, 'demo.yaml');
+    writeFileSync(profile, demo);
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('publishes telemetry within 2 s of the broker coming up, prints the console, and stops cleanly on SIGTERM', async () => {
+    const child = startCli(['run', '--profile', profile, '--console']);
+    try {
+      // wait for the embedded broker, then subscribe and time the first telemetry
+      const deadline = Date.now() + 10_000;
+      while (!child.out.stdout.includes('embedded MQTT broker listening')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no broker: ${child.out.stdout}${child.out.stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const rec = await Recorder.connect(`mqtt://127.0.0.1:${port}`, 'edgefw/demo-kiosk-01/#');
+      const t0 = Date.now();
+      await rec.waitFor('telemetry', () => rec.on('/telemetry').length > 0, 2000);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      await rec.waitFor('console line', () => /env\s+ok\s+temperature [\d.]+ °C/.test(child.out.stdout), 5000);
+      child.kill('SIGTERM');
+      const t1 = Date.now();
+      const done = await finished(child, 5000);
+      expect(done.code).toBe(0);
+      expect(Date.now() - t1).toBeLessThan(2000);
+      await rec.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+});

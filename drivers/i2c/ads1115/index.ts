@@ -15,6 +15,7 @@ import {
   muxPins,
   pgaCode,
 } from './registers.js';
+import { readRegister16, writeRegister16 } from '../register16.js';
 import { type Ads1115Input, type Ads1115Options, ads1115Options, toValue } from './schema.js';
 import { Ads1115Simulator } from './simulator.js';
 
@@ -29,9 +30,6 @@ function channels(o: Ads1115Options): readonly ChannelSpec[] {
     return { name: i.name, unit: i.unit, min: Math.min(a, b), max: Math.max(a, b) };
   });
 }
-
-const word = (d: Uint8Array): number => ((d[0] as number) << 8) | (d[1] as number);
-const bytes = (w: number): Uint8Array => Uint8Array.of((w >> 8) & 0xff, w & 0xff);
 
 /**
  * ADS1115 in single-shot mode, one conversion per declared input per read(): write the config
@@ -66,8 +64,8 @@ export class Ads1115Driver implements Driver {
     await this.bus.lock.run(async () => {
       // single-shot, power-down, comparator off; OS = 0 starts nothing
       const want = this.config(first, false);
-      await this.bus.writeRegister(a, REG.CONFIG, bytes(want));
-      const got = word(await this.bus.readRegister(a, REG.CONFIG, 2)) & ~OS;
+      await writeRegister16(this.bus, a, REG.CONFIG, want);
+      const got = (await readRegister16(this.bus, a, REG.CONFIG)) & ~OS;
       if (got !== want) {
         throw new DeviceError('BAD_RESPONSE', `${this.where}: config reads back ${hex(got, 4)} after writing ${hex(want, 4)}; is this an ADS1115?`, {
           details: { wrote: want, read: got },
@@ -84,7 +82,7 @@ export class Ads1115Driver implements Driver {
 
   private async convert(k: number, values: ChannelValue[]): Promise<ReadResult> {
     const input = this.options.inputs[k] as Ads1115Input;
-    await this.bus.lock.run(() => this.bus.writeRegister(this.options.address, REG.CONFIG, bytes(this.config(input, true))));
+    await this.bus.lock.run(() => writeRegister16(this.bus, this.options.address, REG.CONFIG, this.config(input, true)));
     return { waitMs: conversionWaitMs(this.options.dataRate), next: () => this.poll(k, values, 0) };
   }
 
@@ -92,7 +90,7 @@ export class Ads1115Driver implements Driver {
     const a = this.options.address;
     const input = this.options.inputs[k] as Ads1115Input;
     const raw = await this.bus.lock.run(async () => {
-      const cfg = word(await this.bus.readRegister(a, REG.CONFIG, 2));
+      const cfg = await readRegister16(this.bus, a, REG.CONFIG);
       const want = this.config(input, false);
       if ((cfg & ~OS) !== want) {
         throw new DeviceError('BAD_RESPONSE', `${this.where}: config reads ${hex(cfg, 4)}, expected ${hex(want, 4)} (part reset, or noise on the bus)`, {
@@ -101,7 +99,7 @@ export class Ads1115Driver implements Driver {
         });
       }
       if ((cfg & OS) === 0) return undefined; // still converting
-      return word(await this.bus.readRegister(a, REG.CONVERSION, 2));
+      return readRegister16(this.bus, a, REG.CONVERSION);
     });
     if (raw === undefined) {
       if (polls + 1 >= MAX_POLLS) {
@@ -147,8 +145,8 @@ export const ads1115: DeviceDefinition<Ads1115Options> = {
     async identify(bus, address) {
       // no chip id; the comparator thresholds keep their reset values unless someone uses the
       // comparator, which edgefw never does
-      const lo = word(await bus.readRegister(address, REG.LO_THRESH, 2));
-      const hi = word(await bus.readRegister(address, REG.HI_THRESH, 2));
+      const lo = await readRegister16(bus, address, REG.LO_THRESH);
+      const hi = await readRegister16(bus, address, REG.HI_THRESH);
       return lo === LO_THRESH_RESET && hi === HI_THRESH_RESET ? 'ADS1115/ADS1015 (thresholds at reset values)' : undefined;
     },
     simulator: (o, clock) => new Ads1115Simulator(clock, o.inputs),

@@ -2,6 +2,7 @@ import { type I2cBus, hex } from '../../bus/i2c.js';
 import { DeviceError } from '../../errors.js';
 import type { ChannelSpec, DeviceDefinition, Driver, ReadResult } from '../../types.js';
 import { ADDRESSES, BUS_LSB_V, CNVR, CONFIG_RESERVED, MODE_POWER_DOWN, MODE_TRIGGERED, OVF, REG, SHUNT_RANGES, toInt16 } from './registers.js';
+import { readRegister16, writeRegister16 } from '../register16.js';
 import { type Ina219Options, ina219Options } from './schema.js';
 import { type Ina219Settings, settings } from './settings.js';
 import { Ina219Simulator } from './simulator.js';
@@ -18,9 +19,6 @@ function channels(o: Ina219Options): readonly ChannelSpec[] {
     { name: 'power', unit: 'W', min: 0, max: vMax * iMax },
   ];
 }
-
-const word = (d: Uint8Array): number => ((d[0] as number) << 8) | (d[1] as number);
-const bytes = (w: number): Uint8Array => Uint8Array.of((w >> 8) & 0xff, w & 0xff);
 
 /**
  * INA219 supply monitor in triggered mode: each read() checks the calibration register is
@@ -47,20 +45,20 @@ export class Ina219Driver implements Driver {
 
   private async program(): Promise<void> {
     const a = this.options.address;
-    await this.bus.writeRegister(a, REG.CONFIG, bytes(this.s.configBase | MODE_POWER_DOWN));
-    await this.bus.writeRegister(a, REG.CALIBRATION, bytes(this.s.calibration));
+    await writeRegister16(this.bus, a, REG.CONFIG, this.s.configBase | MODE_POWER_DOWN);
+    await writeRegister16(this.bus, a, REG.CALIBRATION, this.s.calibration);
   }
 
   async init(): Promise<void> {
     const a = this.options.address;
     this.initialised = false;
     await this.bus.lock.run(async () => {
-      const cfg = word(await this.bus.readRegister(a, REG.CONFIG, 2));
+      const cfg = await readRegister16(this.bus, a, REG.CONFIG);
       if (cfg & CONFIG_RESERVED) {
         throw new DeviceError('BAD_RESPONSE', `${this.where}: config ${hex(cfg, 4)} has reserved bit 14 set; is this an INA219?`, { details: { config: cfg } });
       }
       await this.program();
-      const cal = word(await this.bus.readRegister(a, REG.CALIBRATION, 2));
+      const cal = await readRegister16(this.bus, a, REG.CALIBRATION);
       if (cal !== this.s.calibration) {
         throw new DeviceError('BAD_RESPONSE', `${this.where}: calibration reads back ${hex(cal, 4)} after writing ${hex(this.s.calibration, 4)}`, { retryable: true });
       }
@@ -72,7 +70,7 @@ export class Ina219Driver implements Driver {
     if (!this.initialised) throw new DeviceError('DEVICE_FAULT', `${this.where}: read before init`);
     const a = this.options.address;
     await this.bus.lock.run(async () => {
-      const cal = word(await this.bus.readRegister(a, REG.CALIBRATION, 2));
+      const cal = await readRegister16(this.bus, a, REG.CALIBRATION);
       if (cal !== this.s.calibration) {
         await this.program();
         throw new DeviceError('BAD_RESPONSE', `${this.where}: calibration register reads ${hex(cal, 4)}, expected ${hex(this.s.calibration, 4)}; the INA219 was reset (brown-out?) and has been reprogrammed`, {
@@ -80,7 +78,7 @@ export class Ina219Driver implements Driver {
           details: { calibration: cal },
         });
       }
-      await this.bus.writeRegister(a, REG.CONFIG, bytes(this.s.configBase | MODE_TRIGGERED));
+      await writeRegister16(this.bus, a, REG.CONFIG, this.s.configBase | MODE_TRIGGERED);
     });
     return { waitMs: Math.ceil(this.s.conversionMs * 1.1), next: () => this.poll(0) };
   }
@@ -88,10 +86,10 @@ export class Ina219Driver implements Driver {
   private async poll(polls: number): Promise<ReadResult> {
     const a = this.options.address;
     const r = await this.bus.lock.run(async () => {
-      const busReg = word(await this.bus.readRegister(a, REG.BUS, 2));
+      const busReg = await readRegister16(this.bus, a, REG.BUS);
       if ((busReg & CNVR) === 0) return undefined;
-      const current = toInt16(word(await this.bus.readRegister(a, REG.CURRENT, 2)));
-      const power = word(await this.bus.readRegister(a, REG.POWER, 2));
+      const current = toInt16(await readRegister16(this.bus, a, REG.CURRENT));
+      const power = await readRegister16(this.bus, a, REG.POWER);
       return { busReg, current, power };
     });
     if (!r) {
@@ -142,8 +140,8 @@ export const ina219: DeviceDefinition<Ina219Options> = {
     address: (o) => o.address,
     async identify(bus, address) {
       // no chip id: reserved config bit 14 and void calibration bit 0 must read 0
-      const cfg = word(await bus.readRegister(address, REG.CONFIG, 2));
-      const cal = word(await bus.readRegister(address, REG.CALIBRATION, 2));
+      const cfg = await readRegister16(bus, address, REG.CONFIG);
+      const cal = await readRegister16(bus, address, REG.CALIBRATION);
       return (cfg & CONFIG_RESERVED) === 0 && (cal & 1) === 0 ? `INA219 (config ${hex(cfg, 4)})` : undefined;
     },
     simulator: (o, clock) => new Ina219Simulator(clock, o),

@@ -1,5 +1,6 @@
 import type { Clock } from '../../bus/clock.js';
 import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
+import { be16, be16Bytes } from '../register16.js';
 import {
   BUS_LSB_V,
   CNVR,
@@ -130,7 +131,7 @@ export class Ina219Simulator extends I2cSimDevice {
     this.pointer = ptr;
     if (data.length === 1) return;
     if (data.length !== 3) this.refuse(`write of ${data.length - 1} data bytes; registers are 16 bits`);
-    const word = ((data[1] as number) << 8) | (data[2] as number);
+    const word = be16(data, 1);
     if (ptr === REG.CONFIG) {
       if (word & CONFIG_RST) {
         this.powerCycle();
@@ -184,6 +185,6 @@ export class Ina219Simulator extends I2cSimDevice {
         } else word = this.currentReg;
       }
     }
-    return Uint8Array.of((word >> 8) & 0xff, word & 0xff);
+    return be16Bytes(word);
   }
 }

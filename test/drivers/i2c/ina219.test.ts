@@ -12,12 +12,13 @@ import {
   powerRegister,
 } from '../../../drivers/i2c/ina219/registers.js';
 import { settings } from '../../../drivers/i2c/ina219/settings.js';
+import { be16 } from '../../../drivers/i2c/register16.js';
 import { Ina219Simulator } from '../../../drivers/i2c/ina219/simulator.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
 import type { ReadResult } from '../../../drivers/types.js';
 import { deviceOptions, i2cRig, readToEnd } from '../../helpers/drivers.js';
 
-const word = (d: Uint8Array): number => ((d[0] as number) << 8) | (d[1] as number);
+const word = (d: Uint8Array): number => be16(d);
 
 describe('INA219 calibration math (datasheet 8.5.1)', () => {
   it('datasheet example: 0.1 Ω, 2 A → Current_LSB 100 µA, Cal 4096, Power_LSB 2 mW, gain ÷8', () => {

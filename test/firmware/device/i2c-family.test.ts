@@ -4,7 +4,6 @@
  * part stay that part's faults; a part absent at start is sampled once it answers.
  */
 import { describe, expect, it } from 'vitest';
-import type { Clock, TimeSource } from '../../../drivers/bus/clock.js';
 import { DEVICE_TYPES } from '../../../drivers/registry.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
 import type { I2cSimDevice } from '../../../drivers/sim/i2c-target.js';
@@ -14,20 +13,7 @@ import { Scheduler } from '../../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../../firmware/loop/timers.js';
 import type { Sample } from '../../../firmware/reading.js';
 import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
-
-class FakeClock implements Clock {
-  constructor(private readonly timers: FakeTimers) {}
-  monoMs(): number {
-    return this.timers.now();
-  }
-  wallMs(): number {
-    return Date.UTC(2026, 0, 1) + this.timers.now();
-  }
-  timeSource(): TimeSource {
-    return 'assumed';
-  }
-  markTrusted(): void {}
-}
+import { TimersClock } from '../../helpers/timers-clock.js';
 
 const PARTS: { id: string; entry: Record<string, unknown> }[] = [
   { id: 'climate', entry: { type: 'sht3x', interval: 1000 } },
@@ -39,7 +25,7 @@ const PARTS: { id: string; entry: Record<string, unknown> }[] = [
 
 function kiosk() {
   const timers = new FakeTimers();
-  const clock = new FakeClock(timers);
+  const clock = new TimersClock(timers);
   const scheduler = new Scheduler(timers);
   const faults = new FaultRegistry(clock);
   const bus = new SimulatedI2cBus('i2c1');

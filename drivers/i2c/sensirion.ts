@@ -65,6 +65,26 @@ export function unpackWords(bytes: Uint8Array, where: string): number[] {
 }
 
 /**
+ * Simulator fault hook shared by the Sensirion simulators: `corruptNext(n)` makes the next n
+ * responses arrive with the CRC of their first word inverted, as a flipped bit on a long cable.
+ */
+export class CrcFault {
+  private remaining = 0;
+
+  corruptNext(times = 1): void {
+    this.remaining += times;
+  }
+
+  apply(bytes: Uint8Array): Uint8Array {
+    if (this.remaining > 0 && bytes.length >= 3) {
+      this.remaining--;
+      bytes[2] = (bytes[2] as number) ^ 0xff;
+    }
+    return bytes;
+  }
+}
+
+/**
  * Sensirion's temperature and humidity formulas (SHT3x datasheet 4.13, SCD4x datasheet 3.6.2):
  * T = −45 + 175 · S / (2¹⁶ − 1) °C, RH = 100 · S / (2¹⁶ − 1) %. Example: S = 0x6667 → 25.0 °C.
  */

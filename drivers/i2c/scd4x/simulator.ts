@@ -1,6 +1,6 @@
 import type { Clock } from '../../bus/clock.js';
 import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
-import { packWords, sensirionCrc8, sensirionHumidityRaw, sensirionTemperatureRaw } from '../sensirion.js';
+import { CrcFault, packWords, sensirionCrc8, sensirionHumidityRaw, sensirionTemperatureRaw } from '../sensirion.js';
 import { ALLOWED_WHILE_PERIODIC, CMD, EXEC_MS, MEASUREMENT_INTERVAL_MS } from './registers.js';
 
 /** The serial number of the datasheet's get_serial_number example. */
@@ -32,6 +32,8 @@ export class Scd4xSimulator extends I2cSimDevice {
   private busyUntil = Number.NEGATIVE_INFINITY;
   private response: Response | undefined;
   altitude = 0;
+  /** test face: `crc.corruptNext()` sends the next response with a bad CRC */
+  readonly crc = new CrcFault();
   serial: readonly number[] = SIM_SERIAL;
 
   constructor(clock: Clock) {
@@ -137,6 +139,6 @@ export class Scd4xSimulator extends I2cSimDevice {
     if ('empty' in r) this.refuse('read_measurement with no new data in the buffer (NACK); check get_data_ready_status first');
     const bytes = packWords(r.words);
     if (length > bytes.length) this.refuse(`read of ${length} bytes; the response has ${bytes.length}`);
-    return bytes.slice(0, length);
+    return this.crc.apply(bytes.slice(0, length));
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../bus/clock.js';
 import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
-import { packWords, sensirionHumidityRaw, sensirionTemperatureRaw } from '../sensirion.js';
+import { CrcFault, packWords, sensirionHumidityRaw, sensirionTemperatureRaw } from '../sensirion.js';
 import { CMD, MEASURE_MAX_MS, type Repeatability, SINGLE_SHOT, SOFT_RESET_MS, STATUS, STATUS_AFTER_RESET } from './registers.js';
 
 type Pending =
@@ -35,6 +35,8 @@ export class Sht3xSimulator extends I2cSimDevice {
   stretchedMs = 0;
   /** measurements started, for tests that count traffic */
   measurements = 0;
+  /** test face: `crc.corruptNext()` sends the next response with a bad CRC */
+  readonly crc = new CrcFault();
 
   constructor(clock: Clock) {
     super(clock);
@@ -120,6 +122,6 @@ export class Sht3xSimulator extends I2cSimDevice {
     this.pending = undefined;
     const bytes = packWords(p.words);
     if (length > bytes.length) this.refuse(`read of ${length} bytes; the sensor has ${bytes.length}`);
-    return bytes.slice(0, length);
+    return this.crc.apply(bytes.slice(0, length));
   }
 }

@@ -82,6 +82,19 @@ describe('SCD4x driver against the command-level simulator', () => {
     sim.faults.garbage = false;
     clock.advance(5000);
     expect((await waits(await driver.read(), clock)).waits).toEqual([1, 1]);
+    // a flipped bit in the measurement words themselves, after data ready said yes
+    clock.advance(5000);
+    let r = await driver.read(); // get_data_ready_status sent
+    if (!('waitMs' in r)) throw new Error('expected a wait');
+    clock.advance(1);
+    r = await r.next(); // ready: read_measurement sent
+    if (!('waitMs' in r)) throw new Error('expected a wait');
+    (sim as Scd4xSimulator).crc.corruptNext();
+    clock.advance(1);
+    await expect(r.next()).rejects.toMatchObject({ code: 'CRC_MISMATCH', message: expect.stringContaining('0x62 measurement: CRC of word 0') });
+    clock.advance(5000);
+    expect((await waits(await driver.read(), clock)).waits).toEqual([1, 1]);
+    expect(sim.violations).toEqual([]);
   });
 
   it('a sensor that restarts idle (brown-out) is noticed by stale data and started again', async () => {

@@ -125,6 +125,16 @@ describe('SHT3x driver against the command-level simulator', () => {
     expect(CMD.CLEAR_STATUS).toBe(0x3041);
   });
 
+  it('a bad CRC on the measurement is CRC_MISMATCH; the next read succeeds', async () => {
+    const { sim, driver, clock } = i2cRig(sht3x);
+    await driver.init();
+    (sim as Sht3xSimulator).crc.corruptNext();
+    await expect(readToEnd(driver, clock)).rejects.toMatchObject({ code: 'CRC_MISMATCH', retryable: true, message: expect.stringContaining('sim0 0x44 measurement: CRC of word 0') });
+    sim.setChannel('temperature', 19.75);
+    expect((await readToEnd(driver, clock))[0]).toEqual({ channel: 'temperature', value: 19.75 });
+    expect(sim.violations).toEqual([]);
+  });
+
   it('noise on the wire is CRC_MISMATCH; the next clean read succeeds', async () => {
     const { sim, driver, clock } = i2cRig(sht3x);
     await driver.init();

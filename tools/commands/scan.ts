@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import pino from 'pino';
 import { ProfileError, loadProfile } from '../../config/load.js';
 import type { Profile } from '../../config/schema.js';
 import { SystemClock } from '../../drivers/bus/clock.js';
@@ -10,6 +9,7 @@ import { deviceType } from '../../drivers/registry.js';
 import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import { openBuses } from '../../firmware/buses.js';
 import { faultDefinition } from '../../firmware/diagnostics/catalog.js';
+import { createLogger } from '../../firmware/log.js';
 import { type ExpectedPart, type ScanReport, formatScanReport, scanI2cBus } from '../../firmware/diagnostics/i2c-scan.js';
 
 export interface ScanI2cOptions {
@@ -33,7 +33,7 @@ export interface ScanI2cResult {
   readonly reports: readonly ScanReport[];
 }
 
-const quiet = pino({ level: 'silent' });
+const quiet = createLogger({ level: 'silent', pretty: false });
 const noFaults = { raise: (): void => {}, clear: (): void => {} };
 
 /** The profile's I²C devices on one bus, with the address each is strapped to. */

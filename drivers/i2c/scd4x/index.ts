@@ -32,6 +32,8 @@ export class Scd4xDriver implements Driver {
   private stopDoneAt = 0;
   private lastDataAt = 0;
   private startedAt = 0;
+  /** the last command's execution time ends here; the sensor NACKs anything sent before */
+  private busyUntil = Number.NEGATIVE_INFINITY;
   private serial: number | undefined;
 
   constructor(
@@ -44,8 +46,9 @@ export class Scd4xDriver implements Driver {
     return `${this.bus.name} ${hex(this.options.address)}`;
   }
 
-  private send(bytes: Uint8Array): Promise<void> {
-    return this.bus.lock.run(() => this.bus.write(this.options.address, bytes));
+  private async send(bytes: Uint8Array): Promise<void> {
+    await this.bus.lock.run(() => this.bus.write(this.options.address, bytes));
+    this.busyUntil = this.clock.monoMs() + (EXEC_MS[((bytes[0] as number) << 8) | (bytes[1] as number)] ?? 0);
   }
 
   private async receive(words: number, what: string): Promise<number[]> {
@@ -54,6 +57,11 @@ export class Scd4xDriver implements Driver {
   }
 
   private async stop(): Promise<void> {
+    const now = this.clock.monoMs();
+    if (this.state === 'stopping' && now < this.stopDoneAt) return; // a stop is already under way
+    if (now < this.busyUntil) {
+      throw new DeviceError('DEVICE_BUSY', `${this.where}: the previous command is still executing for ${(this.busyUntil - now).toFixed(1)} ms`, { retryable: true });
+    }
     this.state = 'unknown';
     await this.send(commandBytes(CMD.STOP_PERIODIC));
     this.state = 'stopping';
@@ -67,6 +75,8 @@ export class Scd4xDriver implements Driver {
   async read(): Promise<ReadResult> {
     if (this.state === 'periodic') return this.guard(() => this.poll());
     return this.guard(async () => {
+      const busy = Math.ceil(this.busyUntil - this.clock.monoMs());
+      if (this.state === 'unknown' && busy > 0) return { waitMs: busy, next: () => this.read() };
       if (this.state === 'unknown') await this.stop();
       const wait = Math.ceil(this.stopDoneAt - this.clock.monoMs());
       return wait > 0 ? { waitMs: wait, next: () => this.guard(() => this.setup()) } : this.setup();

@@ -137,6 +137,21 @@ describe('SCD4x driver against the command-level simulator', () => {
     ]);
   });
 
+  it('a second init during the 500 ms stop does not send another command (the sensor would NACK it)', async () => {
+    const { sim, driver, clock } = i2cRig(scd4x);
+    await driver.init();
+    clock.advance(100);
+    await driver.init(); // the device runner re-probing quickly
+    expect((await waits(await driver.read(), clock)).waits).toEqual([400, 1, 5000, 1, 1]);
+    // a command still executing: init says DEVICE_BUSY instead of sending into it
+    const r = await driver.read(); // get_data_ready_status, 1 ms
+    expect('waitMs' in r).toBe(true);
+    await expect(driver.init()).rejects.toMatchObject({ code: 'DEVICE_BUSY', retryable: true });
+    clock.advance(1);
+    await driver.init();
+    expect(sim.violations).toEqual([]);
+  });
+
   it('the profile refuses an interval shorter than the 5 s measurement interval', () => {
     expect(() => deviceOptions(scd4x, { bus: 'b', interval: '1s' })).toThrow(/SCD4x measures every 5 s/);
     expect(deviceOptions(scd4x, { bus: 'b' }).interval).toBe(5000);

@@ -84,6 +84,7 @@ export class Sht3xDriver implements Driver {
   }
 
   async reset(): Promise<void> {
+    if (this.clock.monoMs() < this.notBefore) return; // a soft reset is already under way
     await this.bus.lock.run(() => this.bus.write(this.options.address, commandBytes(CMD.SOFT_RESET)));
     this.notBefore = this.clock.monoMs() + SOFT_RESET_MS;
     this.status = undefined;

@@ -23,7 +23,8 @@ type Action =
   | { readonly kind: 'replug' }
   | { readonly kind: 'noise'; readonly on: boolean }
   | { readonly kind: 'idle'; readonly ms: number }
-  | { readonly kind: 'init' };
+  | { readonly kind: 'init' }
+  | { readonly kind: 'reset' };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ kind: 'read' as const }) },
@@ -41,6 +42,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.boolean().map((on) => ({ kind: 'noise' as const, on })) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 12_000 }).map((ms) => ({ kind: 'idle' as const, ms })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'init' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reset' as const }) },
 );
 
 describe.each(DEVICE_TYPES.filter((d) => d.i2c).map((d) => [d.type, d] as const))('I²C fault soak: %s', (_type, def) => {
@@ -70,6 +72,7 @@ describe.each(DEVICE_TYPES.filter((d) => d.i2c).map((d) => [d.type, d] as const)
           else if (a.kind === 'replug') sim.faults.replug();
           else if (a.kind === 'noise') sim.faults.garbage = a.on;
           else if (a.kind === 'idle') clock.advance(a.ms);
+          else if (a.kind === 'reset') await attempt(async () => driver.reset?.());
           else await attempt(() => driver.init());
         }
         // the wire is clean again: what the device runner does — re-init, then sample

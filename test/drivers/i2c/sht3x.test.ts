@@ -102,6 +102,7 @@ describe('SHT3x driver against the command-level simulator', () => {
     await driver.reset?.();
     expect((sim as Sht3xSimulator).heaterOn).toBe(false);
     await expect(driver.init()).rejects.toMatchObject({ code: 'DEVICE_BUSY' });
+    await driver.reset?.(); // a second reset while the first runs sends nothing (it would be NACKed)
     await expect(bus.write(0x44, Uint8Array.of(0xf3, 0x2d))).rejects.toMatchObject({ code: 'I2C_NACK' });
     clock.advance(1.5);
     await driver.init();

@@ -124,7 +124,9 @@ describe('edgefw scan i2c (command module)', () => {
   it('every bus of the profile, all parts present → exit 0; --json gives the reports', async () => {
     const r = await runScanI2c({ profile: profileFile(), json: true });
     expect(r.exitCode).toBe(0);
-    const reports = JSON.parse(r.output) as { bus: string; ok: boolean; entries: { status: string; identified?: string }[] }[];
+    const json = JSON.parse(r.output) as { ok: boolean; errors: unknown[]; reports: { bus: string; ok: boolean; entries: { status: string; identified?: string }[] }[] };
+    expect(json).toMatchObject({ ok: true, errors: [] });
+    const reports = json.reports;
     expect(reports.map((x) => [x.bus, x.ok])).toEqual([['i2c1', true], ['side', true]]);
     expect(reports[0]?.entries.map((e) => e.status)).toEqual(['found', 'ok', 'ok']);
     expect(reports[0]?.entries[1]?.identified).toBe('SHT3x (status 0x8010)');
@@ -155,6 +157,8 @@ describe('edgefw scan i2c (command module)', () => {
     expect(r.exitCode).toBe(1);
     expect(r.output).toContain('I2C_BUS_MISSING');
     expect(r.output).toContain('raspi-config');
+    const json = await runScanI2c({ bus: '1', json: true }, { openRealBus: async (name) => new RealI2cBus(name, standInI2c({ missing: true }).api) });
+    expect(JSON.parse(json.output)).toMatchObject({ ok: false, reports: [], errors: [{ bus: 'i2c-1', code: 'I2C_BUS_MISSING', remedy: expect.stringContaining('raspi-config') }] });
   });
 });
 

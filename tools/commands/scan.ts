@@ -31,6 +31,15 @@ export interface ScanI2cResult {
   /** 0 all expected parts answer as themselves · 1 something expected is missing or wrong, or a bus is missing · 2 usage or profile error */
   readonly exitCode: number;
   readonly reports: readonly ScanReport[];
+  /** buses that could not be scanned at all */
+  readonly errors: readonly ScanBusError[];
+}
+
+export interface ScanBusError {
+  readonly bus: string;
+  readonly code: string;
+  readonly message: string;
+  readonly remedy: string;
 }
 
 const quiet = createLogger({ level: 'silent', pretty: false });
@@ -49,9 +58,9 @@ export function expectedOn(profile: Profile, busName: string): ExpectedPart[] {
   return out;
 }
 
-function busMissing(e: unknown, label: string): string | undefined {
+function busMissing(e: unknown, bus: string): ScanBusError | undefined {
   if (!isDeviceError(e) || e.code !== 'I2C_BUS_MISSING') return undefined;
-  return `${label}: ${e.message}\n  I2C_BUS_MISSING — ${faultDefinition('I2C_BUS_MISSING').remedy}`;
+  return { bus, code: e.code, message: e.message, remedy: faultDefinition('I2C_BUS_MISSING').remedy };
 }
 
 /**
@@ -62,6 +71,7 @@ export async function runScanI2c(opts: ScanI2cOptions, deps: ScanI2cDeps = {}): 
   const openReal = deps.openRealBus ?? ((name: string, n: number) => RealI2cBus.open(name, n));
   const texts: string[] = [];
   const reports: ScanReport[] = [];
+  const errors: ScanBusError[] = [];
   let exitCode = 0;
 
   const scanOne = async (bus: I2cBus, label: string, expected: readonly ExpectedPart[]): Promise<void> => {
@@ -71,16 +81,17 @@ export async function runScanI2c(opts: ScanI2cOptions, deps: ScanI2cDeps = {}): 
       texts.push(formatScanReport(r, label));
       if (!r.ok) exitCode = Math.max(exitCode, 1);
     } catch (e) {
-      const msg = busMissing(e, label);
-      if (!msg) throw e;
-      texts.push(msg);
+      const err = busMissing(e, bus.name);
+      if (!err) throw e;
+      errors.push(err);
+      texts.push(`${label}: ${err.message}\n  ${err.code} — ${err.remedy}`);
       exitCode = Math.max(exitCode, 1);
     }
   };
 
   if (!opts.profile) {
     const n = opts.bus === undefined ? 1 : Number(opts.bus);
-    if (!Number.isInteger(n) || n < 0 || n > 255) return { output: `--bus ${opts.bus}: not a bus number (N of /dev/i2c-N)`, exitCode: 2, reports };
+    if (!Number.isInteger(n) || n < 0 || n > 255) return { output: `--bus ${opts.bus}: not a bus number (N of /dev/i2c-N)`, exitCode: 2, reports, errors };
     const bus = await openReal(`i2c-${n}`, n);
     try {
       await scanOne(bus, `/dev/i2c-${n}`, []);
@@ -92,13 +103,13 @@ export async function runScanI2c(opts: ScanI2cOptions, deps: ScanI2cDeps = {}): 
     try {
       profile = loadProfile(opts.profile);
     } catch (e) {
-      if (e instanceof ProfileError) return { output: e.message, exitCode: 2, reports };
+      if (e instanceof ProfileError) return { output: e.message, exitCode: 2, reports, errors };
       throw e;
     }
     const wanted = profile.buses.i2c.filter((b) => opts.bus === undefined || b.name === opts.bus || String(b.bus) === opts.bus);
     if (wanted.length === 0) {
       const known = profile.buses.i2c.map((b) => (b.simulated ? `${b.name} (simulated)` : `${b.name} (/dev/i2c-${b.bus})`)).join(', ') || 'none';
-      return { output: `${opts.profile}: no I²C bus ${opts.bus === undefined ? '' : `"${opts.bus}" `}in buses.i2c (${known})`, exitCode: 2, reports };
+      return { output: `${opts.profile}: no I²C bus ${opts.bus === undefined ? '' : `"${opts.bus}" `}in buses.i2c (${known})`, exitCode: 2, reports, errors };
     }
     const only: Profile = { ...profile, buses: { ...profile.buses, i2c: wanted } };
     const open = await openBuses(only, new SystemClock({ assumeTrusted: true }), noFaults, quiet);
@@ -112,8 +123,8 @@ export async function runScanI2c(opts: ScanI2cOptions, deps: ScanI2cDeps = {}): 
       await open.close();
     }
   }
-  const output = opts.json ? JSON.stringify(reports, null, 2) : texts.join('\n\n');
-  return { output, exitCode, reports };
+  const output = opts.json ? JSON.stringify({ ok: exitCode === 0, reports, errors }, null, 2) : texts.join('\n\n');
+  return { output, exitCode, reports, errors };
 }
 
 export function registerScan(program: Command): void {
@@ -123,7 +134,7 @@ export function registerScan(program: Command): void {
     .description('probe the 7-bit I²C address range, name the parts and compare with a profile (exit 1 when an expected part is missing)')
     .option('--bus <N>', 'bus number (N of /dev/i2c-N, default 1); with --profile, a bus number or name from the profile')
     .option('--profile <file>', 'compare with the devices of this profile (simulated buses are scanned in-process)')
-    .option('--json', 'print the reports as JSON')
+    .option('--json', 'print { ok, reports, errors } as JSON')
     .action(async (opts: ScanI2cOptions) => {
       const r = await runScanI2c(opts);
       if (r.exitCode === 2) console.error(r.output);

@@ -64,6 +64,16 @@ describe('RealI2cBus: errno translation', () => {
     expect((err as DeviceError).cause).toBeInstanceOf(Error);
   });
 
+  it('EREMOTEIO from an address that no longer answers a probe is I2C_NACK (how a Raspberry Pi reports a NACK)', async () => {
+    const s = standInI2c({ answering: [] });
+    const bus = new RealI2cBus('i2c1', s.api);
+    s.failNext('i2cWrite', errnoError('EREMOTEIO', 'Remote I/O error'));
+    const err = await bus.write(0x44, Uint8Array.of(0x24, 0x00)).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'I2C_NACK', retryable: true, details: { errno: 'EREMOTEIO', probed: false } });
+    expect((err as Error).message).toBe('i2c1 0x44: write failed (EREMOTEIO): EREMOTEIO, Remote I/O error; 0x44 does not answer a probe (no acknowledge)');
+    expect(s.calls.map((c) => [c.method, ...c.args.slice(0, 2)])).toEqual([['i2cWrite', 0x44, 2], ['scan', 0x44, 0x44]]);
+  });
+
   it('an unplugged part (ENXIO) on write is I2C_NACK', async () => {
     const s = standInI2c({ answering: [] });
     const bus = new RealI2cBus('i2c1', s.api);

@@ -36,6 +36,14 @@ export const i2cBusSchema = z.strictObject({
   simulated: z.boolean().default(false).meta({ description: 'route transfers to register-level simulators' }),
 });
 
+export const gpioBusSchema = z.strictObject({
+  name: idString('bus name'),
+  simulated: z.boolean().default(false).meta({ description: 'a simulated header whose lines the demo world (or a test) drives' }),
+  chip: z.string().optional().meta({ description: 'label of the gpiochip driving the header when it is not a Raspberry Pi (see /sys/class/gpio/gpiochip*/label)' }),
+  sysfsRoot: z.string().default('/sys/class/gpio').meta({ description: 'where the gpiochip list is read; tests point it at a fixture tree' }),
+  stateDir: z.string().optional().meta({ description: 'simulated only: keep output levels in files here, so they survive the process like a real pin latch' }),
+});
+
 export const uplinkSchema = z.strictObject({
   url: z
     .string()
@@ -78,7 +86,7 @@ export const profileSchema = z
       .strictObject({ assumeTrusted: z.boolean().default(false).meta({ description: 'trust wall time without NTP or GPS (boxes with an RTC, the demo)' }) })
       .prefault({}),
     storage: z.strictObject({ dir: z.string().min(1).default('/var/lib/edgefw') }).prefault({}),
-    buses: z.strictObject({ i2c: z.array(i2cBusSchema).default([]) }).prefault({}),
+    buses: z.strictObject({ i2c: z.array(i2cBusSchema).default([]), gpio: z.array(gpioBusSchema).default([]) }).prefault({}),
     devices: z.array(deviceSchema).default([]),
   })
   .superRefine((p, ctx) => {
@@ -88,6 +96,11 @@ export const profileSchema = z
       busNames.set(b.name, 'i2c');
       if (!b.simulated && b.bus === undefined) ctx.addIssue({ code: 'custom', path: ['buses', 'i2c', i, 'bus'], message: 'a real I²C bus needs its number (N of /dev/i2c-N)' });
     });
+    p.buses.gpio.forEach((b, i) => {
+      if (busNames.has(b.name)) ctx.addIssue({ code: 'custom', path: ['buses', 'gpio', i, 'name'], message: `bus name "${b.name}" is used twice` });
+      busNames.set(b.name, 'gpio');
+    });
+    const gpioLines = new Map<string, string>();
     const ids = new Set<string>();
     const i2cAddresses = new Map<string, string>();
     p.devices.forEach((d, i) => {
@@ -109,6 +122,16 @@ export const profileSchema = z
           if (other) ctx.addIssue({ code: 'custom', path: ['devices', i, 'address'], message: `${hex(dev.address)} on ${dev.bus} is already taken by device "${other}"` });
           else i2cAddresses.set(key, d.id);
         }
+        const line = (dev as { line?: unknown }).line;
+        if (def.bus === 'gpio' && typeof line === 'number' && d.enabled) {
+          const key = `${dev.bus}/${line}`;
+          const other = gpioLines.get(key);
+          if (other) ctx.addIssue({ code: 'custom', path: ['devices', i, 'line'], message: `GPIO${line} on ${dev.bus} is already used by device "${other}"` });
+          else gpioLines.set(key, d.id);
+        }
+      }
+      for (const problem of def?.check?.(d as never) ?? []) {
+        ctx.addIssue({ code: 'custom', path: ['devices', i, ...problem.path], message: problem.message });
       }
       if (def) {
         const names = def.channels(d as never).map((c) => c.name);

@@ -1,4 +1,7 @@
 import { bme280 } from './i2c/bme280/index.js';
+import { gpioInput } from './gpio/input/index.js';
+import { gpioOutput } from './gpio/output/index.js';
+import { firmata } from './firmata/index.js';
 import { sht3x } from './i2c/sht3x/index.js';
 import { bh1750 } from './i2c/bh1750/index.js';
 import { ads1115 } from './i2c/ads1115/index.js';
@@ -12,6 +15,9 @@ import type { DeviceCommon, DeviceDefinition } from './types.js';
  */
 export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   bme280,
+  gpioInput,
+  gpioOutput,
+  firmata,
   sht3x,
   bh1750,
   ads1115,

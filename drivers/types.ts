@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Clock } from './bus/clock.js';
+import type { GpioBus } from './bus/gpio.js';
 import type { I2cBus } from './bus/i2c.js';
 import type { I2cSimDevice } from './sim/i2c-target.js';
 
@@ -38,6 +39,22 @@ export interface Driver {
   close?(): Promise<void>;
   /** Identity for diagnostics: chip id, serial number, firmware. Valid after init(). */
   describe(): Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Outputs only: drive every output to its declared safe state (opening the line if needed).
+   * The runtime calls it on every device that has it before any init() at start — so a relay
+   * left energised by a kill -9 drops first — and again at shutdown (SIGTERM/SIGINT).
+   */
+  safeState?(): Promise<void>;
+  /**
+   * Conditions a working device reports (a tamper switch open): fault codes from the catalogue
+   * that are active now. The runtime raises each while it is listed and clears it after.
+   */
+  conditions?(): readonly DeviceCondition[];
+}
+
+export interface DeviceCondition {
+  readonly code: string;
+  readonly message: string;
 }
 
 /** The bus kinds a device can sit on. */
@@ -46,6 +63,8 @@ export type BusKind = 'i2c' | 'serial' | 'gpio' | 'firmata' | 'host';
 /** Buses the composition root opened from the profile, looked up by profile name. */
 export interface BusProvider {
   i2c(name: string): I2cBus;
+  /** GPIO controllers under buses.gpio (the Pi header or a simulated chip). */
+  gpio?(name: string): GpioBus;
 }
 
 export interface DeviceContext {
@@ -88,6 +107,8 @@ export interface DeviceDefinition<O extends DeviceCommon = DeviceCommon> {
   /** The channels a device with these options will report (before init). */
   channels(options: O): readonly ChannelSpec[];
   create(options: O, ctx: DeviceContext): Driver;
+  /** Cross-field checks of one entry the options schema cannot express; paths are relative to the entry. */
+  check?(options: O): readonly { readonly path: readonly (string | number)[]; readonly message: string }[];
   readonly i2c?: I2cPartInfo<O>;
 }
 

@@ -1,10 +1,16 @@
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import type { Clock } from '../drivers/bus/clock.js';
+import type { GpioBus } from '../drivers/bus/gpio.js';
+import { openGpioBus } from '../drivers/bus/gpio-open.js';
 import type { I2cBus } from '../drivers/bus/i2c.js';
 import { RealI2cBus } from '../drivers/bus/i2c-real.js';
 import { toDeviceError } from '../drivers/errors.js';
 import { deviceType } from '../drivers/registry.js';
+import { FirmataScene } from '../drivers/firmata/sim-scene.js';
+import type { FirmataOptions } from '../drivers/firmata/schema.js';
+import { SimulatedGpioChip } from '../drivers/sim/gpio-chip.js';
+import { GpioScene } from '../drivers/sim/gpio-scene.js';
 import { SimulatedI2cBus } from '../drivers/sim/i2c-bus.js';
 import type { Drivable } from '../drivers/sim/world.js';
 import type { BusProvider } from '../drivers/types.js';
@@ -15,6 +21,8 @@ export interface OpenBuses {
   readonly i2c: ReadonlyMap<string, I2cBus>;
   /** simulators the world model drives, by device id */
   readonly simulators: ReadonlyMap<string, Drivable>;
+  /** demo world parts that drive simulated lines from world time (doors, passers-by) */
+  readonly scenes: readonly { update(tS: number): void }[];
   close(): Promise<void>;
 }
 
@@ -49,6 +57,29 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
     }
     i2c.set(b.name, bus);
   }
+  const gpio = new Map<string, GpioBus>();
+  const scenes: { update(tS: number): void }[] = [];
+  // a simulated Firmata board answers on its device's path; the world task is its loop() clock
+  const boards: FirmataScene[] = [];
+  for (const d of profile.devices) {
+    if (d.type === 'firmata' && d.enabled && (d as { simulated?: boolean }).simulated) boards.push(new FirmataScene(d as unknown as FirmataOptions));
+  }
+  scenes.push(...boards);
+  for (const b of profile.buses.gpio) {
+    const bus = await openGpioBus(b);
+    gpio.set(b.name, bus);
+    if (bus instanceof SimulatedGpioChip) {
+      const scene = new GpioScene(bus);
+      for (const d of profile.devices) {
+        const dev = d as { bus?: string; line?: number; kind?: string; activeLow?: boolean };
+        if (d.type !== 'gpio-input' || dev.bus !== b.name || !d.enabled || dev.line === undefined) continue;
+        const kind = dev.kind as 'switch' | 'motion' | 'button' | 'counter';
+        // idle physical level: a closed door pulls its line low, a released button floats high
+        scene.add(dev.line, kind, kind === 'button' ? 1 : 0);
+      }
+      scenes.push(scene);
+    }
+  }
   return {
     provider: {
       i2c: (name) => {
@@ -56,11 +87,19 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
         if (!bus) throw new Error(`no I²C bus named ${name}`);
         return bus;
       },
+      gpio: (name) => {
+        const bus = gpio.get(name);
+        if (!bus) throw new Error(`no GPIO controller named ${name}`);
+        return bus;
+      },
     },
     i2c,
     simulators,
+    scenes,
     async close() {
       for (const bus of i2c.values()) await bus.close();
+      for (const bus of gpio.values()) await bus.close();
+      for (const b of boards) b.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import { type FaultEvent, FaultRegistry } from './diagnostics/registry.js';
 import { Scheduler } from './loop/scheduler.js';
 import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
+import { applySafeStates } from './outputs/safe-state.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { Uplink } from './uplink/uplink.js';
@@ -65,6 +66,44 @@ export class Runtime {
     this.bootCounter = nextBootCounter(p.storage.dir);
     this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
 
+    // Buses and drivers first, then every output to its safe state before anything else starts:
+    // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
+    const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }));
+    this.buses = buses;
+    const sink = (s: Sample): void => {
+      this.uplink?.submit(s);
+      this.options.onSample?.(s);
+    };
+    const enabled = p.devices.filter((d) => d.enabled);
+    enabled.forEach((d, i) => {
+      const def = deviceType(d.type);
+      if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
+      const log = this.options.log.child({ module: 'device' });
+      let running: RunningDevice | undefined;
+      const driver = def.create(d, {
+        id: d.id,
+        clock: this.clock,
+        log,
+        buses: buses.provider,
+        emit: (values) => running?.emit(values),
+      });
+      running = new RunningDevice(
+        driver,
+        {
+          id: d.id,
+          type: d.type,
+          intervalMs: d.interval,
+          // spread devices across their interval unless the profile says otherwise
+          phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
+          timeoutMs: d.timeout,
+        },
+        { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log },
+      );
+      this.devices.push(running);
+    });
+
+    await applySafeStates(this.devices.map((d) => ({ id: d.id, driver: d.driver })), this.log, 'start');
+
     let url = p.uplink.url;
     if (p.uplink.embeddedBroker) {
       const eb = p.uplink.embeddedBroker;
@@ -106,46 +145,16 @@ export class Runtime {
       if (this.pendingFaultEvents.length === 1) this.scheduler.after(0, () => this.sendFaults());
     });
 
-    const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }));
-    this.buses = buses;
-    const sink = (s: Sample): void => {
-      uplink.submit(s);
-      this.options.onSample?.(s);
-    };
 
-    const enabled = p.devices.filter((d) => d.enabled);
-    enabled.forEach((d, i) => {
-      const def = deviceType(d.type);
-      if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
-      const log = this.options.log.child({ module: 'device' });
-      let running: RunningDevice | undefined;
-      const driver = def.create(d, {
-        id: d.id,
-        clock: this.clock,
-        log,
-        buses: buses.provider,
-        emit: (values) => running?.emit(values),
-      });
-      running = new RunningDevice(
-        driver,
-        {
-          id: d.id,
-          type: d.type,
-          intervalMs: d.interval,
-          // spread devices across their interval unless the profile says otherwise
-          phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
-          timeoutMs: d.timeout,
-        },
-        { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log },
-      );
-      this.devices.push(running);
-    });
-
-    if (buses.simulators.size > 0) {
+    if (buses.simulators.size > 0 || buses.scenes.length > 0) {
       const world = new World();
       for (const sim of buses.simulators.values()) world.add(sim);
       const t0 = this.scheduler.now();
-      this.scheduler.every('world', 1000, () => world.update((this.scheduler.now() - t0) / 1000));
+      this.scheduler.every('world', 1000, () => {
+        const tS = (this.scheduler.now() - t0) / 1000;
+        world.update(tS);
+        for (const scene of buses.scenes) scene.update(tS);
+      });
     }
     for (const d of this.devices) d.start();
   }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../drivers/bus/clock.js';
 import { DeviceError, toDeviceError } from '../../drivers/errors.js';
 import type { ChannelSpec, ChannelValue, Driver, ReadResult } from '../../drivers/types.js';
-import type { FaultCode } from '../diagnostics/catalog.js';
+import { FAULTS, type FaultCode } from '../diagnostics/catalog.js';
 import type { FaultSink } from '../diagnostics/registry.js';
 import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
 import type { Sample, SampleSink } from '../reading.js';
@@ -64,6 +64,7 @@ export class RunningDevice {
   private readonly backoff: Backoff;
   private readonly units: Map<string, string>;
   private readonly raised = new Set<FaultCode>();
+  private conditions = new Set<FaultCode>();
   private reads = 0;
   private errors = 0;
   private consecutive = 0;
@@ -107,6 +108,15 @@ export class RunningDevice {
     this.stopped = true;
     this.task?.cancel();
     this.cancelProbe?.();
+    if (this.driver.safeState) {
+      // outputs to their safe state at shutdown, before the line or port is released
+      try {
+        await this.driver.safeState();
+      } catch (e) {
+        const err = toDeviceError(e);
+        this.deps.log.error({ device: this.id, code: err.code }, `safe state at shutdown failed: ${err.message}`);
+      }
+    }
     try {
       await this.driver.close?.();
     } catch (e) {
@@ -248,6 +258,7 @@ export class RunningDevice {
     }
     for (const code of this.raised) this.deps.faults.clear(code, this.id);
     this.raised.clear();
+    this.reconcileConditions();
     this.publish('sample', values, monoMs, wallMs);
   }
 
@@ -265,6 +276,20 @@ export class RunningDevice {
       this.stateValue = 'degraded';
       this.deps.log.warn({ device: this.id, code: err.code }, err.message);
     }
+  }
+
+  /** Conditions a working device reports (TAMPER_OPEN): raised while listed, cleared after. */
+  private reconcileConditions(): void {
+    if (!this.driver.conditions) return;
+    const now = new Set<FaultCode>();
+    for (const c of this.driver.conditions()) {
+      if (!(c.code in FAULTS)) continue;
+      const code = c.code as FaultCode;
+      now.add(code);
+      this.deps.faults.raise({ code, subject: this.id, message: c.message, details: {} });
+    }
+    for (const code of this.conditions) if (!now.has(code)) this.deps.faults.clear(code, this.id);
+    this.conditions = now;
   }
 
   private async resetQuietly(): Promise<void> {

@@ -142,6 +142,13 @@ const RUNTIME_FAULTS = {
     causes: ['device interval shorter than its read time', 'CPU overloaded', 'slow bus'],
     remedy: 'Raise the interval of the device named in the fault; check CPU load and host health.',
   },
+  TAMPER_OPEN: {
+    severity: 'critical',
+    component: 'enclosure',
+    description: 'The enclosure tamper switch reports the door or panel open.',
+    causes: ['a technician opened the box (expected during a visit)', 'door not latched or forced open', 'tamper switch misaligned, wire broken (reads open)'],
+    remedy: 'If nobody is on site, treat as a break-in and dispatch. Otherwise close and latch the door; the fault clears by itself. If it stays with the door closed, check the switch actuator and its wire to the GPIO line named in the fault.',
+  },
 } as const satisfies Record<string, FaultDefinition>;
 
 export const FAULTS = { ...DEVICE_FAULTS, ...RUNTIME_FAULTS } as const;

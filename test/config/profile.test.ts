@@ -2,16 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { profileJsonSchema } from '../../config/json-schema.js';
 import { ProfileError, loadProfile, parseProfileText } from '../../config/load.js';
-
-function problems(file: string): readonly string[] {
-  try {
-    loadProfile(file);
-  } catch (e) {
-    if (e instanceof ProfileError) return e.problems;
-    throw e;
-  }
-  throw new Error(`${file} was accepted`);
-}
+import { problems } from '../helpers/profiles.js';
 
 describe('profile validation', () => {
   it('accepts the shipped example profiles', () => {

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { z } from 'zod';
 import { type Clock, ManualClock } from '../../drivers/bus/clock.js';
+import type { GpioBus } from '../../drivers/bus/gpio.js';
 import type { I2cBus } from '../../drivers/bus/i2c.js';
 import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import type { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
@@ -14,7 +15,7 @@ export function deviceOptions<O extends DeviceCommon>(def: DeviceDefinition<O>, 
   return z.strictObject({ ...deviceCommon, ...def.options }).parse({ id: 'dut', type: def.type, ...entry }) as unknown as O;
 }
 
-export function deviceContext(clock: Clock, buses: { i2c?: I2cBus } = {}, emitted: ChannelValue[][] = []): DeviceContext {
+export function deviceContext(clock: Clock, buses: { i2c?: I2cBus; gpio?: GpioBus } = {}, emitted: ChannelValue[][] = []): DeviceContext {
   return {
     id: 'dut',
     clock,
@@ -23,6 +24,10 @@ export function deviceContext(clock: Clock, buses: { i2c?: I2cBus } = {}, emitte
       i2c: (name) => {
         if (!buses.i2c || buses.i2c.name !== name) throw new Error(`test has no I²C bus ${name}`);
         return buses.i2c;
+      },
+      gpio: (name) => {
+        if (!buses.gpio || buses.gpio.name !== name) throw new Error(`test has no GPIO bus ${name}`);
+        return buses.gpio;
       },
     },
     emit: (v) => emitted.push([...v]),

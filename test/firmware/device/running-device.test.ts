@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock, TimeSource } from '../../../drivers/bus/clock.js';
 import { bme280 } from '../../../drivers/i2c/bme280/index.js';
 import type { Bme280Simulator } from '../../../drivers/i2c/bme280/simulator.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
@@ -7,23 +6,10 @@ import { RunningDevice } from '../../../firmware/device/running-device.js';
 import { FaultRegistry } from '../../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../../firmware/loop/timers.js';
+import { FakeClock } from '../../helpers/clock.js';
 import type { Sample } from '../../../firmware/reading.js';
 import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
 
-/** Scheduler time and device time from one fake source, as on the box. */
-class FakeClock implements Clock {
-  constructor(private readonly timers: FakeTimers) {}
-  monoMs(): number {
-    return this.timers.now();
-  }
-  wallMs(): number {
-    return Date.UTC(2026, 0, 1) + this.timers.now();
-  }
-  timeSource(): TimeSource {
-    return 'assumed';
-  }
-  markTrusted(): void {}
-}
 
 function rig(devices: { id: string; address: number; interval?: number; bus?: string }[]) {
   const timers = new FakeTimers();

@@ -16,6 +16,8 @@ const TYPICAL: Readonly<Record<string, readonly [number, number]>> = {
   co2: [420, 1400], // fresh air to a crowded shelter, ppm
   voltage: [11.7, 12.3], // a 12 V kiosk supply, V
   current: [0.4, 1.6], // A
+  noise: [45, 78], // street noise at a kiosk, dB(A)
+  soil: [25, 60], // planter soil moisture, %
 };
 
 /**

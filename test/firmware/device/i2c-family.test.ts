@@ -13,7 +13,7 @@ import { Scheduler } from '../../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../../firmware/loop/timers.js';
 import type { Sample } from '../../../firmware/reading.js';
 import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
-import { TimersClock } from '../../helpers/timers-clock.js';
+import { FakeClock } from '../../helpers/clock.js';
 
 const PARTS: { id: string; entry: Record<string, unknown> }[] = [
   { id: 'climate', entry: { type: 'sht3x', interval: 1000 } },
@@ -25,7 +25,7 @@ const PARTS: { id: string; entry: Record<string, unknown> }[] = [
 
 function kiosk() {
   const timers = new FakeTimers();
-  const clock = new TimersClock(timers);
+  const clock = new FakeClock(timers);
   const scheduler = new Scheduler(timers);
   const faults = new FaultRegistry(clock);
   const bus = new SimulatedI2cBus('i2c1');

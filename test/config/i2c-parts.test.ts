@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProfileError, parseProfileText } from '../../config/load.js';
-
-function problems(text: string): readonly string[] {
-  try {
-    parseProfileText(text, 'box.yaml');
-  } catch (e) {
-    if (e instanceof ProfileError) return e.problems;
-    throw e;
-  }
-  throw new Error('profile was accepted');
-}
+import { parseProfileText } from '../../config/load.js';
+import { problemsInText as problems } from '../helpers/profiles.js';
 
 const HEAD = `
 box: { id: kiosk-7 }

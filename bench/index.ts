@@ -1,5 +1,6 @@
 import { loopBenchmark } from './loop.js';
+import { serialFramesBenchmark } from './serial-frames.js';
 import type { Benchmark } from './types.js';
 
 /** Every benchmark of `npm run bench`, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark, serialFramesBenchmark];

@@ -103,6 +103,8 @@ export const profileSchema = z
     const gpioLines = new Map<string, string>();
     const ids = new Set<string>();
     const i2cAddresses = new Map<string, string>();
+    const serialPorts = new Map<string, { id: string; shared: boolean; baud: unknown }>();
+    const serialUnits = new Map<string, string>();
     p.devices.forEach((d, i) => {
       if (ids.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is used twice` });
       ids.add(d.id);
@@ -132,6 +134,23 @@ export const profileSchema = z
       }
       for (const problem of def?.check?.(d as never) ?? []) {
         ctx.addIssue({ code: 'custom', path: ['devices', i, ...problem.path], message: problem.message });
+      }
+      // a serial port carries one device, except an RS-485 line of Modbus slaves at one speed
+      const sp = d as { port?: unknown; baud?: unknown };
+      if (def?.serial && typeof sp.port === 'string' && d.enabled) {
+        const other = serialPorts.get(sp.port);
+        if (other && !(other.shared && def.serial.shared)) {
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'port'], message: `${sp.port} is already used by device "${other.id}"; only RS-485 (Modbus) devices can share a port` });
+        } else if (other && other.baud !== sp.baud) {
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'baud'], message: `${String(sp.baud)} Bd differs from device "${other.id}" on the same line (${String(other.baud)} Bd)` });
+        } else if (!other) serialPorts.set(sp.port, { id: d.id, shared: def.serial.shared, baud: sp.baud });
+        const unit = (d as { unit?: unknown }).unit;
+        if (def.serial.shared && typeof unit === 'number') {
+          const key = `${sp.port} ${unit}`;
+          const same = serialUnits.get(key);
+          if (same) ctx.addIssue({ code: 'custom', path: ['devices', i, 'unit'], message: `unit ${unit} on ${sp.port} is already device "${same}"; every slave on a line needs its own unit id` });
+          else serialUnits.set(key, d.id);
+        }
       }
       if (def) {
         const names = def.channels(d as never).map((c) => c.name);

@@ -19,6 +19,7 @@ export const DEVICE_ERROR_CODES = [
   'SERIAL_NO_DATA',
   'GPIO_UNAVAILABLE',
   'FIRMATA_LOST',
+  'MODBUS_EXCEPTION', // a Modbus slave answered a request with an exception code
   'DEVICE_FAULT', // anything a driver cannot classify more precisely
 ] as const;
 

@@ -4,6 +4,9 @@ import type { Clock } from './bus/clock.js';
 import type { GpioBus } from './bus/gpio.js';
 import type { I2cBus } from './bus/i2c.js';
 import type { I2cSimDevice } from './sim/i2c-target.js';
+import type { SerialLink, SerialPortSpec } from './bus/serial.js';
+import type { FrameFormat } from './bus/serial-frames.js';
+import type { SerialSimDevice } from './sim/serial-device.js';
 
 /** One quantity a device yields. min/max are what the part can physically report (datasheet). */
 export interface ChannelSpec {
@@ -65,6 +68,15 @@ export interface BusProvider {
   i2c(name: string): I2cBus;
   /** GPIO controllers under buses.gpio (the Pi header or a simulated chip). */
   gpio?(name: string): GpioBus;
+  /**
+   * A serial port by path (serial devices name their port, not a profile bus). With `simulate`
+   * (the device entry says `simulated: true`) the provider puts that simulator behind
+   * serialport's mock binding instead of opening a real port. Asking twice for one path gives the
+   * same link when both specs say `shared` (RS-485 multi-drop); otherwise it throws.
+   * drivers/bus/serial-hub.ts implements it. Optional so providers without serial devices (a
+   * bench, an I²C-only test) need not carry it; a serial driver then fails with a clear error.
+   */
+  serial?(spec: SerialPortSpec, simulate?: () => SerialSimDevice): SerialLink;
 }
 
 export interface DeviceContext {
@@ -110,6 +122,29 @@ export interface DeviceDefinition<O extends DeviceCommon = DeviceCommon> {
   /** Cross-field checks of one entry the options schema cannot express; paths are relative to the entry. */
   check?(options: O): readonly { readonly path: readonly (string | number)[]; readonly message: string }[];
   readonly i2c?: I2cPartInfo<O>;
+  readonly serial?: SerialPartInfo<O>;
+}
+
+export interface SerialPartInfo<O> {
+  /** may several devices of this type share one port (RS-485 multi-drop) */
+  readonly shared: boolean;
+  /** A simulator speaking the part's protocol, for `simulated: true`, the demo and tests. */
+  simulator(options: O, clock: Clock): SerialSimDevice;
+  /** What `edgefw probe serial` listens for and may send. */
+  readonly probe: SerialProbeInfo;
+  /** The demo's world model leaves this simulator alone (a kiosk's GPS does not wander). */
+  readonly stationary?: boolean;
+}
+
+export interface SerialProbeInfo {
+  /** "Plantower PMS5003 / PMSA003 (active mode)" */
+  readonly part: string;
+  /** the part's factory baud rate */
+  readonly baud: number;
+  /** frames that name the part when they verify */
+  readonly format: FrameFormat;
+  /** A query that is safe to send to any device on an unknown cable (read-only, no mode change). */
+  readonly query?: Uint8Array;
 }
 
 export interface I2cPartInfo<O> {

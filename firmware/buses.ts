@@ -5,6 +5,7 @@ import type { GpioBus } from '../drivers/bus/gpio.js';
 import { openGpioBus } from '../drivers/bus/gpio-open.js';
 import type { I2cBus } from '../drivers/bus/i2c.js';
 import { RealI2cBus } from '../drivers/bus/i2c-real.js';
+import { SerialHub } from '../drivers/bus/serial-hub.js';
 import { toDeviceError } from '../drivers/errors.js';
 import { deviceType } from '../drivers/registry.js';
 import { FirmataScene } from '../drivers/firmata/sim-scene.js';
@@ -12,6 +13,7 @@ import type { FirmataOptions } from '../drivers/firmata/schema.js';
 import { SimulatedGpioChip } from '../drivers/sim/gpio-chip.js';
 import { GpioScene } from '../drivers/sim/gpio-scene.js';
 import { SimulatedI2cBus } from '../drivers/sim/i2c-bus.js';
+import { SimulatedSerialPorts, type Ticker } from '../drivers/sim/serial-mock.js';
 import type { Drivable } from '../drivers/sim/world.js';
 import type { BusProvider } from '../drivers/types.js';
 import type { FaultSink } from './diagnostics/registry.js';
@@ -19,6 +21,8 @@ import type { FaultSink } from './diagnostics/registry.js';
 export interface OpenBuses {
   readonly provider: BusProvider;
   readonly i2c: ReadonlyMap<string, I2cBus>;
+  /** serial ports by path; simulated ones carry their simulator */
+  readonly serial: SerialHub;
   /** simulators the world model drives, by device id */
   readonly simulators: ReadonlyMap<string, Drivable>;
   /** demo world parts that drive simulated lines from world time (doors, passers-by) */
@@ -31,7 +35,7 @@ export interface OpenBuses {
  * simulators at the device's address. A real bus that is missing is a fault on the bus, not a
  * crash: its devices fail their probe and are retried with backoff.
  */
-export async function openBuses(profile: Profile, clock: Clock, faults: FaultSink, log: Logger): Promise<OpenBuses> {
+export async function openBuses(profile: Profile, clock: Clock, faults: FaultSink, log: Logger, ticker?: Ticker): Promise<OpenBuses> {
   const i2c = new Map<string, I2cBus>();
   const simulators = new Map<string, Drivable>();
   for (const b of profile.buses.i2c) {
@@ -80,6 +84,18 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
       scenes.push(scene);
     }
   }
+  // Serial devices name their port. `simulated: true` puts the part's simulator behind
+  // serialport's mock binding at that path (no port opened, no socat needed); RS-485 slaves
+  // simulated on one path share one line.
+  const serial = new SerialHub(new SimulatedSerialPorts(undefined, ticker));
+  for (const d of profile.devices) {
+    const def = deviceType(d.type);
+    const o = d as { port?: string; simulated?: boolean };
+    if (!def?.serial || !d.enabled || !o.simulated || typeof o.port !== 'string') continue;
+    const sim = def.serial.simulator(d, clock);
+    serial.simulate(o.port, d.id, () => sim);
+    if (!def.serial.stationary) simulators.set(d.id, sim);
+  }
   return {
     provider: {
       i2c: (name) => {
@@ -92,14 +108,17 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
         if (!bus) throw new Error(`no GPIO controller named ${name}`);
         return bus;
       },
+      serial: (spec, simulate) => serial.link(spec, simulate),
     },
     i2c,
+    serial,
     simulators,
     scenes,
     async close() {
       for (const bus of i2c.values()) await bus.close();
       for (const bus of gpio.values()) await bus.close();
       for (const b of boards) b.close();
+      await serial.close();
     },
   };
 }

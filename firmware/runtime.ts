@@ -68,7 +68,12 @@ export class Runtime {
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
     // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
-    const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }));
+    // simulated serial parts stream on the scheduler's clock, like everything else on this thread
+    const simTicker = (ms: number, fn: () => void): (() => void) => {
+      const t = this.scheduler.every('serial-sim', ms, fn);
+      return () => t.cancel();
+    };
+    const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }), simTicker);
     this.buses = buses;
     const sink = (s: Sample): void => {
       this.uplink?.submit(s);

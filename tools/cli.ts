@@ -3,8 +3,10 @@ import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
 import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
+import { registerProbeSerial } from './commands/probe-serial.js';
 import { registerRun } from './commands/run.js';
 import { registerScan } from './commands/scan.js';
+import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 
 /**
@@ -23,5 +25,7 @@ registerConfig(program);
 registerTail(program);
 registerBench(program);
 registerScan(program);
+registerProbeSerial(program);
+registerSimulateSerial(program);
 
 await program.parseAsync(process.argv);

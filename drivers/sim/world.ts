@@ -12,8 +12,11 @@ const TYPICAL: Readonly<Record<string, readonly [number, number]>> = {
   temperature: [17, 26],
   humidity: [35, 65],
   pressure: [1004, 1021],
+  pm1_0: [3, 12], // µg/m³, urban background
+  pm2_5: [5, 25],
+  pm10: [8, 40],
+  co2: [420, 1100], // ppm, a kiosk with people coming and going
   illuminance: [80, 900], // kiosk shade to bright overcast, lx
-  co2: [420, 1400], // fresh air to a crowded shelter, ppm
   voltage: [11.7, 12.3], // a 12 V kiosk supply, V
   current: [0.4, 1.6], // A
   noise: [45, 78], // street noise at a kiosk, dB(A)

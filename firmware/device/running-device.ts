@@ -259,7 +259,8 @@ export class RunningDevice {
     for (const code of this.raised) this.deps.faults.clear(code, this.id);
     this.raised.clear();
     this.reconcileConditions();
-    this.publish('sample', values, monoMs, wallMs);
+    // a read may rightly have nothing to report (a serial part warming up, no new frame yet)
+    if (values.length > 0) this.publish('sample', values, monoMs, wallMs);
   }
 
   private onBadRead(err: DeviceError): void {

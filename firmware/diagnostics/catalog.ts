@@ -111,6 +111,17 @@ const DEVICE_FAULTS: Record<DeviceErrorCode, FaultDefinition> = {
     causes: ['USB cable unplugged', 'board reset or lost its StandardFirmata sketch', 'under-voltage'],
     remedy: 'Reseat the USB cable; reflash StandardFirmata if the board does not answer a handshake.',
   },
+  MODBUS_EXCEPTION: {
+    severity: 'error',
+    component: 'device',
+    description: 'A Modbus meter answered with an exception instead of register values.',
+    causes: [
+      'register address or function (3 holding / 4 input) in the profile does not match the meter manual (exception 2)',
+      'two devices configured with the same unit id, or the wrong meter model',
+      'meter busy or failing (exceptions 4, 6)',
+    ],
+    remedy: 'Compare registers[] in the profile with the meter manual (addresses are 0-based: 40001 is address 0); check the unit id on the meter display; the fault message names the function, address and exception code.',
+  },
   DEVICE_FAULT: {
     severity: 'error',
     component: 'device',

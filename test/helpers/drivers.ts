@@ -2,6 +2,7 @@ import pino from 'pino';
 import { z } from 'zod';
 import { type Clock, ManualClock } from '../../drivers/bus/clock.js';
 import type { GpioBus } from '../../drivers/bus/gpio.js';
+import type { SerialHub } from '../../drivers/bus/serial-hub.js';
 import type { I2cBus } from '../../drivers/bus/i2c.js';
 import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import type { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
@@ -15,9 +16,9 @@ export function deviceOptions<O extends DeviceCommon>(def: DeviceDefinition<O>, 
   return z.strictObject({ ...deviceCommon, ...def.options }).parse({ id: 'dut', type: def.type, ...entry }) as unknown as O;
 }
 
-export function deviceContext(clock: Clock, buses: { i2c?: I2cBus; gpio?: GpioBus } = {}, emitted: ChannelValue[][] = []): DeviceContext {
+export function deviceContext(clock: Clock, buses: { i2c?: I2cBus; gpio?: GpioBus; serial?: SerialHub } = {}, emitted: ChannelValue[][] = [], id = 'dut'): DeviceContext {
   return {
-    id: 'dut',
+    id,
     clock,
     log: silentLog,
     buses: {
@@ -28,6 +29,10 @@ export function deviceContext(clock: Clock, buses: { i2c?: I2cBus; gpio?: GpioBu
       gpio: (name) => {
         if (!buses.gpio || buses.gpio.name !== name) throw new Error(`test has no GPIO bus ${name}`);
         return buses.gpio;
+      },
+      serial: (spec, simulate) => {
+        if (!buses.serial) throw new Error(`test has no serial hub for ${spec.path}`);
+        return buses.serial.link(spec, simulate);
       },
     },
     emit: (v) => emitted.push([...v]),

@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialPort } from 'serialport';
 import type { FirmataSimulator } from '../../drivers/firmata/simulator.js';
 
 /**
- * A pseudo-terminal pair made by socat: one end for the driver, one for a simulator. Killing
- * socat is a USB unplug (both ends close with `disconnected: true`); starting it again with the
- * same link names is a replug.
+ * A pseudo-terminal pair made by socat: `hostPath` for the driver (opened with the real native
+ * serialport binding), `devicePath` for a simulator. stop() is a USB unplug mid-stream (socat
+ * dies, both ends close with `disconnected: true`, the driver's read fails with EIO); start()
+ * again with the same link names is a replug.
  */
 export class PtyPair {
   private proc: ChildProcess | undefined;
@@ -17,13 +20,30 @@ export class PtyPair {
     readonly devicePath: string,
   ) {}
 
+  /** A started pair in a fresh temporary directory. */
+  static async open(): Promise<PtyPair> {
+    const dir = mkdtempSync(join(tmpdir(), 'edgefw-pty-'));
+    const p = new PtyPair(join(dir, 'host'), join(dir, 'device'));
+    await p.start();
+    return p;
+  }
+
   async start(): Promise<void> {
-    this.proc = spawn('socat', [`pty,raw,echo=0,link=${this.hostPath}`, `pty,raw,echo=0,link=${this.devicePath}`], { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) {
-      if (existsSync(this.hostPath) && existsSync(this.devicePath)) return;
+    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.hostPath}`, `pty,raw,echo=0,link=${this.devicePath}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.proc = proc;
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // the links appear a moment before socat relays; wait for both
+    for (let i = 0; i < 500; i++) {
+      if (proc.exitCode !== null) throw new Error(`socat exited ${proc.exitCode} (is socat installed? apt-get install socat): ${stderr}`);
+      if (existsSync(this.hostPath) && existsSync(this.devicePath) && stderr.includes('starting data transfer loop')) return;
       await sleep(10);
     }
-    throw new Error('socat did not create the pty pair (is socat installed? apt-get install socat)');
+    throw new Error(`socat did not create the pty pair within 5 s: ${stderr}`);
   }
 
   async stop(): Promise<void> {

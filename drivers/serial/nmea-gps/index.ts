@@ -1,0 +1,112 @@
+import type { Clock } from '../../bus/clock.js';
+import type { SerialLink } from '../../bus/serial.js';
+import type { SerialSimDevice } from '../../sim/serial-device.js';
+import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import { SerialDriver } from '../link-driver.js';
+import { openPort, portSpec } from '../options.js';
+import { PMTK_TEST } from './commands.js';
+import { type GgaFix, type RmcFix, decodeSentence, nmeaFrame } from './parser.js';
+import { type NmeaGpsOptions, nmeaGpsOptions } from './schema.js';
+import { NmeaGpsSimulator } from './simulator.js';
+
+const CHANNELS: readonly ChannelSpec[] = [
+  { name: 'latitude', unit: '°', min: -90, max: 90 },
+  { name: 'longitude', unit: '°', min: -180, max: 180 },
+  { name: 'altitude', unit: 'm', min: -500, max: 20000 },
+  { name: 'speed', unit: 'm/s', min: 0, max: 600 },
+  { name: 'satellites', unit: '', min: 0, max: 64 },
+  { name: 'fix_quality', unit: '', min: 0, max: 8 },
+  { name: 'hdop', unit: '', min: 0, max: 99.99 },
+];
+
+/**
+ * An NMEA 0183 GPS receiver (GGA + RMC, GP or GN talker). read() reports the newest verified
+ * sentences since the last read: satellites and fix quality always, position only with a fix.
+ * It is also a time source: an RMC with status A and a date marks the clock trusted
+ * ('gps'), and describe() shows how far the box's wall clock is from GPS time.
+ */
+export class NmeaGpsDriver extends SerialDriver {
+  readonly channels = CHANNELS;
+  private gga: GgaFix | undefined;
+  private rmc: RmcFix | undefined;
+  private clockOffsetMs: number | undefined;
+
+  constructor(link: SerialLink, protected override readonly options: NmeaGpsOptions, ctx: DeviceContext) {
+    super(link, nmeaFrame, options, ctx);
+  }
+
+  protected onFrame(f: Uint8Array): void {
+    const s = decodeSentence(f);
+    if (!s) return;
+    if (s.kind === 'GGA') this.gga = s;
+    else {
+      this.rmc = s;
+      if (s.valid && s.utcMs !== undefined) {
+        this.clockOffsetMs = s.utcMs - this.clock.wallMs();
+        if (this.options.timeSource) this.clock.markTrusted('gps');
+      }
+    }
+  }
+
+  protected override async configure(): Promise<void> {
+    this.gga = undefined;
+    this.rmc = undefined;
+  }
+
+  get hasFix(): boolean {
+    return (this.gga?.quality ?? 0) > 0 || this.rmc?.valid === true;
+  }
+
+  private values(): ChannelValue[] | undefined {
+    const g = this.gga;
+    const r = this.rmc;
+    if (!g && !r) return undefined;
+    const out: ChannelValue[] = [
+      { channel: 'satellites', value: g?.satellites ?? 0 },
+      { channel: 'fix_quality', value: g?.quality ?? (r?.valid ? 1 : 0) },
+    ];
+    if (!this.hasFix) return out;
+    const push = (channel: string, v: number | undefined): void => {
+      if (v !== undefined) out.push({ channel, value: v });
+    };
+    push('latitude', g?.latitude ?? r?.latitude);
+    push('longitude', g?.longitude ?? r?.longitude);
+    push('altitude', g?.altitude);
+    push('speed', r?.speed);
+    push('hdop', g?.hdop);
+    return out;
+  }
+
+  async read(): Promise<ReadResult> {
+    return this.streamed(this.values());
+  }
+
+  override describe(): Readonly<Record<string, string | number | boolean>> {
+    return {
+      part: 'NMEA 0183 GPS',
+      fix: this.hasFix,
+      timeSource: this.options.timeSource,
+      ...(this.clockOffsetMs === undefined ? {} : { clockOffsetMs: Math.round(this.clockOffsetMs) }),
+      ...super.describe(),
+    };
+  }
+}
+
+/** The part's simulator, for `simulated: true`, the demo and tests. */
+const simulator = (_o: NmeaGpsOptions, clock: Clock): SerialSimDevice => new NmeaGpsSimulator(clock);
+
+export const nmeaGps: DeviceDefinition<NmeaGpsOptions> = {
+  type: 'nmea-gps',
+  title: 'NMEA 0183 GPS receiver (position, satellites, UTC time source)',
+  bus: 'serial',
+  options: nmeaGpsOptions,
+  example: { type: 'nmea-gps', port: '/dev/serial/by-id/usb-u-blox_AG_-_www.u-blox.com_u-blox_7_-_GPS_GNSS_Receiver-if00', interval: '5s' },
+  channels: () => CHANNELS,
+  create: (o, ctx) => new NmeaGpsDriver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
+  serial: {
+    shared: false,
+    stationary: true,
+    simulator,
+    probe: { part: 'NMEA 0183 GPS receiver', baud: 9600, format: nmeaFrame, query: new TextEncoder().encode(PMTK_TEST) },
+  },
+};

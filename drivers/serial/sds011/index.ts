@@ -1,0 +1,94 @@
+import type { Clock } from '../../bus/clock.js';
+import type { SerialLink } from '../../bus/serial.js';
+import type { SerialSimDevice } from '../../sim/serial-device.js';
+import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import { exchange } from '../exchange.js';
+import { SerialDriver } from '../link-driver.js';
+import { openPort, portSpec, timeoutCovers } from '../options.js';
+import { QUERY, SET_ACTIVE, SET_QUERY, setPeriod } from './commands.js';
+import { type SdsMeasurement, decodeMeasurement, sdsFrame } from './parser.js';
+import { type Sds011Options, sds011Options } from './schema.js';
+import { Sds011Simulator } from './simulator.js';
+
+const CHANNELS: readonly ChannelSpec[] = [
+  { name: 'pm2_5', unit: 'µg/m³', min: 0, max: 999.9 },
+  { name: 'pm10', unit: 'µg/m³', min: 0, max: 999.9 },
+];
+
+function values(m: SdsMeasurement): ChannelValue[] {
+  return [
+    { channel: 'pm2_5', value: m.pm2_5 },
+    { channel: 'pm10', value: m.pm10 },
+  ];
+}
+
+/**
+ * Nova SDS011. init() sets the reporting mode and (active mode) the work period; answers are
+ * not awaited: the part is read by its frames either way. Active: read() hands out the newest
+ * verified frame; stale after max(staleAfter, 3 work periods). Query: read() sends QUERY and
+ * waits for the frame through the scheduler, with bounded retries.
+ */
+export class Sds011Driver extends SerialDriver {
+  readonly channels = CHANNELS;
+  private latest: SdsMeasurement | undefined;
+  private answered: SdsMeasurement | undefined;
+
+  constructor(link: SerialLink, protected override readonly options: Sds011Options, ctx: DeviceContext) {
+    super(link, sdsFrame, { ...options, staleAfter: Math.max(options.staleAfter, options.workPeriod * 3 * 60_000) }, ctx);
+  }
+
+  protected onFrame(f: Uint8Array): void {
+    const m = decodeMeasurement(f);
+    if (m) {
+      this.latest = m;
+      this.answered = m;
+    }
+  }
+
+  protected override async configure(): Promise<void> {
+    await this.link.write(this.options.mode === 'query' ? SET_QUERY : SET_ACTIVE);
+    if (this.options.mode === 'active') await this.link.write(setPeriod(this.options.workPeriod));
+  }
+
+  async read(): Promise<ReadResult> {
+    if (this.options.mode === 'active') return this.streamed(this.latest ? values(this.latest) : undefined);
+    this.guard();
+    return exchange({
+      clock: this.clock,
+      timeoutMs: this.options.responseTimeout,
+      retries: this.options.retries,
+      pollMs: 50,
+      what: `SDS011 ${this.where}: query`,
+      send: () => {
+        this.answered = undefined;
+        return this.link.write(QUERY);
+      },
+      take: () => this.answered,
+      checksumErrors: () => this.checksumErrors(),
+      done: (m) => ({ values: values(m) }),
+    });
+  }
+
+  override describe(): Readonly<Record<string, string | number | boolean>> {
+    return { part: 'SDS011', mode: this.options.mode, sensorId: this.latest ? this.latest.id.toString(16).padStart(4, '0') : 'unknown', ...super.describe() };
+  }
+}
+
+/** The part's simulator, for `simulated: true`, the demo and tests. */
+const simulator = (_o: Sds011Options, clock: Clock): SerialSimDevice => new Sds011Simulator(clock);
+
+export const sds011: DeviceDefinition<Sds011Options> = {
+  type: 'sds011',
+  title: 'Nova Fitness SDS011 particulate matter (PM2.5, PM10)',
+  bus: 'serial',
+  options: sds011Options,
+  example: { type: 'sds011', port: '/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0', interval: '10s' },
+  channels: () => CHANNELS,
+  create: (o, ctx) => new Sds011Driver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
+  check: (o) => timeoutCovers(o, (o.mode === 'query' ? o.responseTimeout * (o.retries + 1) : 0)),
+  serial: {
+    shared: false,
+    simulator,
+    probe: { part: 'Nova SDS011', baud: 9600, format: sdsFrame, query: QUERY },
+  },
+};

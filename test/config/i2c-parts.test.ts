@@ -53,6 +53,24 @@ describe('profiles with the I²C device family', () => {
     ]);
   });
 
+  it('a timeout shorter than the conversions a read waits for is refused, with the sum', () => {
+    const p = problems(`${HEAD}
+  - id: adc
+    type: ads1115
+    bus: i2c1
+    dataRate: 8
+    inputs: [{ name: a, input: ain0 }, { name: b, input: ain1 }, { name: c, input: ain2 }, { name: d, input: ain3 },
+             { name: e, input: ain0-ain1 }, { name: f, input: ain0-ain3 }, { name: g, input: ain1-ain3 }, { name: h, input: ain2-ain3 }]
+  - { id: light, type: bh1750, bus: i2c1, mtreg: 254, timeout: 500ms }
+  - { id: supply, type: ina219, bus: i2c1, samples: 128, timeout: 100ms }
+`);
+    expect(p).toEqual([
+      'devices[0].timeout: 1000 ms is shorter than one read takes (1144 ms: 8 inputs × 143 ms at 8 SPS); set timeout to at least 1144 ms',
+      'devices[1].timeout: 500 ms is shorter than one read takes (663 ms: high resolution at MTreg 254); set timeout to at least 663 ms',
+      'devices[2].timeout: 100 ms is shorter than one read takes (155 ms: shunt and bus conversions averaging 128 samples); set timeout to at least 155 ms',
+    ]);
+  });
+
   it('ADS1115 channels come from the declared inputs', () => {
     const p = problems(`${HEAD}
   - id: adc

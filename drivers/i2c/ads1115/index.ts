@@ -15,6 +15,7 @@ import {
   muxPins,
   pgaCode,
 } from './registers.js';
+import { timeoutCovers } from '../read-budget.js';
 import { readRegister16, writeRegister16 } from '../register16.js';
 import { type Ads1115Input, type Ads1115Options, ads1115Options, toValue } from './schema.js';
 import { Ads1115Simulator } from './simulator.js';
@@ -138,6 +139,10 @@ export const ads1115: DeviceDefinition<Ads1115Options> = {
     ],
   },
   channels,
+  check: (o) => {
+    const each = conversionWaitMs(o.dataRate) + MAX_POLLS;
+    return timeoutCovers(o, o.inputs.length * each, `${o.inputs.length} input${o.inputs.length === 1 ? '' : 's'} × ${each} ms at ${o.dataRate} SPS`);
+  },
   create: (o, ctx) => new Ads1115Driver(ctx.buses.i2c(o.bus), o),
   i2c: {
     addresses: ADDRESSES,

@@ -2,6 +2,7 @@ import { type I2cBus, hex } from '../../bus/i2c.js';
 import type { Clock } from '../../bus/clock.js';
 import { DeviceError } from '../../errors.js';
 import type { ChannelSpec, DeviceDefinition, Driver, ReadResult } from '../../types.js';
+import { timeoutCovers } from '../read-budget.js';
 import { ADDRESSES, CONTINUOUS, ONE_TIME, OP, countToLux, measureMaxMs, mtregOpcodes } from './registers.js';
 import { type Bh1750Options, bh1750Options } from './schema.js';
 import { Bh1750Simulator } from './simulator.js';
@@ -87,6 +88,7 @@ export const bh1750: DeviceDefinition<Bh1750Options> = {
   options: bh1750Options,
   example: { type: 'bh1750', address: 0x23, interval: '1s' },
   channels,
+  check: (o) => timeoutCovers(o, measureMaxMs(o.resolution, o.mtreg), `${o.resolution} resolution at MTreg ${o.mtreg}`),
   create: (o, ctx) => new Bh1750Driver(ctx.buses.i2c(o.bus), o, ctx.clock),
   i2c: {
     addresses: ADDRESSES,

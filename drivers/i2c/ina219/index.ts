@@ -2,6 +2,7 @@ import { type I2cBus, hex } from '../../bus/i2c.js';
 import { DeviceError } from '../../errors.js';
 import type { ChannelSpec, DeviceDefinition, Driver, ReadResult } from '../../types.js';
 import { ADDRESSES, BUS_LSB_V, CNVR, CONFIG_RESERVED, MODE_POWER_DOWN, MODE_TRIGGERED, OVF, REG, SHUNT_RANGES, toInt16 } from './registers.js';
+import { timeoutCovers } from '../read-budget.js';
 import { readRegister16, writeRegister16 } from '../register16.js';
 import { type Ina219Options, ina219Options } from './schema.js';
 import { type Ina219Settings, settings } from './settings.js';
@@ -134,6 +135,7 @@ export const ina219: DeviceDefinition<Ina219Options> = {
   options: ina219Options,
   example: { type: 'ina219', address: 0x40, interval: '1s', shunt: { ohms: 0.1, maxCurrent: 2 } },
   channels,
+  check: (o) => timeoutCovers(o, Math.ceil(settings(o).conversionMs * 1.1) + MAX_POLLS, `shunt and bus conversions averaging ${o.samples} sample${o.samples === 1 ? '' : 's'}`),
   create: (o, ctx) => new Ina219Driver(ctx.buses.i2c(o.bus), o),
   i2c: {
     addresses: ADDRESSES,

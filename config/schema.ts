@@ -68,6 +68,21 @@ export const uplinkSchema = z.strictObject({
     })
     .prefault({})
     .meta({ description: 'reconnect backoff: doubles from min up to max, with jitter' }),
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5).meta({ description: '5 = MQTT 5, falling back to 3.1.1 when the broker refuses it; 4 = 3.1.1 only' }),
+  outbox: z
+    .strictObject({
+      enabled: z.boolean().default(true).meta({ description: 'keep readings on disk until the broker has them (off: memory only, lost on restart)' }),
+      file: z.string().min(1).default('outbox.db').meta({ description: 'SQLite file, relative to storage.dir' }),
+      commitInterval: duration('outbox.commitInterval', { min: 10, max: 10_000 }).default(250).meta({ description: 'readings are committed (fsync) at most this often; a power cut loses at most one interval' }),
+      maxRows: z.number().int().min(10).max(100_000_000).default(1_000_000).meta({ description: 'readings kept at most' }),
+      maxBytes: z.number().int().min(4096).default(256 * 1024 * 1024).meta({ description: 'bytes of stored readings at most' }),
+      maxAge: duration('outbox.maxAge', { min: 0 }).default(30 * 24 * 3_600_000).meta({ description: 'readings older than this are dropped; 0 = no limit' }),
+      policy: z.enum(['drop-oldest', 'reject-new']).default('drop-oldest').meta({ description: 'when full: drop the oldest readings, or refuse new ones (every drop is counted)' }),
+      drainRate: z.number().int().min(0).default(2000).meta({ description: 'backlog readings per second after an outage, behind live readings; 0 = no limit' }),
+      memoryRing: z.number().int().min(10).max(10_000_000).default(20_000).meta({ description: 'readings held in memory while the disk is full or read-only' }),
+    })
+    .prefault({})
+    .meta({ description: 'the durable outbox (store and forward)' }),
   embeddedBroker: z
     .strictObject({ port: z.number().int().min(0).max(65535).default(1883), host: z.string().default('127.0.0.1') })
     .optional()

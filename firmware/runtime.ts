@@ -13,6 +13,7 @@ import type { Sample } from './reading.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
+import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
 
@@ -63,7 +64,7 @@ export class Runtime {
 
   async start(): Promise<void> {
     const p = this.options.profile;
-    this.bootCounter = nextBootCounter(p.storage.dir);
+    this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
     this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
@@ -134,6 +135,11 @@ export class Runtime {
           maxSamplesPerMessage: p.uplink.batch.maxSamples,
           inflightWindow: 16,
           memoryQueueLimit: 100_000,
+          // the embedded broker (aedes) speaks 3.1.1 only
+          protocolVersion: p.uplink.embeddedBroker ? 4 : p.uplink.protocolVersion,
+          commitIntervalMs: 50,
+          drainRate: p.uplink.outbox.drainRate,
+          ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
         batchMaxDelayMs: p.uplink.batch.maxDelay,
@@ -143,6 +149,8 @@ export class Runtime {
     );
     this.uplink = uplink;
     uplink.start();
+    uplink.reportFaults(this.faults);
+    uplink.watchClock(this.clock);
     this.watchBroker(uplink);
     this.faults.onEvent((e) => {
       this.pendingFaultEvents.push(e);

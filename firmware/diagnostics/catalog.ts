@@ -160,6 +160,41 @@ const RUNTIME_FAULTS = {
     causes: ['a technician opened the box (expected during a visit)', 'door not latched or forced open', 'tamper switch misaligned, wire broken (reads open)'],
     remedy: 'If nobody is on site, treat as a break-in and dispatch. Otherwise close and latch the door; the fault clears by itself. If it stays with the door closed, check the switch actuator and its wire to the GPIO line named in the fault.',
   },
+  OUTBOX_DROPPING: {
+    severity: 'error',
+    component: 'storage',
+    description: 'The outbox is full: readings are being dropped (counted exactly in the status message).',
+    causes: ['the broker has been unreachable longer than the outbox holds (uplink.outbox.maxRows / maxBytes / maxAge)', 'more readings per second than the link carries', 'policy reject-new with a full outbox'],
+    remedy: 'Restore the network or broker first (see BROKER_UNREACHABLE); if outages this long are normal, raise uplink.outbox.maxRows/maxBytes (disk allows) or lower device rates. The status topic lists how many readings were lost and why.',
+  },
+  OUTBOX_DISK_FULL: {
+    severity: 'error',
+    component: 'storage',
+    description: 'The outbox cannot write: the disk is full. Readings are kept in a bounded memory ring until space returns.',
+    causes: ['SD card or data partition full (logs, core dumps, other programs)', 'partition too small for the outbox bounds'],
+    remedy: 'Free space on the data partition (`df -h`, `du -sh /var/lib/edgefw /var/log`), e.g. `journalctl --vacuum-size=50M`; the box resumes writing by itself within seconds. Readings in memory are lost if power fails before that.',
+  },
+  OUTBOX_READ_ONLY: {
+    severity: 'critical',
+    component: 'storage',
+    description: 'The outbox cannot write: the file system is read-only. Readings are kept in a bounded memory ring.',
+    causes: ['the kernel remounted the SD card read-only after I/O errors (failing card)', 'wrong permissions on storage.dir', 'read-only root image without a writable data partition'],
+    remedy: 'Check `dmesg` for mmc/ext4 errors and `mount | grep " ro,"`; replace a failing SD card; make storage.dir writable by the edgefw user. The box resumes writing by itself once the file system is writable.',
+  },
+  OUTBOX_CORRUPT: {
+    severity: 'error',
+    component: 'storage',
+    description: 'The outbox database was corrupt: it was renamed aside (kept for inspection) and a new one created. Readings stored in it and not yet sent did not leave the box.',
+    causes: ['power cut during a write on an SD card that ignores flush commands', 'failing SD card', 'file edited or truncated by hand'],
+    remedy: 'Replace the SD card with an industrial-grade one if this repeats; the old file (name in the fault details) can be read with sqlite3 to recover readings. Sequences restart above all earlier ones, so the platform sees the loss as one gap.',
+  },
+  OUTBOX_IO_ERROR: {
+    severity: 'error',
+    component: 'storage',
+    description: 'The outbox database failed with an I/O error. Readings are kept in a bounded memory ring; the box retries.',
+    causes: ['failing SD card or USB stick', 'storage.dir on a network or removable volume that went away'],
+    remedy: 'Check `dmesg` for storage errors and that storage.dir exists and is mounted; replace the card if errors repeat.',
+  },
 } as const satisfies Record<string, FaultDefinition>;
 
 export const FAULTS = { ...DEVICE_FAULTS, ...RUNTIME_FAULTS } as const;

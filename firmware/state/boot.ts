@@ -6,8 +6,7 @@ import { join } from 'node:path';
  * sample uniquely and the platform can tell a stale last will from a current one. Written with
  * write-to-temp + rename so a power cut leaves the old or the new value, never a torn file.
  */
-export function nextBootCounter(dataDir: string): number {
-  mkdirSync(dataDir, { recursive: true });
+export function nextBootCounter(dataDir: string, onWriteError?: (e: Error) => void): number {
   const file = join(dataDir, 'boot-counter');
   let prev = 0;
   try {
@@ -17,8 +16,16 @@ export function nextBootCounter(dataDir: string): number {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const boot = prev + 1;
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${boot}\n`);
-  renameSync(tmp, file);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, `${boot}\n`);
+    renameSync(tmp, file);
+  } catch (e) {
+    // a full or read-only disk must not stop the box (the outbox raises the fault); the counter
+    // is then not saved, and a second start on the same broken disk repeats this boot number
+    if (!onWriteError) throw e;
+    onWriteError(e as Error);
+  }
   return boot;
 }

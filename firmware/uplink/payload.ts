@@ -14,6 +14,9 @@ export interface WireSample {
   readonly t: number;
   /** time quality: where trust in `t` came from ('none' = not synchronised when read) */
   readonly tq: string;
+  /** true when `t` was re-stamped after the read: monotonic time of the read + the wall−monotonic
+   * offset measured when the clock became trusted (the read itself happened with tq 'none') */
+  readonly re?: true;
   /** values by channel */
   readonly v: Readonly<Record<string, number | null>>;
   /** units by channel */
@@ -24,7 +27,10 @@ export interface WireSample {
 export interface TelemetryPayload {
   readonly v: number;
   readonly box: string;
+  /** boot counter of the start in which these samples were read (may be older than the current boot) */
   readonly boot: number;
+  /** true for backlog: readings that waited in the outbox and are sent behind live ones */
+  readonly hist?: true;
   readonly samples: readonly WireSample[];
 }
 
@@ -40,9 +46,17 @@ export function toWire(s: Sample, seq: number): WireSample {
   return { dev: s.device, seq, kind: s.kind, t: Math.round(s.wallMs), tq: s.timeSource, v, u, ...(w ? { w } : {}) };
 }
 
-export function encodeTelemetry(box: string, boot: number, samples: readonly WireSample[]): string {
-  const p: TelemetryPayload = { v: PAYLOAD_VERSION, box, boot, samples };
+export function encodeTelemetry(box: string, boot: number, samples: readonly WireSample[], historical = false): string {
+  const p: TelemetryPayload = { v: PAYLOAD_VERSION, box, boot, ...(historical ? { hist: true as const } : {}), samples };
   return JSON.stringify(p);
+}
+
+/**
+ * The same JSON as encodeTelemetry, from samples already encoded one by one (as the outbox stores
+ * them): a message is assembled without parsing or re-encoding its samples.
+ */
+export function encodeTelemetryBodies(box: string, boot: number, bodies: readonly string[], historical = false): string {
+  return `{"v":${PAYLOAD_VERSION},"box":${JSON.stringify(box)},"boot":${boot},${historical ? '"hist":true,' : ''}"samples":[${bodies.join(',')}]}`;
 }
 
 export interface StatusPayload {
@@ -55,4 +69,14 @@ export interface StatusPayload {
   readonly since: number;
   /** why the box went offline: 'shutdown' (clean stop) or 'connection lost' (last will) */
   readonly reason?: string;
+  /** next sequence per device at the time of this message (a last will carries the values of its connect) */
+  readonly seq?: Readonly<Record<string, number>>;
+  /** the outbox: readings stored, readings lost by its bounds since start (exact), storage mode */
+  readonly outbox?: OutboxStatus;
+}
+
+export interface OutboxStatus {
+  readonly mode: 'disk' | 'memory' | 'off';
+  readonly pending: number;
+  readonly dropped: { readonly oldest: number; readonly rejected: number; readonly expired: number };
 }

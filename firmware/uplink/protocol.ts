@@ -1,5 +1,26 @@
+import type { TimeSource } from '../../drivers/bus/clock.js';
+import type { FaultCode } from '../diagnostics/catalog.js';
 import type { ActiveFault, FaultEvent } from '../diagnostics/registry.js';
 import type { Sample } from '../reading.js';
+import type { OutboxCounters } from './outbox.js';
+import type { DropCounts, OverflowPolicy } from './queue.js';
+
+/** The durable outbox (profile uplink.outbox); absent = memory queue only. */
+export interface OutboxConfig {
+  /** database file */
+  readonly path: string;
+  /** commit (and publish) at most this often, ms: a power cut loses at most one such batch */
+  readonly commitIntervalMs: number;
+  readonly maxRows: number;
+  readonly maxBytes: number;
+  /** 0 = no age limit */
+  readonly maxAgeMs: number;
+  readonly policy: OverflowPolicy;
+  /** memory ring while the disk is full or read-only, samples */
+  readonly ringRows: number;
+  /** retry the disk this often while it is in trouble, ms */
+  readonly retryMs: number;
+}
 
 /** Settings the uplink worker needs; plain data so it crosses the thread boundary. */
 export interface UplinkConfig {
@@ -19,6 +40,13 @@ export interface UplinkConfig {
   readonly inflightWindow: number;
   /** samples held in memory while the broker is away; oldest dropped (and counted) past this */
   readonly memoryQueueLimit: number;
+  /** 5 = MQTT 5 with fallback to 3.1.1 when the broker refuses it; 4 = 3.1.1 only */
+  readonly protocolVersion?: 4 | 5;
+  /** without an outbox: how often the memory queue takes in samples (and publishing runs), ms; default 50 */
+  readonly commitIntervalMs?: number;
+  /** backlog readings per second after an outage (live readings are not limited); 0 = no limit (default) */
+  readonly drainRate?: number;
+  readonly outbox?: OutboxConfig;
 }
 
 /** Sampling thread → uplink worker. */
@@ -26,6 +54,8 @@ export type ToWorker =
   | { readonly t: 'init'; readonly config: UplinkConfig }
   | { readonly t: 'samples'; readonly samples: readonly Sample[] }
   | { readonly t: 'faults'; readonly active: readonly ActiveFault[]; readonly events: readonly FaultEvent[] }
+  /** wall time became trustworthy: offsetMs = wall − monotonic (sampling thread) at that moment */
+  | { readonly t: 'clock'; readonly offsetMs: number; readonly source: TimeSource }
   | { readonly t: 'stop' };
 
 export interface UplinkStats {
@@ -36,8 +66,12 @@ export interface UplinkStats {
   readonly acked: number;
   /** samples waiting (queued or in flight) */
   readonly pending: number;
-  /** samples dropped because the memory queue was full */
+  /** samples dropped by the queue's bounds since start (exact), total and by cause */
   readonly dropped: number;
+  readonly drops?: DropCounts;
+  readonly protocolVersion?: 4 | 5;
+  /** the durable outbox, when there is one */
+  readonly outbox?: OutboxCounters;
   readonly messagesInFlight: number;
   readonly connects: number;
   readonly lastError: string | undefined;
@@ -47,4 +81,7 @@ export interface UplinkStats {
 export type FromWorker =
   | { readonly t: 'stats'; readonly stats: UplinkStats }
   | { readonly t: 'stopped' }
+  /** the worker saw a fault (outbox storage, drops); the sampling thread owns the registry */
+  | { readonly t: 'fault'; readonly op: 'raise'; readonly code: FaultCode; readonly subject: string; readonly message: string; readonly details?: Record<string, unknown> }
+  | { readonly t: 'fault'; readonly op: 'clear'; readonly code: FaultCode; readonly subject: string }
   | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: Record<string, unknown> };

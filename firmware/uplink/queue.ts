@@ -1,98 +1,303 @@
+import type { TimeSource } from '../../drivers/bus/clock.js';
 import type { Sample } from '../reading.js';
 import { type WireSample, toWire } from './payload.js';
+
+/**
+ * A lane of the queue. After an outage the session publishes current readings first ('live')
+ * and drains what piled up ('backlog') behind them at a bounded rate; backlog messages carry
+ * `hist: true` so the platform knows they are late.
+ */
+export type Lane = 'live' | 'backlog';
 
 /** A batch taken for publishing: acknowledged (removed) or released (kept) as a whole. */
 export interface Batch {
   readonly id: number;
+  /** boot counter of the start in which every sample of the batch was taken */
+  readonly boot: number;
+  readonly lane: Lane;
+  /** each sample as the JSON that goes on the wire (the outbox stores it so; nothing re-encodes it) */
+  readonly bodies: readonly string[];
+  /** the samples parsed (on first use: publishing needs only `bodies`) */
   readonly samples: readonly WireSample[];
 }
 
+export function makeBatch(id: number, boot: number, lane: Lane, bodies: readonly string[]): Batch {
+  let parsed: WireSample[] | undefined;
+  return {
+    id, boot, lane, bodies,
+    get samples(): readonly WireSample[] {
+      parsed ??= bodies.map((b) => JSON.parse(b) as WireSample);
+      return parsed;
+    },
+  };
+}
+
+/** What happens to new readings when the queue is full. */
+export type OverflowPolicy = 'drop-oldest' | 'reject-new';
+
+export interface QueueBounds {
+  /** samples kept at most (waiting and in flight) */
+  readonly maxRows: number;
+  /** bytes of encoded samples kept at most */
+  readonly maxBytes: number;
+  /** samples older than this (ms since they were stored) are dropped; 0 = no age limit */
+  readonly maxAgeMs: number;
+  readonly policy: OverflowPolicy;
+}
+
+/** Readings lost by the bounds since start, by cause. Every one of them is counted exactly once. */
+export interface DropCounts {
+  /** removed to make room (policy drop-oldest) */
+  readonly oldest: number;
+  /** refused on arrival (policy reject-new) */
+  readonly rejected: number;
+  /** older than maxAgeMs */
+  readonly expired: number;
+}
+
+export const totalDrops = (d: DropCounts): number => d.oldest + d.rejected + d.expired;
+
 /**
  * Between the sampling thread and the broker: samples wait here, get their per-device
- * sequence, and are taken in batches for publishing. Removal happens only on acknowledge.
+ * sequence, and are taken in batches for publishing.
+ * - append() only buffers; commit() assigns sequences and makes the samples takeable (for the
+ *   durable outbox: one transaction on disk). A sequence is consumed even by a sample the bounds
+ *   refuse, so every gap the platform sees is a counted loss.
+ * - take() never returns a sample that is already in flight; ack() removes a batch for good;
+ *   release()/releaseAll() put batches back to be taken again, oldest first.
+ * - splitBacklog(): what is stored now becomes the backlog lane; what is committed later is live.
+ * - restamp(): wall time became trustworthy; samples of this boot read with an untrusted clock
+ *   get wall time = their monotonic time + offsetMs before they leave.
  */
 export interface SampleQueue {
   append(samples: readonly Sample[]): void;
-  /** Next batch of at most maxSamples not already in flight, oldest first. */
-  take(maxSamples: number): Batch | undefined;
+  commit(): void;
+  take(maxSamples: number, lane: Lane): Batch | undefined;
   ack(batchId: number): void;
-  /** Put a batch that could not be published back in front, to be taken again. */
   release(batchId: number): void;
-  /** samples queued or in flight */
+  releaseAll(): void;
+  splitBacklog(): void;
+  restamp(offsetMs: number, source: TimeSource): void;
+  /** samples stored (committed, not acknowledged) */
   pending(): number;
-  /** samples dropped by the bound since start */
-  dropped(): number;
+  drops(): DropCounts;
+  /** next sequence of each device that has one */
+  sequences(): Record<string, number>;
+  close(): void;
 }
 
+/** Per-device sequence counters; `base` is where a device never seen before starts. */
+export class SeqCounter {
+  readonly next = new Map<string, number>();
+  constructor(readonly base = 0) {}
+  take(dev: string): number {
+    const s = this.next.get(dev) ?? this.base;
+    this.next.set(dev, s + 1);
+    return s;
+  }
+  /** raise a device's counter to at least `next` (merging counters from disk) */
+  atLeast(dev: string, next: number): void {
+    if ((this.next.get(dev) ?? this.base) < next) this.next.set(dev, next);
+  }
+}
+
+/** A stored sample as both queues hold it. */
+export interface Entry {
+  readonly id: number;
+  readonly boot: number;
+  readonly mono: number;
+  readonly created: number;
+  readonly bytes: number;
+  readonly wire: WireSample;
+  /** JSON of `wire` */
+  readonly body: string;
+}
+
+/** Wall time of an untrusted sample recomputed from its monotonic time (see SampleQueue.restamp). */
+export interface TimeFix {
+  readonly boot: number;
+  readonly offsetMs: number;
+  readonly source: TimeSource;
+}
+
+export function fixTime(w: WireSample, mono: number, boot: number, fix: TimeFix | undefined): WireSample {
+  if (!fix || w.tq !== 'none' || boot !== fix.boot) return w;
+  return { ...w, t: Math.round(mono + fix.offsetMs), tq: fix.source, re: true };
+}
+
+export interface MemoryQueueOptions extends QueueBounds {
+  readonly boot: number;
+  /** shared with the durable outbox when this queue is its fallback ring */
+  readonly seqs?: SeqCounter;
+  readonly batchIds?: { next: number };
+  readonly wallNow?: () => number;
+}
+
+const lowerBound = (a: readonly Entry[], id: number): number => {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as Entry).id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+
 /**
- * In-memory queue with a bound; past it the oldest waiting samples are dropped and counted.
- * Sequences start at 0 each boot (the (boot, seq) pair stays unique).
+ * In-memory queue with bounds: the queue of a box without durable storage, and the durable
+ * outbox's fallback ring while its disk is full or read-only. Without a shared counter,
+ * sequences start at 0 each boot (the (boot, seq) pair stays unique).
  */
 export class MemoryQueue implements SampleQueue {
-  private readonly waiting: WireSample[] = [];
-  private head = 0;
-  private readonly inflight = new Map<number, readonly WireSample[]>();
-  private readonly seqs = new Map<string, number>();
-  private nextBatch = 1;
-  private droppedCount = 0;
-  private inflightCount = 0;
+  /** committed, not in flight, ordered by id */
+  private waiting: Entry[] = [];
+  private readonly inflight = new Map<number, { lane: Lane; entries: Entry[] }>();
+  private buffer: Sample[] = [];
+  private readonly seqs: SeqCounter;
+  private readonly batchIds: { next: number };
+  private readonly wallNow: () => number;
+  private nextId = 1;
+  private boundary = 0;
+  private rows = 0;
+  private bytes = 0;
+  private fix: TimeFix | undefined;
+  private dropped = { oldest: 0, rejected: 0, expired: 0 };
 
-  constructor(private readonly limit: number) {}
-
-  append(samples: readonly Sample[]): void {
-    for (const s of samples) {
-      const seq = this.seqs.get(s.device) ?? 0;
-      this.seqs.set(s.device, seq + 1);
-      this.waiting.push(toWire(s, seq));
-    }
-    const excess = this.waiting.length - this.head + this.inflightCount - this.limit;
-    if (excess > 0) {
-      const n = Math.min(excess, this.waiting.length - this.head);
-      this.head += n;
-      this.droppedCount += n;
-    }
-    if (this.head > 4096 && this.head * 2 > this.waiting.length) {
-      this.waiting.splice(0, this.head);
-      this.head = 0;
-    }
+  constructor(private readonly options: MemoryQueueOptions) {
+    this.seqs = options.seqs ?? new SeqCounter(0);
+    this.batchIds = options.batchIds ?? { next: 1 };
+    this.wallNow = options.wallNow ?? Date.now;
   }
 
-  take(maxSamples: number): Batch | undefined {
-    if (this.head >= this.waiting.length) return undefined;
-    const end = Math.min(this.waiting.length, this.head + maxSamples);
-    const samples = this.waiting.slice(this.head, end);
-    this.head = end;
-    const id = this.nextBatch++;
-    this.inflight.set(id, samples);
-    this.inflightCount += samples.length;
-    return { id, samples };
+  append(samples: readonly Sample[]): void {
+    for (const s of samples) this.buffer.push(s);
+  }
+
+  commit(): void {
+    const now = this.wallNow();
+    const samples = this.buffer;
+    this.buffer = [];
+    for (const s of samples) this.push(toWire(s, this.seqs.take(s.device)), s.monoMs, now);
+    this.expire(now);
+  }
+
+  /** Store samples whose sequence is already assigned (the outbox's ring). */
+  push(wire: WireSample, mono: number, created: number, boot = this.options.boot): boolean {
+    const body = JSON.stringify(wire);
+    const bytes = Buffer.byteLength(body);
+    const o = this.options;
+    if (o.policy === 'reject-new' && (this.rows + 1 > o.maxRows || this.bytes + bytes > o.maxBytes)) {
+      this.dropped.rejected++;
+      return false;
+    }
+    this.waiting.push({ id: this.nextId++, boot, mono, created, bytes, wire, body });
+    this.rows++;
+    this.bytes += bytes;
+    while ((this.rows > o.maxRows || this.bytes > o.maxBytes) && this.waiting.length > 0) {
+      this.remove(0);
+      this.dropped.oldest++;
+    }
+    return true;
+  }
+
+  take(maxSamples: number, lane: Lane): Batch | undefined {
+    const start = lane === 'live' ? lowerBound(this.waiting, this.boundary + 1) : 0;
+    const end = lane === 'live' ? this.waiting.length : lowerBound(this.waiting, this.boundary + 1);
+    if (start >= end) return undefined;
+    const boot = (this.waiting[start] as Entry).boot;
+    let n = 0;
+    while (n < maxSamples && start + n < end && (this.waiting[start + n] as Entry).boot === boot) n++;
+    const entries = this.waiting.splice(start, n);
+    const id = this.batchIds.next++;
+    this.inflight.set(id, { lane, entries });
+    return makeBatch(id, boot, lane, entries.map((e) => this.bodyOf(e)));
   }
 
   ack(batchId: number): void {
     const b = this.inflight.get(batchId);
     if (!b) return;
     this.inflight.delete(batchId);
-    this.inflightCount -= b.length;
+    for (const e of b.entries) {
+      this.rows--;
+      this.bytes -= e.bytes;
+    }
   }
 
   release(batchId: number): void {
     const b = this.inflight.get(batchId);
     if (!b) return;
     this.inflight.delete(batchId);
-    this.inflightCount -= b.length;
-    if (this.head >= b.length) {
-      this.head -= b.length;
-      for (let i = 0; i < b.length; i++) this.waiting[this.head + i] = b[i] as WireSample;
-    } else {
-      this.waiting.splice(this.head, 0, ...b);
+    const first = b.entries[0];
+    if (!first) return;
+    this.waiting.splice(lowerBound(this.waiting, first.id), 0, ...b.entries);
+  }
+
+  releaseAll(): void {
+    for (const id of [...this.inflight.keys()]) this.release(id);
+  }
+
+  owns(batchId: number): boolean {
+    return this.inflight.has(batchId);
+  }
+
+  splitBacklog(): void {
+    this.boundary = this.nextId - 1;
+  }
+
+  restamp(offsetMs: number, source: TimeSource): void {
+    this.fix = { boot: this.options.boot, offsetMs, source };
+  }
+
+  /** Remove and return what waits (not in flight): the outbox moves it to disk when disk returns. */
+  drainWaiting(): Entry[] {
+    const out = this.waiting;
+    this.waiting = [];
+    for (const e of out) {
+      this.rows--;
+      this.bytes -= e.bytes;
     }
+    return out.map((e) => {
+      const wire = fixTime(e.wire, e.mono, e.boot, this.fix);
+      return wire === e.wire ? e : { ...e, wire, body: JSON.stringify(wire) };
+    });
+  }
+
+  private bodyOf(e: Entry): string {
+    const wire = fixTime(e.wire, e.mono, e.boot, this.fix);
+    return wire === e.wire ? e.body : JSON.stringify(wire);
   }
 
   pending(): number {
-    return this.waiting.length - this.head + this.inflightCount;
+    return this.rows;
   }
 
-  dropped(): number {
-    return this.droppedCount;
+  drops(): DropCounts {
+    return { ...this.dropped };
+  }
+
+  sequences(): Record<string, number> {
+    return Object.fromEntries(this.seqs.next);
+  }
+
+  close(): void {
+    this.waiting = [];
+    this.inflight.clear();
+  }
+
+  private expire(now: number): void {
+    const age = this.options.maxAgeMs;
+    if (age <= 0) return;
+    while (this.waiting.length > 0 && (this.waiting[0] as Entry).created < now - age) {
+      this.remove(0);
+      this.dropped.expired++;
+    }
+  }
+
+  private remove(index: number): void {
+    const [e] = this.waiting.splice(index, 1);
+    if (!e) return;
+    this.rows--;
+    this.bytes -= e.bytes;
   }
 }

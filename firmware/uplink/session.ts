@@ -1,39 +1,57 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { TimeSource } from '../../drivers/bus/clock.js';
 import { Backoff } from '../device/backoff.js';
 import type { ActiveFault, FaultEvent } from '../diagnostics/registry.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
-import { PAYLOAD_VERSION, type StatusPayload, encodeTelemetry } from './payload.js';
+import { type OutboxCounters } from './outbox.js';
+import { type OutboxStatus, PAYLOAD_VERSION, type StatusPayload, encodeTelemetryBodies } from './payload.js';
 import type { UplinkConfig, UplinkStats } from './protocol.js';
-import type { SampleQueue } from './queue.js';
+import { type Batch, type SampleQueue, totalDrops } from './queue.js';
 import { type Topics, topicsFor } from './topics.js';
 
 export interface SessionEvents {
   stats(s: UplinkStats): void;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
+  /** the broker acknowledged this batch (tests and benchmarks count what the broker holds) */
+  acked?(batch: Batch, atMs: number): void;
 }
 
 /**
  * One box's MQTT session, inside the uplink worker. mqtt.js is only the transport:
- * - publishing takes batches from the queue, QoS 1, at most `inflightWindow` unacknowledged
- *   messages (a callback per publish in a tight loop makes mqtt.js quadratic);
- * - nothing is published while disconnected (queueQoSZero off); a batch leaves the queue only
- *   on PUBACK; mqtt.js resends unacknowledged messages after a reconnect;
+ * - every commitInterval the queue commits what arrived (one transaction), then publishing takes
+ *   batches from it: QoS 1, at most `inflightWindow` unacknowledged messages (a callback per
+ *   publish in a tight loop makes mqtt.js quadratic);
+ * - a batch leaves the queue only on PUBACK. Nothing is published while disconnected. A lost
+ *   connection ends its client: mqtt.js's in-memory resend store dies with it, every batch in
+ *   flight goes back to the queue, and the next connection resumes from the oldest
+ *   unacknowledged row, in order;
+ * - live first: on every connect what is stored becomes backlog; new readings go out at once,
+ *   the backlog drains behind them at `drainRate` readings/s, flagged `hist`;
+ * - MQTT 5 first; a broker that refuses the protocol version gets 3.1.1 from then on;
  * - reconnects use capped exponential backoff with jitter, driven by this thread's scheduler;
- * - the retained status topic carries online/offline and is also the last will.
+ * - the retained status topic carries online/offline, boot, sequences and outbox counters, and is
+ *   also the last will.
  */
 export class UplinkSession {
   private client: MqttClient | undefined;
+  private gen = 0;
   private readonly topics: Topics;
   private readonly backoff: Backoff;
+  private protocolVersion: 4 | 5;
   private connected = false;
   private connects = 0;
-  private inflight = 0;
+  private inflightLive = 0;
+  private inflightBacklog = 0;
   private received = 0;
   private acked = 0;
+  private tokens: number;
+  private lastRefill: number;
   private lastError: string | undefined;
   private cancelReconnect: (() => void) | undefined;
+  private cancelPump: (() => void) | undefined;
   private stopping = false;
+  private retryNow = false;
   private pendingFaultEvents: FaultEvent[] = [];
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
@@ -43,40 +61,33 @@ export class UplinkSession {
     private readonly queue: SampleQueue,
     private readonly scheduler: Scheduler,
     private readonly events: SessionEvents,
+    private readonly counters?: () => OutboxCounters,
   ) {
     this.topics = topicsFor(config.prefix, config.boxId);
     this.backoff = new Backoff(config.reconnectMinMs, config.reconnectMaxMs);
+    this.protocolVersion = config.protocolVersion === 4 ? 4 : 5;
+    this.tokens = config.maxSamplesPerMessage;
+    this.lastRefill = scheduler.now();
   }
 
   start(): void {
-    const c = this.config;
-    const will: StatusPayload = { v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, fw: c.firmware, since: this.sinceMs, reason: 'connection lost' };
-    const options: IClientOptions = {
-      clientId: c.clientId,
-      username: c.username,
-      password: c.password,
-      keepalive: Math.round(c.keepaliveMs / 1000),
-      clean: true,
-      reconnectPeriod: 0, // we reconnect ourselves, with backoff and jitter
-      connectTimeout: 10_000,
-      queueQoSZero: false,
-      resubscribe: true,
-      will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
-    };
-    const client = mqtt.connect(c.url, options);
-    this.client = client;
-    client.on('connect', () => this.onConnect());
-    client.on('close', () => this.onClose());
-    client.on('error', (e) => {
-      this.lastError = e.message;
-      this.events.log('warn', 'broker error', { error: e.message });
+    this.scheduler.every('outbox-commit', this.config.outbox?.commitIntervalMs ?? this.config.commitIntervalMs ?? 50, () => {
+      this.queue.commit();
+      this.pump();
     });
+    this.connect();
   }
 
   submit(samples: readonly Sample[]): void {
     this.received += samples.length;
     this.queue.append(samples);
-    this.pump();
+  }
+
+  /** Wall time became trustworthy (see SampleQueue.restamp). */
+  restamp(offsetMs: number, source: TimeSource): void {
+    this.queue.commit();
+    this.queue.restamp(offsetMs, source);
+    this.events.log('info', 'clock trusted: re-stamping readings taken before', { source, offsetMs: Math.round(offsetMs) });
   }
 
   faults(active: readonly ActiveFault[], events: readonly FaultEvent[]): void {
@@ -86,67 +97,140 @@ export class UplinkSession {
   }
 
   stats(): UplinkStats {
+    const d = this.queue.drops();
     return {
       connected: this.connected,
       received: this.received,
       acked: this.acked,
       pending: this.queue.pending(),
-      dropped: this.queue.dropped(),
-      messagesInFlight: this.inflight,
+      dropped: totalDrops(d),
+      drops: d,
+      messagesInFlight: this.inflightLive + this.inflightBacklog,
       connects: this.connects,
       lastError: this.lastError,
+      protocolVersion: this.protocolVersion,
+      ...(this.counters ? { outbox: this.counters() } : {}),
     };
   }
 
-  /** Publish offline status and disconnect; resolves within `budgetMs` whatever the broker does. */
+  /** Publish the status again (the worker does so when the drop counters move). */
+  publishStatus(): void {
+    if (this.connected) this.client?.publish(this.topics.status, this.status('online'), { qos: 1, retain: true });
+  }
+
+  /**
+   * Commit the current batch, publish offline status, disconnect (waiting for PUBACKs still due),
+   * close the outbox; resolves within `budgetMs` whatever the broker does.
+   */
   async stop(budgetMs: number): Promise<void> {
     this.stopping = true;
     this.cancelReconnect?.();
+    this.cancelPump?.();
+    this.queue.commit();
     const client = this.client;
-    if (!client) return;
-    const done = new Promise<void>((resolve) => {
-      const finish = (): void => {
-        client.end(false, {}, () => resolve());
-      };
-      if (!this.connected) {
-        client.end(true, {}, () => resolve());
-        return;
-      }
-      const status = this.status('offline', 'shutdown');
-      client.publish(this.topics.status, status, { qos: 1, retain: true }, finish);
-    });
-    const timeout = new Promise<void>((resolve) => this.scheduler.after(budgetMs, resolve));
-    await Promise.race([done, timeout]);
-    client.end(true);
+    if (client) {
+      const done = new Promise<void>((resolve) => {
+        if (!this.connected) {
+          client.end(true, {}, () => resolve());
+          return;
+        }
+        client.publish(this.topics.status, this.status('offline', 'shutdown'), { qos: 1, retain: true }, () => {
+          client.end(false, {}, () => resolve());
+        });
+      });
+      const timeout = new Promise<void>((resolve) => this.scheduler.after(budgetMs, resolve));
+      await Promise.race([done, timeout]);
+      client.end(true);
+    }
+    this.queue.close();
+  }
+
+  private outboxStatus(): OutboxStatus {
+    const c = this.counters?.();
+    return { mode: c ? c.mode : 'off', pending: this.queue.pending(), dropped: this.queue.drops() };
   }
 
   private status(state: 'online' | 'offline', reason?: string): string {
     const c = this.config;
-    const p: StatusPayload = { v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, fw: c.firmware, since: Date.now(), ...(reason ? { reason } : {}) };
+    const p: StatusPayload = {
+      v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, fw: c.firmware, since: Date.now(), ...(reason ? { reason } : {}),
+      seq: this.queue.sequences(), outbox: this.outboxStatus(),
+    };
     return JSON.stringify(p);
+  }
+
+  private connect(): void {
+    const c = this.config;
+    const gen = ++this.gen;
+    const will: StatusPayload = {
+      v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, fw: c.firmware, since: this.sinceMs, reason: 'connection lost',
+      seq: this.queue.sequences(), outbox: this.outboxStatus(),
+    };
+    const options: IClientOptions = {
+      clientId: c.clientId,
+      username: c.username,
+      password: c.password,
+      protocolVersion: this.protocolVersion,
+      keepalive: Math.round(c.keepaliveMs / 1000),
+      clean: true,
+      reconnectPeriod: 0, // we reconnect ourselves, with backoff and jitter, on a fresh client
+      connectTimeout: 10_000,
+      queueQoSZero: false,
+      resubscribe: false,
+      will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+    };
+    const client = mqtt.connect(c.url, options);
+    this.client = client;
+    client.on('connect', () => {
+      if (gen === this.gen) this.onConnect();
+    });
+    client.on('close', () => {
+      if (gen === this.gen) this.onClose(client);
+    });
+    client.on('error', (e) => {
+      if (gen !== this.gen) return;
+      this.lastError = e.message;
+      const code = (e as { code?: unknown }).code;
+      // 0x84 (MQTT 5) or 1 (3.1.1): unsupported protocol version: speak 3.1.1 from now on
+      if (this.protocolVersion === 5 && c.protocolVersion !== 5 && (code === 132 || code === 1)) {
+        this.protocolVersion = 4;
+        this.retryNow = true; // not a failure of the broker: try 3.1.1 at once, without backoff
+        this.events.log('info', 'broker does not speak MQTT 5; using 3.1.1');
+      } else this.events.log('warn', 'broker error', { error: e.message });
+    });
   }
 
   private onConnect(): void {
     this.connected = true;
     this.connects++;
     this.backoff.reset();
-    this.events.log('info', 'connected to broker', { url: this.config.url, connects: this.connects });
-    this.client?.publish(this.topics.status, this.status('online'), { qos: 1, retain: true });
+    this.events.log('info', 'connected to broker', { url: this.config.url, connects: this.connects, mqtt: this.protocolVersion });
+    // what is stored now is backlog; what is committed from now on is live
+    this.queue.splitBacklog();
+    this.publishStatus();
     this.publishFaults();
     this.events.stats(this.stats());
     this.pump();
   }
 
-  private onClose(): void {
+  private onClose(client: MqttClient): void {
     const was = this.connected;
     this.connected = false;
+    // a fresh client per connection: this one's resend store and callbacks die with it, and
+    // every batch it had in flight is taken again, oldest first, on the next connection
+    this.gen++;
+    client.end(true);
+    this.queue.releaseAll();
+    this.inflightLive = 0;
+    this.inflightBacklog = 0;
     if (was && !this.stopping) this.events.log('warn', 'broker connection lost', { error: this.lastError });
     this.events.stats(this.stats());
     if (this.stopping || this.cancelReconnect) return;
-    const delay = this.backoff.next();
+    const delay = this.retryNow ? 0 : this.backoff.next();
+    this.retryNow = false;
     this.cancelReconnect = this.scheduler.after(delay, () => {
       this.cancelReconnect = undefined;
-      if (!this.stopping) this.client?.reconnect();
+      if (!this.stopping) this.connect();
     });
   }
 
@@ -164,28 +248,70 @@ export class UplinkSession {
     }
   }
 
+  /** Backlog budget: `drainRate` readings per second, at most one second's worth saved up. */
+  private refill(): void {
+    const rate = this.config.drainRate ?? 0;
+    const now = this.scheduler.now();
+    if (rate > 0) this.tokens = Math.min(Math.max(rate, this.config.maxSamplesPerMessage), this.tokens + ((now - this.lastRefill) * rate) / 1000);
+    this.lastRefill = now;
+  }
+
   private pump(): void {
     const client = this.client;
-    if (!client || !this.connected) return;
-    while (this.inflight < this.config.inflightWindow) {
-      const batch = this.queue.take(this.config.maxSamplesPerMessage);
-      if (!batch) break;
-      this.inflight++;
-      const payload = encodeTelemetry(this.config.boxId, this.config.boot, batch.samples);
-      client.publish(this.topics.telemetry, payload, { qos: 1 }, (err) => {
-        this.inflight--;
-        if (err) {
-          // mqtt.js keeps unacknowledged QoS 1 packets across a lost connection and resends
-          // them; an error here means the client was ended, so the batch goes back to the queue
-          this.queue.release(batch.id);
-          this.lastError = err.message;
-          this.events.log('warn', 'publish failed', { error: err.message });
-          return;
+    if (!client || !this.connected || this.stopping) return;
+    const window = this.config.inflightWindow;
+    const max = this.config.maxSamplesPerMessage;
+    const rate = this.config.drainRate ?? 0;
+    while (this.inflightLive + this.inflightBacklog < window) {
+      let batch = this.queue.take(max, 'live');
+      if (!batch) {
+        // one slot stays free for live readings
+        if (this.inflightBacklog >= Math.max(1, window - 1)) break;
+        this.refill();
+        if (rate > 0 && this.tokens < 1) {
+          if (!this.cancelPump) {
+            this.cancelPump = this.scheduler.after(Math.ceil(((1 - this.tokens) * 1000) / rate), () => {
+              this.cancelPump = undefined;
+              this.pump();
+            });
+          }
+          break;
         }
-        this.queue.ack(batch.id);
-        this.acked += batch.samples.length;
-        this.pump();
-      });
+        batch = this.queue.take(rate > 0 ? Math.max(1, Math.min(max, Math.floor(this.tokens))) : max, 'backlog');
+        if (!batch) break;
+        if (rate > 0) this.tokens -= batch.bodies.length;
+      }
+      this.publish(client, batch);
     }
+  }
+
+  private publish(client: MqttClient, batch: Batch): void {
+    const gen = this.gen;
+    const live = batch.lane === 'live';
+    if (live) this.inflightLive++;
+    else this.inflightBacklog++;
+    const payload = encodeTelemetryBodies(this.config.boxId, batch.boot, batch.bodies, !live);
+    client.publish(this.topics.telemetry, payload, { qos: 1 }, (err) => {
+      if (gen !== this.gen) return; // that connection is gone; its batches were released
+      if (live) this.inflightLive--;
+      else this.inflightBacklog--;
+      if (err) {
+        // refused (an MQTT 5 PUBACK reason code ≥ 0x80) or the client ended: keep the batch
+        this.queue.release(batch.id);
+        this.lastError = err.message;
+        this.events.log('warn', 'publish failed', { error: err.message });
+        if (!this.cancelPump) {
+          this.cancelPump = this.scheduler.after(1000, () => {
+            this.cancelPump = undefined;
+            this.pump();
+          });
+        }
+        return;
+      }
+      this.queue.ack(batch.id);
+      this.acked += batch.bodies.length;
+      this.events.acked?.(batch, Date.now());
+      this.pump();
+    });
   }
 }

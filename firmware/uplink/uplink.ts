@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { ActiveFault, FaultEvent } from '../diagnostics/registry.js';
+import type { Clock } from '../../drivers/bus/clock.js';
+import type { ActiveFault, FaultEvent, FaultSink } from '../diagnostics/registry.js';
 import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
 import { startWorker } from '../worker-thread.js';
@@ -30,6 +31,8 @@ export class Uplink {
   private latest: UplinkStats = EMPTY_STATS;
   private readonly listeners: ((s: UplinkStats) => void)[] = [];
   private stopped: Promise<void> | undefined;
+  private faultSink: FaultSink | undefined;
+  private clockTask: PeriodicTask | undefined;
 
   constructor(
     private readonly options: UplinkOptions,
@@ -49,6 +52,27 @@ export class Uplink {
   submit(sample: Sample): void {
     this.batch.push(sample);
     if (this.batch.length >= this.options.batchMaxSamples) this.flush();
+  }
+
+  /** Faults the worker sees (outbox storage, drops) go to this registry. */
+  reportFaults(sink: FaultSink): void {
+    this.faultSink = sink;
+  }
+
+  /**
+   * Until wall time is trusted, check once a second; when it becomes trusted, tell the worker
+   * wall − monotonic at that moment, so readings taken before get wall = mono + offset.
+   */
+  watchClock(clock: Clock): void {
+    if (clock.timeSource() !== 'none') return;
+    this.clockTask = this.scheduler.every('clock-trust', 1000, () => {
+      const source = clock.timeSource();
+      if (source === 'none') return;
+      this.clockTask?.cancel();
+      this.flush();
+      this.post({ t: 'clock', offsetMs: clock.wallMs() - clock.monoMs(), source });
+      this.log.info({ source }, 'wall clock trusted');
+    });
   }
 
   faults(active: readonly ActiveFault[], events: readonly FaultEvent[]): void {
@@ -74,6 +98,7 @@ export class Uplink {
   stop(): Promise<void> {
     if (this.stopped) return this.stopped;
     this.flushTask?.cancel();
+    this.clockTask?.cancel();
     this.flush();
     const w = this.worker;
     if (!w) return Promise.resolve();
@@ -99,6 +124,9 @@ export class Uplink {
     if (m.t === 'stats') {
       this.latest = m.stats;
       for (const l of this.listeners) l(m.stats);
+    } else if (m.t === 'fault') {
+      if (m.op === 'raise') this.faultSink?.raise({ code: m.code, subject: m.subject, message: m.message, ...(m.details ? { details: m.details } : {}) });
+      else this.faultSink?.clear(m.code, m.subject);
     } else if (m.t === 'log') {
       this.log[m.level](m.fields ?? {}, m.msg);
     }

@@ -1,13 +1,17 @@
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { Scheduler } from '../loop/scheduler.js';
-import type { FromWorker, ToWorker } from './protocol.js';
-import { MemoryQueue } from './queue.js';
+import type { FromWorker, ToWorker, UplinkConfig } from './protocol.js';
+import { type StorageTrouble } from './outbox-db.js';
+import { Outbox } from './outbox.js';
+import { MemoryQueue, totalDrops } from './queue.js';
 import { UplinkSession } from './session.js';
+import type { FaultCode } from '../diagnostics/catalog.js';
 
 /**
- * The uplink worker thread: encoding, MQTT and (with the durable outbox) storage run here so
- * that none of it delays the sampling thread. Talks to the sampling thread only by messages.
+ * The uplink worker thread: encoding, MQTT and the outbox's blocking SQLite writes run here so
+ * that none of it delays the sampling thread. Talks to the sampling thread only by messages;
+ * faults it sees are sent there, where the fault registry lives.
  */
 const port = parentPort;
 if (!port) throw new Error('uplink worker must run in a worker thread');
@@ -24,25 +28,82 @@ try {
 const scheduler = new Scheduler();
 let session: UplinkSession | undefined;
 
+const TROUBLE_CODES: Record<StorageTrouble, FaultCode> = {
+  full: 'OUTBOX_DISK_FULL',
+  'read-only': 'OUTBOX_READ_ONLY',
+  corrupt: 'OUTBOX_CORRUPT',
+  io: 'OUTBOX_IO_ERROR',
+};
+const SUBJECT = 'outbox';
+/** OUTBOX_DROPPING clears after this long without a new drop, ms */
+const DROP_QUIET_MS = 60_000;
+
+function start(config: UplinkConfig): void {
+  const o = config.outbox;
+  let outbox: Outbox | undefined;
+  if (o) {
+    outbox = new Outbox({
+      ...o,
+      boot: config.boot,
+      onEvent: (e) => {
+        if (e.type === 'trouble') {
+          send({ t: 'fault', op: 'raise', code: TROUBLE_CODES[e.trouble], subject: SUBJECT, message: `${e.message}; keeping readings in memory (${o.ringRows} at most)`, details: { path: o.path } });
+        } else if (e.type === 'recovered') {
+          send({ t: 'fault', op: 'clear', code: TROUBLE_CODES[e.trouble], subject: SUBJECT });
+          send({ t: 'log', level: 'info', msg: 'outbox writing to disk again', fields: { path: o.path } });
+        } else {
+          send({ t: 'fault', op: 'raise', code: 'OUTBOX_CORRUPT', subject: SUBJECT, message: `corrupt outbox renamed to ${e.path} (${e.reason}); a new one was created`, details: { path: o.path, setAside: e.path } });
+        }
+      },
+    });
+  }
+  const queue = outbox ?? new MemoryQueue({ maxRows: config.memoryQueueLimit, maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: 0, policy: 'drop-oldest', boot: config.boot });
+  const s = new UplinkSession(config, queue, scheduler, {
+    stats: (stats) => send({ t: 'stats', stats }),
+    log: (level, msg, fields) => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) }),
+  }, outbox ? () => outbox.counters() : undefined);
+  session = s;
+  s.start();
+
+  let lastDrops = 0;
+  let lastDropAt = 0;
+  scheduler.every('uplink-stats', 1000, () => {
+    const stats = s.stats();
+    send({ t: 'stats', stats });
+    const d = stats.drops ?? { oldest: 0, rejected: 0, expired: 0 };
+    const total = totalDrops(d);
+    const now = scheduler.now();
+    if (total > lastDrops) {
+      send({
+        t: 'fault', op: 'raise', code: 'OUTBOX_DROPPING', subject: SUBJECT,
+        message: `${total} readings dropped since start (${d.oldest} oldest removed, ${d.rejected} refused, ${d.expired} expired)`,
+        details: { ...d },
+      });
+      lastDrops = total;
+      lastDropAt = now;
+      s.publishStatus(); // the platform sees the counters move
+    } else if (lastDropAt > 0 && now - lastDropAt > DROP_QUIET_MS) {
+      send({ t: 'fault', op: 'clear', code: 'OUTBOX_DROPPING', subject: SUBJECT });
+      lastDropAt = 0;
+    }
+  });
+  // a status now and then carries the sequences and outbox counters even when nothing changes
+  scheduler.every('uplink-status', 60_000, () => s.publishStatus(), { phaseMs: 60_000 });
+}
+
 port.on('message', (m: ToWorker) => {
   switch (m.t) {
-    case 'init': {
-      const queue = new MemoryQueue(m.config.memoryQueueLimit);
-      session = new UplinkSession(m.config, queue, scheduler, {
-        stats: (stats) => send({ t: 'stats', stats }),
-        log: (level, msg, fields) => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) }),
-      });
-      session.start();
-      scheduler.every('uplink-stats', 1000, () => {
-        if (session) send({ t: 'stats', stats: session.stats() });
-      });
+    case 'init':
+      start(m.config);
       return;
-    }
     case 'samples':
       session?.submit(m.samples);
       return;
     case 'faults':
       session?.faults(m.active, m.events);
+      return;
+    case 'clock':
+      session?.restamp(m.offsetMs, m.source);
       return;
     case 'stop':
       void (session?.stop(1200) ?? Promise.resolve()).then(() => {

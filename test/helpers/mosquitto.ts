@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -137,5 +137,62 @@ export class Recorder {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.client.end(true, {}, () => resolve()));
+  }
+}
+
+/**
+ * A TCP relay between the box and the broker that a test can cut: a network outage (4G gone)
+ * while the broker and the platform's subscriber stay up, so what is measured is the box alone.
+ */
+export class NetworkLink {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    readonly port: number,
+    private readonly target: number,
+  ) {}
+
+  static async open(target: number): Promise<NetworkLink> {
+    const link = new NetworkLink(await freePort(), target);
+    await link.restore();
+    return link;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  /** Drop every connection and refuse new ones. */
+  async cut(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    for (const x of this.sockets) x.destroy();
+    this.sockets.clear();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  /** Accept connections again (no-op while up). */
+  async restore(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((inbound) => {
+      const outbound = connect(this.target, '127.0.0.1');
+      this.sockets.add(inbound);
+      this.sockets.add(outbound);
+      inbound.pipe(outbound).pipe(inbound);
+      const end = (): void => {
+        inbound.destroy();
+        outbound.destroy();
+        this.sockets.delete(inbound);
+        this.sockets.delete(outbound);
+      };
+      inbound.on('error', end).on('close', end);
+      outbound.on('error', end).on('close', end);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
   }
 }

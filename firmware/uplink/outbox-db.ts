@@ -1,0 +1,191 @@
+import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * The outbox database file: one table of stored readings, one of per-device sequence counters,
+ * one of metadata. Opened in WAL mode with synchronous=FULL: a commit returns only after its WAL
+ * frames are fsync'ed, so a committed reading survives a power cut. Checkpoints are ours
+ * (wal_autocheckpoint=0) so the bytes written can be counted (see OutboxDb.walBytes).
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS seqs (dev TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+  id      INTEGER PRIMARY KEY,               -- storage order, given by the outbox (increasing within a run)
+  dev     TEXT    NOT NULL,
+  seq     INTEGER NOT NULL,                  -- per-device sequence (64-bit)
+  boot    INTEGER NOT NULL,                  -- boot counter of the start that read it
+  mono    REAL    NOT NULL,                  -- monotonic ms of the read (re-stamping)
+  tq      TEXT    NOT NULL,                  -- time source when read ('none' = untrusted)
+  created INTEGER NOT NULL,                  -- wall ms when stored (age bound)
+  body    TEXT    NOT NULL                   -- the sample as it goes on the wire (JSON)
+);
+`;
+
+/** Raised when the file is not a healthy SQLite database. */
+export class CorruptDatabaseError extends Error {
+  override readonly name = 'CorruptDatabaseError';
+}
+
+export type StorageTrouble = 'full' | 'read-only' | 'corrupt' | 'io';
+
+/**
+ * Classify an error from SQLite or the file system into what the technician must do. SQLite
+ * reports a read-only file system opening a WAL database as SQLITE_CANTOPEN/IOERR, so for those
+ * the directory itself is asked (access W_OK answers EROFS).
+ */
+export function classifyStorageError(e: unknown, dir?: string): StorageTrouble {
+  const t = classifyCode(e);
+  if (t !== 'io' || dir === undefined) return t;
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    return classifyCode(err) === 'read-only' ? 'read-only' : 'io';
+  }
+  return 'io';
+}
+
+function classifyCode(e: unknown): StorageTrouble {
+  if (e instanceof CorruptDatabaseError) return 'corrupt';
+  const code = String((e as { code?: unknown }).code ?? '');
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'full';
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return 'read-only';
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return 'corrupt';
+  return 'io';
+}
+
+export interface OpenResult {
+  readonly db: Database.Database;
+  /** the database was created now (no counters from before) */
+  readonly created: boolean;
+  /** a corrupt file was renamed to this path and a new one created */
+  readonly setAside?: { readonly path: string; readonly reason: string };
+}
+
+function openChecked(path: string): { db: Database.Database; created: boolean } {
+  const created = !existsSync(path);
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('wal_autocheckpoint = 0');
+    // quick_check reads every page once (~10 ms per 10k rows here); integrity_check also
+    // cross-checks indexes and is for the tests and `edgefw diag`
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new CorruptDatabaseError(`quick_check: ${String(check)}`);
+    db.exec(SCHEMA);
+    return { db, created };
+  } catch (e) {
+    db.close();
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) throw new CorruptDatabaseError((e as Error).message);
+    throw e;
+  }
+}
+
+/**
+ * Open (or create) the outbox file. A corrupt file is renamed to `<path>.corrupt-<wall ms>`
+ * (with its -wal and -shm) and kept for inspection; a new one is created in its place.
+ * Other errors (read-only, full, missing directory) are thrown for the caller to degrade.
+ */
+export function openOutboxDb(path: string, nowMs: number): OpenResult {
+  mkdirSync(dirname(path), { recursive: true });
+  try {
+    return openChecked(path);
+  } catch (e) {
+    if (!(e instanceof CorruptDatabaseError)) throw e;
+    const aside = `${path}.corrupt-${nowMs}`;
+    renameSync(path, aside);
+    for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+    return { ...openChecked(path), setAside: { path: aside, reason: e.message } };
+  }
+}
+
+/**
+ * Bytes SQLite writes for us: WAL frames (measured as growth of the -wal file between our
+ * truncating checkpoints) plus the pages each checkpoint copies into the main file.
+ */
+export class WriteMeter {
+  private walSize = 0;
+  bytes = 0;
+  commits = 0;
+  checkpoints = 0;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+    private readonly checkpointWalBytes = 4 * 1024 * 1024,
+  ) {
+    this.pageSize = Number(db.pragma('page_size', { simple: true }));
+    this.walSize = this.size();
+  }
+
+  /** After each commit: count the new WAL bytes, checkpoint when the WAL is big. */
+  afterCommit(): void {
+    this.commits++;
+    const size = this.size();
+    if (size > this.walSize) this.bytes += size - this.walSize;
+    this.walSize = size;
+    if (size >= this.checkpointWalBytes) this.checkpoint();
+  }
+
+  checkpoint(): void {
+    const rows = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    const r = rows[0];
+    if (r) this.bytes += r.checkpointed * this.pageSize;
+    this.checkpoints++;
+    this.walSize = this.size();
+  }
+
+  private size(): number {
+    try {
+      return statSync(`${this.path}-wal`).size;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+type StatementName = 'insert' | 'upsertSeq' | 'allSeqs' | 'delRange' | 'page' | 'oldest' | 'totals' | 'has' | 'getMeta' | 'setMeta' | 'restamp';
+export type OutboxStatements = Readonly<Record<StatementName, Database.Statement>>;
+
+/** The statements of the outbox, prepared once per open file. */
+export function prepareStatements(db: Database.Database): OutboxStatements {
+  return {
+    insert: db.prepare('INSERT INTO outbox (id, dev, seq, boot, mono, tq, created, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    upsertSeq: db.prepare('INSERT INTO seqs (dev, next) VALUES (?, ?) ON CONFLICT (dev) DO UPDATE SET next = max(next, excluded.next)'),
+    allSeqs: db.prepare('SELECT dev, next FROM seqs'),
+    delRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?'),
+    page: db.prepare('SELECT id, boot, mono, body, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+    oldest: db.prepare('SELECT id, created, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
+    totals: db.prepare('SELECT count(*) AS n, coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes, coalesce(max(id), 0) AS last FROM outbox'),
+    has: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    // json_set keeps the rest of the sample as it was; `re` marks the time as re-stamped
+    restamp: db.prepare(
+      "UPDATE outbox SET body = json_set(body, '$.t', CAST(round(mono + ?) AS INTEGER), '$.tq', ?, '$.re', json('true')), tq = ? WHERE boot = ? AND tq = 'none'",
+    ),
+  };
+}
+
+/** Delete ids in runs of consecutive ids (one statement per run). */
+export function deleteIds(st: OutboxStatements, ids: readonly number[]): void {
+  if (ids.length === 0) return;
+  const sorted = [...ids].sort((a, b) => a - b);
+  let start = sorted[0] as number;
+  let prev = start;
+  for (let i = 1; i <= sorted.length; i++) {
+    const id = sorted[i];
+    if (id === prev + 1) {
+      prev = id;
+      continue;
+    }
+    st.delRange.run(start, prev);
+    if (id === undefined) break;
+    start = id;
+    prev = id;
+  }
+}

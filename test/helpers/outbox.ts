@@ -1,0 +1,79 @@
+import Database from 'better-sqlite3';
+import type { TelemetryPayload, WireSample } from '../../firmware/uplink/payload.js';
+
+/** What an outbox file holds, read the way a technician would with sqlite3. */
+export interface OutboxFile {
+  readonly integrity: string;
+  /** next sequence per device */
+  readonly next: Record<string, number>;
+  /** stored (unacknowledged) sequences per device */
+  readonly stored: Record<string, number[]>;
+}
+
+export function readOutbox(path: string): OutboxFile {
+  const db = new Database(path);
+  try {
+    const integrity = String(db.pragma('integrity_check', { simple: true }));
+    const next: Record<string, number> = {};
+    for (const r of db.prepare('SELECT dev, next FROM seqs').all() as { dev: string; next: number }[]) next[r.dev] = r.next;
+    const stored: Record<string, number[]> = {};
+    for (const r of db.prepare('SELECT dev, seq FROM outbox ORDER BY id').all() as { dev: string; seq: number }[]) (stored[r.dev] ??= []).push(r.seq);
+    return { integrity, next, stored };
+  } finally {
+    db.close();
+  }
+}
+
+export interface Received extends WireSample {
+  readonly boot: number;
+  readonly hist: boolean;
+  /** index of the message it came in, in arrival order */
+  readonly msg: number;
+}
+
+/** Flatten recorded telemetry messages into samples, keeping arrival order and the payload flags. */
+export function receivedSamples(messages: readonly { topic: string; payload: unknown }[]): Received[] {
+  const out: Received[] = [];
+  messages
+    .filter((m) => m.topic.endsWith('/telemetry'))
+    .forEach((m, msg) => {
+      const p = m.payload as TelemetryPayload;
+      for (const s of p.samples) out.push({ ...s, boot: p.boot, hist: p.hist === true, msg });
+    });
+  return out;
+}
+
+/**
+ * Per device: the distinct sequences received, after checking that every duplicate is the same
+ * reading (same boot, time and values): a reused sequence would show here as a conflict.
+ */
+export function dedupe(samples: readonly Received[]): { seqs: Map<string, number[]>; duplicates: number; conflicts: string[] } {
+  const seen = new Map<string, string>();
+  const seqs = new Map<string, number[]>();
+  let duplicates = 0;
+  const conflicts: string[] = [];
+  for (const s of samples) {
+    const key = `${s.dev}/${s.seq}`;
+    const body = JSON.stringify([s.boot, s.t, s.v]);
+    const prev = seen.get(key);
+    if (prev !== undefined) {
+      duplicates++;
+      if (prev !== body) conflicts.push(`${key}: ${prev} vs ${body}`);
+      continue;
+    }
+    seen.set(key, body);
+    const list = seqs.get(s.dev) ?? [];
+    list.push(s.seq);
+    seqs.set(s.dev, list);
+  }
+  for (const l of seqs.values()) l.sort((a, b) => a - b);
+  return { seqs, duplicates, conflicts };
+}
+
+export const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** Sequences in [0, next) missing from a sorted list. */
+export function missing(sorted: readonly number[], next: number): number[] {
+  const have = new Set(sorted);
+  return range(0, next).filter((s) => !have.has(s));
+}

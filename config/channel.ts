@@ -7,8 +7,6 @@ import { pipelineChannelKeys } from './pipeline.js';
  * signal pipeline attach here. Keys are validated against the driver's channel list.
  */
 export const channelConfig = z.strictObject({
-  /** publish under another name (e.g. "indoor_temperature") */
-  rename: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
   checks: channelChecks.optional(),
   /** signal pipeline: calibration, filters, report (config/pipeline.ts, docs/pipeline.md) */
   ...pipelineChannelKeys,

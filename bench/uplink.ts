@@ -68,7 +68,7 @@ async function startDurable(url: string, oc: OutboxConfig, boot = 1, perMessage 
     stats: () => undefined,
     log: (level, msg, fields) => silent[level](fields ?? {}, msg),
     acked: (b) => {
-      acked += b.bodies.length;
+      acked += b.count;
     },
   }, () => outbox.counters());
   session.start();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { channelChecks } from './checks.js';
 
 /**
  * Per-channel settings in a profile (`devices[i].channels.<name>`): value checks and the
@@ -7,6 +8,7 @@ import { z } from 'zod';
 export const channelConfig = z.strictObject({
   /** publish under another name (e.g. "indoor_temperature") */
   rename: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  checks: channelChecks.optional(),
 });
 
 export type ChannelConfig = z.infer<typeof channelConfig>;

@@ -4,6 +4,7 @@ import { duration } from '../drivers/schema-parts.js';
 import { hex } from '../drivers/bus/i2c.js';
 import { type ChannelConfig, channelConfig } from './channel.js';
 import type { DeviceCommon } from '../drivers/types.js';
+import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const idString = (what: string): z.ZodString =>
@@ -103,6 +104,8 @@ export const profileSchema = z
     storage: z.strictObject({ dir: z.string().min(1).default('/var/lib/edgefw') }).prefault({}),
     buses: z.strictObject({ i2c: z.array(i2cBusSchema).default([]), gpio: z.array(gpioBusSchema).default([]) }).prefault({}),
     devices: z.array(deviceSchema).default([]),
+    health: healthSchema.prefault({}),
+    jobs: jobsSchema,
   })
   .superRefine((p, ctx) => {
     const busNames = new Map<string, string>();
@@ -174,6 +177,7 @@ export const profileSchema = z
         }
       }
     });
+    for (const problem of jobProblems(p.jobs, p.devices.map((d) => d.id))) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 export type Profile = z.infer<typeof profileSchema>;

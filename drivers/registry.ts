@@ -7,6 +7,11 @@ import { modbusRtu } from './serial/modbus-rtu/index.js';
 import { nmeaGps } from './serial/nmea-gps/index.js';
 import { pms5003 } from './serial/pms5003/index.js';
 import { sds011 } from './serial/sds011/index.js';
+import { sht3x } from './i2c/sht3x/index.js';
+import { bh1750 } from './i2c/bh1750/index.js';
+import { ads1115 } from './i2c/ads1115/index.js';
+import { ina219 } from './i2c/ina219/index.js';
+import { scd4x } from './i2c/scd4x/index.js';
 import type { DeviceCommon, DeviceDefinition } from './types.js';
 
 /**
@@ -23,6 +28,11 @@ export const DEVICE_TYPES: readonly DeviceDefinition<DeviceCommon & any>[] = [
   mhz19b,
   nmeaGps,
   modbusRtu,
+  sht3x,
+  bh1750,
+  ads1115,
+  ina219,
+  scd4x,
 ];
 
 export function deviceType(type: string): DeviceDefinition<DeviceCommon & any> | undefined {

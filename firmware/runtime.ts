@@ -7,6 +7,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
 import { type DeviceStatus, RunningDevice } from './device/running-device.js';
 import { type FaultEvent, FaultRegistry } from './diagnostics/registry.js';
+import { Supervisor } from './diagnostics/supervisor.js';
 import { Scheduler } from './loop/scheduler.js';
 import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   readonly timers?: TimerSource;
   /** called with every sample that leaves the sampling thread (the demo console, tests) */
   readonly onSample?: (s: Sample) => void;
+  /** environment for systemd's NOTIFY_SOCKET / WATCHDOG_USEC (default process.env) */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface RuntimeStatus {
@@ -42,6 +45,8 @@ export class Runtime {
   readonly faults: FaultRegistry;
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
+  /** checks, host health, jobs, watchdog, diag/ack commands (firmware/diagnostics/supervisor.ts) */
+  diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
   private bootCounter = 0;
@@ -77,6 +82,7 @@ export class Runtime {
     const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }), simTicker);
     this.buses = buses;
     const sink = (s: Sample): void => {
+      this.diagnostics?.observe(s); // value checks look at raw values, before any filter
       this.uplink?.submit(s);
       this.options.onSample?.(s);
     };
@@ -158,6 +164,22 @@ export class Runtime {
       if (this.pendingFaultEvents.length === 1) this.scheduler.after(0, () => this.sendFaults());
     });
 
+    const diagnostics = new Supervisor({
+      profile: p,
+      scheduler: this.scheduler,
+      clock: this.clock,
+      faults: this.faults,
+      log: this.options.log,
+      uplink,
+      boot: this.bootCounter,
+      firmware: FIRMWARE_VERSION,
+      devices: () => this.devices.map((d) => d.status()),
+      drivers: () => this.devices,
+      buses: () => this.buses,
+      brokerUrl: url,
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
+    this.diagnostics = diagnostics;
 
     if (buses.simulators.size > 0 || buses.scenes.length > 0) {
       const world = new World();
@@ -170,6 +192,7 @@ export class Runtime {
       });
     }
     for (const d of this.devices) d.start();
+    diagnostics.start();
   }
 
   status(): RuntimeStatus {
@@ -187,6 +210,7 @@ export class Runtime {
     this.stopping = (async () => {
       this.log.info('stopping');
       await Promise.all(this.devices.map((d) => d.stop()));
+      await this.diagnostics?.stop();
       this.sendFaults();
       await this.uplink?.stop();
       await this.buses?.close();

@@ -5,8 +5,11 @@ import { registerBench } from './commands/bench.js';
 import { registerConfig } from './commands/config.js';
 import { registerProbeSerial } from './commands/probe-serial.js';
 import { registerRun } from './commands/run.js';
+import { registerScan } from './commands/scan.js';
 import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
+import { registerDiag } from './commands/diag.js';
+import { registerAck } from './commands/ack.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -23,7 +26,10 @@ registerRun(program);
 registerConfig(program);
 registerTail(program);
 registerBench(program);
+registerScan(program);
 registerProbeSerial(program);
 registerSimulateSerial(program);
+registerDiag(program);
+registerAck(program);
 
 await program.parseAsync(process.argv);

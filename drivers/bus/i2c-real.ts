@@ -55,7 +55,26 @@ export class RealI2cBus implements I2cBus {
     try {
       return await fn();
     } catch (e) {
-      throw translateI2cError(e, this.name, op, address);
+      const err = translateI2cError(e, this.name, op, address);
+      // The Raspberry Pi's controller (i2c-bcm2835) reports a missing acknowledge as EREMOTEIO,
+      // like a transfer broken mid-way. A quick probe tells them apart: nothing answering the
+      // address is a NACK (unplugged, unpowered), which is what the technician needs to read.
+      if (address !== undefined && err.details.errno === 'EREMOTEIO' && op !== 'scan' && !(await this.answers(address))) {
+        throw new DeviceError('I2C_NACK', `${err.message}; ${hex(address)} does not answer a probe (no acknowledge)`, {
+          retryable: true,
+          cause: e,
+          details: { ...err.details, probed: false },
+        });
+      }
+      throw err;
+    }
+  }
+
+  private async answers(address: number): Promise<boolean> {
+    try {
+      return (await this.bus.scan(address, address)).includes(address);
+    } catch {
+      return true; // the probe itself failed: keep the original error
     }
   }
 

@@ -7,6 +7,12 @@ export interface SampleRange {
   readonly max: number;
   /** how close the driver's reading must come to the value set, in the channel's unit */
   readonly tolerance: number;
+  /**
+   * Set for a channel the chip computes from other channels (INA219 power = bus voltage ×
+   * current): the value it must report given the values set on the others. A generic test
+   * does not set a derived channel; it checks the reading against this.
+   */
+  readonly derived?: (set: ReadonlyMap<string, number>) => number;
 }
 
 /** Thrown by a simulator's bus face when the silicon would refuse a transfer (NACK). */

@@ -16,6 +16,11 @@ const TYPICAL: Readonly<Record<string, readonly [number, number]>> = {
   pm2_5: [5, 25],
   pm10: [8, 40],
   co2: [420, 1100], // ppm, a kiosk with people coming and going
+  illuminance: [80, 900], // kiosk shade to bright overcast, lx
+  voltage: [11.7, 12.3], // a 12 V kiosk supply, V
+  current: [0.4, 1.6], // A
+  noise: [45, 78], // street noise at a kiosk, dB(A)
+  soil: [25, 60], // planter soil moisture, %
 };
 
 /**
@@ -44,6 +49,7 @@ export class World {
     for (const p of this.parts) {
       p.sim.channels.forEach((ch, i) => {
         const r = p.sim.sampleRange(ch);
+        if (r.derived) return; // the chip computes it (INA219 power)
         const [lo, hi] = TYPICAL[ch] ?? [r.min + (r.max - r.min) * 0.3, r.min + (r.max - r.min) * 0.7];
         const mid = (lo + hi) / 2;
         const amp = (hi - lo) / 2;

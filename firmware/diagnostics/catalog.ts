@@ -12,6 +12,12 @@ export interface FaultDefinition {
   readonly causes: readonly string[];
   /** what a technician on site (or the platform) should do, in order */
   readonly remedy: string;
+  /** Lifecycle (firmware/diagnostics/registry.ts). Raise only after this many consecutive occurrences (debounce); default 1. */
+  readonly raiseAfter?: number;
+  /** Clear only after this many consecutive good observations (hysteresis); default 1. */
+  readonly clearAfter?: number;
+  /** Stay active after the condition is gone until someone acknowledges it (`edgefw ack`, cmd/ack). */
+  readonly latch?: boolean;
 }
 
 /**
@@ -145,6 +151,127 @@ const RUNTIME_FAULTS = {
     description: 'The MQTT broker cannot be reached; readings are kept until it can.',
     causes: ['no network (4G/LAN down)', 'broker down or address wrong', 'credentials rejected'],
     remedy: 'Check the network link and `uplink.url`; `edgefw diag` shows the broker round trip. Readings are not lost while this lasts.',
+  },
+  SENSOR_STUCK: {
+    severity: 'warning',
+    component: 'device',
+    description: 'A channel has reported exactly the same value for many samples in a row.',
+    causes: ['sensor frozen (needs a power cycle)', 'sensor element covered or saturated', 'driver reading a cached register'],
+    remedy: 'Check the sensor is exposed to what it measures (dust cap, sealed enclosure); power-cycle the box; replace the sensor if it stays frozen. The limit is channels.<name>.checks.stuck in the profile.',
+  },
+  VALUE_OUT_OF_RANGE: {
+    severity: 'warning',
+    component: 'device',
+    description: 'A channel reported a value outside the range the profile allows.',
+    causes: ['sensor fault or failing element', 'real extreme condition (heat, flooding)', 'range in the profile too narrow, or wrong units'],
+    remedy: 'Compare with a reference instrument on site; if the reading is real, widen channels.<name>.checks.range in the profile; otherwise replace the sensor.',
+    raiseAfter: 2,
+  },
+  VALUE_RATE: {
+    severity: 'warning',
+    component: 'device',
+    description: 'A channel changed faster than physically plausible between two samples.',
+    causes: ['loose connector giving spikes', 'electrical noise', 'sensor in direct sun, rain or an air vent'],
+    remedy: 'Reseat the cable and check its routing; move the sensor away from vents and direct sun; adjust channels.<name>.checks.rate if the change is real.',
+    clearAfter: 3,
+  },
+  SENSOR_STALE: {
+    severity: 'warning',
+    component: 'device',
+    description: 'A channel has not delivered a reading for longer than the profile allows.',
+    causes: ['device failed (see its device fault)', 'device interval longer than the staleness limit', 'event-only sensor that has gone quiet'],
+    remedy: 'Look at the device faults raised with it; check channels.<name>.checks.staleMax against the device interval.',
+  },
+  DISK_LOW: {
+    severity: 'error',
+    component: 'storage',
+    description: 'The data directory is nearly full; the outbox may soon be unable to keep readings.',
+    causes: ['long network outage filling the outbox', 'logs or core dumps filling the SD card', 'SD card smaller than planned'],
+    remedy: 'Free space (`journalctl --vacuum-size=50M`, remove old files under /var/log), check for a long broker outage, and fit a larger SD card if it recurs.',
+    clearAfter: 2,
+  },
+  STORAGE_UNWRITABLE: {
+    severity: 'critical',
+    component: 'storage',
+    description: 'The data directory cannot be written.',
+    causes: ['SD card mounted read-only after errors', 'wrong owner or permissions on the data directory', 'disk completely full'],
+    remedy: 'Check `mount | grep " / "` for ro; run `sudo chown -R edgefw: /var/lib/edgefw`; replace the SD card if the kernel log shows I/O errors.',
+  },
+  UNDERVOLTAGE: {
+    severity: 'critical',
+    component: 'host',
+    description: 'The board supply is below the safe level now (Raspberry Pi under-voltage detected).',
+    causes: ['power supply too weak or failing', 'long or thin USB power cable', 'USB devices drawing too much current'],
+    remedy: 'Fit the recommended supply (5.1 V, 3 A for a Pi 4) and a short, thick cable; check the supply voltage under load; move power-hungry USB devices to a powered hub.',
+    clearAfter: 3,
+  },
+  UNDERVOLTAGE_SINCE_BOOT: {
+    severity: 'warning',
+    component: 'host',
+    description: 'Under-voltage occurred at some point since boot (it may not be happening now).',
+    causes: ['supply sagging under peak load (Wi-Fi/4G bursts, relays)', 'brief mains dips'],
+    remedy: 'Check the supply and cable as for UNDERVOLTAGE; the flag resets only at reboot.',
+  },
+  CPU_THROTTLED: {
+    severity: 'warning',
+    component: 'host',
+    description: 'The CPU is being slowed down (throttled or frequency-capped) by the firmware.',
+    causes: ['enclosure too hot (sun on the kiosk, blocked vents)', 'under-voltage'],
+    remedy: 'Check vents, fan and heatsink; shade the enclosure; check CPU_HOT and UNDERVOLTAGE faults.',
+  },
+  CPU_HOT: {
+    severity: 'warning',
+    component: 'host',
+    description: 'The CPU temperature is above the warning limit.',
+    causes: ['enclosure in direct sun or vents blocked', 'fan failed', 'heatsink missing or loose'],
+    remedy: 'Check the fan turns and vents are clear; fit a heatsink; shade the enclosure. The box throttles at 80–85 °C.',
+    raiseAfter: 2,
+    clearAfter: 3,
+  },
+  MEMORY_LOW: {
+    severity: 'warning',
+    component: 'host',
+    description: 'Available memory is below the warning limit.',
+    causes: ['another program on the box using memory', 'a memory leak (process RSS grows in the health report)'],
+    remedy: 'Check `free -m` and `top`; stop unneeded services; report the RSS trend from the health report if edgefw itself grows.',
+    raiseAfter: 2,
+  },
+  EVENT_LOOP_LAG: {
+    severity: 'warning',
+    component: 'loop',
+    description: 'The runtime\'s event loop was blocked for longer than the warning limit.',
+    causes: ['CPU overloaded by another process', 'slow SD card stalling the process', 'a software fault blocking the loop'],
+    remedy: 'Check CPU load (`top`) and under-voltage/throttling faults; if it persists, collect the health report and report it.',
+    raiseAfter: 2,
+  },
+  CLOCK_UNSYNCED: {
+    severity: 'warning',
+    component: 'clock',
+    description: 'Wall-clock time is not synchronised (no NTP or GPS); readings carry monotonic time only.',
+    causes: ['no network at boot, so NTP never synced', 'NTP blocked by the firewall (UDP 123)', 'no RTC battery on a box without network'],
+    remedy: 'Check network and `timedatectl`; allow UDP 123 to the NTP server; readings are re-stamped once time is trusted.',
+  },
+  JOB_MISSED: {
+    severity: 'warning',
+    component: 'jobs',
+    description: 'A scheduled job (self-test, health report, quiet hours) did not run when it was due.',
+    causes: ['box overloaded or the loop blocked at the due time', 'system clock jumped (NTP step)', 'previous run still going'],
+    remedy: 'Check EVENT_LOOP_LAG and CPU load; the job runs again at its next time. If quiet hours were missed, check the outputs are in the expected state.',
+  },
+  SELF_TEST_FAILED: {
+    severity: 'error',
+    component: 'device',
+    description: 'The periodic self-test (the same checks as `edgefw diag`) found a failure.',
+    causes: ['see the failed check in the diag report'],
+    remedy: 'Run `edgefw diag` on the box (or send cmd/diag) and follow the remedy of each FAIL line.',
+  },
+  WATCHDOG_RESTART: {
+    severity: 'error',
+    component: 'loop',
+    description: 'The previous run was ended by the watchdog (the loop or storage stopped making progress) or crashed.',
+    causes: ['sampling loop wedged', 'storage stalled (failing SD card)', 'a software fault'],
+    remedy: 'Collect `journalctl -u edgefw -b -1` and report it; check the SD card and the host health report. Acknowledge the fault once read.',
+    latch: true,
   },
   LOOP_OVERRUN: {
     severity: 'warning',

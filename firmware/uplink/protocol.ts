@@ -56,7 +56,9 @@ export type ToWorker =
   | { readonly t: 'faults'; readonly active: readonly ActiveFault[]; readonly events: readonly FaultEvent[] }
   /** wall time became trustworthy: offsetMs = wall − monotonic (sampling thread) at that moment */
   | { readonly t: 'clock'; readonly offsetMs: number; readonly source: TimeSource }
-  | { readonly t: 'stop' };
+  | { readonly t: 'stop' }
+  /** a diagnostics message (health report, command reply, commissioning record); retained ones are re-sent on every connect */
+  | { readonly t: 'publish'; readonly topic: string; readonly payload: string; readonly retain: boolean };
 
 export interface UplinkStats {
   readonly connected: boolean;
@@ -81,6 +83,8 @@ export interface UplinkStats {
 export type FromWorker =
   | { readonly t: 'stats'; readonly stats: UplinkStats }
   | { readonly t: 'stopped' }
+  /** a message on <prefix>/<box>/cmd/<name> from the platform or a technician's tool */
+  | { readonly t: 'command'; readonly name: string; readonly payload: string }
   /** the worker saw a fault (outbox storage, drops); the sampling thread owns the registry */
   | { readonly t: 'fault'; readonly op: 'raise'; readonly code: FaultCode; readonly subject: string; readonly message: string; readonly details?: Record<string, unknown> }
   | { readonly t: 'fault'; readonly op: 'clear'; readonly code: FaultCode; readonly subject: string }

@@ -15,6 +15,8 @@ export interface SessionEvents {
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
   /** the broker acknowledged this batch (tests and benchmarks count what the broker holds) */
   acked?(batch: Batch, atMs: number): void;
+  /** a command arrived on cmd/<name> */
+  command?(name: string, payload: string): void;
 }
 
 /**
@@ -55,6 +57,7 @@ export class UplinkSession {
   private pendingFaultEvents: FaultEvent[] = [];
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
+  private readonly retainedExtra = new Map<string, string>();
 
   constructor(
     private readonly config: UplinkConfig,
@@ -94,6 +97,13 @@ export class UplinkSession {
     this.faultSnapshot = active;
     this.pendingFaultEvents.push(...events);
     this.publishFaults();
+  }
+
+  /** Publish a diagnostics message under <prefix>/<box>/; retained ones are kept and re-sent on every connect. */
+  publishExtra(suffix: string, payload: string, retain: boolean): void {
+    const topic = `${this.topics.base}/${suffix}`;
+    if (retain) this.retainedExtra.set(topic, payload);
+    if (this.connected) this.client?.publish(topic, payload, { qos: 1, retain });
   }
 
   stats(): UplinkStats {
@@ -187,6 +197,10 @@ export class UplinkSession {
     client.on('close', () => {
       if (gen === this.gen) this.onClose(client);
     });
+    client.on('message', (topic, payload) => {
+      const name = topic.slice(this.topics.base.length + 5); // "<base>/cmd/<name>"
+      if (gen === this.gen && topic.startsWith(`${this.topics.base}/cmd/`) && !name.includes('/')) this.events.command?.(name, payload.toString('utf8'));
+    });
     client.on('error', (e) => {
       if (gen !== this.gen) return;
       this.lastError = e.message;
@@ -209,6 +223,8 @@ export class UplinkSession {
     this.queue.splitBacklog();
     this.publishStatus();
     this.publishFaults();
+    for (const [topic, payload] of this.retainedExtra) this.client?.publish(topic, payload, { qos: 1, retain: true });
+    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1 });
     this.events.stats(this.stats());
     this.pump();
   }

@@ -30,6 +30,7 @@ export class Uplink {
   private flushTask: PeriodicTask | undefined;
   private latest: UplinkStats = EMPTY_STATS;
   private readonly listeners: ((s: UplinkStats) => void)[] = [];
+  private readonly commandListeners: ((name: string, payload: string) => void)[] = [];
   private stopped: Promise<void> | undefined;
   private faultSink: FaultSink | undefined;
   private clockTask: PeriodicTask | undefined;
@@ -79,6 +80,16 @@ export class Uplink {
     this.post({ t: 'faults', active, events });
   }
 
+  /** Publish under <prefix>/<box>/<suffix> (QoS 1); a retained message is re-sent after each reconnect. */
+  publish(suffix: string, payload: string, retain = false): void {
+    this.post({ t: 'publish', topic: suffix, payload, retain });
+  }
+
+  /** Commands from <prefix>/<box>/cmd/<name>; reply with publish(`cmd/<name>/reply`, …). */
+  onCommand(listener: (name: string, payload: string) => void): void {
+    this.commandListeners.push(listener);
+  }
+
   stats(): UplinkStats {
     return this.latest;
   }
@@ -124,6 +135,8 @@ export class Uplink {
     if (m.t === 'stats') {
       this.latest = m.stats;
       for (const l of this.listeners) l(m.stats);
+    } else if (m.t === 'command') {
+      for (const l of this.commandListeners) l(m.name, m.payload);
     } else if (m.t === 'fault') {
       if (m.op === 'raise') this.faultSink?.raise({ code: m.code, subject: m.subject, message: m.message, ...(m.details ? { details: m.details } : {}) });
       else this.faultSink?.clear(m.code, m.subject);

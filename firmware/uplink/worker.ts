@@ -63,6 +63,7 @@ function start(config: UplinkConfig): void {
   const s = new UplinkSession(config, queue, scheduler, {
     stats: (stats) => send({ t: 'stats', stats }),
     log: (level, msg, fields) => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) }),
+    command: (name, payload) => send({ t: 'command', name, payload }),
   }, outbox ? () => outbox.counters() : undefined);
   session = s;
   s.start();
@@ -106,6 +107,9 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'clock':
       session?.restamp(m.offsetMs, m.source);
+      return;
+    case 'publish':
+      session?.publishExtra(m.topic, m.payload, m.retain);
       return;
     case 'stop':
       void (session?.stop(1200) ?? Promise.resolve()).then(() => {

@@ -1,12 +1,21 @@
-import { ProfileError, loadProfile } from '../../config/load.js';
+import { ProfileError, loadProfile, parseProfileText } from '../../config/load.js';
 
-/** The problems `edgefw config check` lists for a profile file; fails the test if it is accepted. */
-export function problems(file: string): readonly string[] {
+function collect(what: string, parse: () => unknown): readonly string[] {
   try {
-    loadProfile(file);
+    parse();
   } catch (e) {
     if (e instanceof ProfileError) return e.problems;
     throw e;
   }
-  throw new Error(`${file} was accepted`);
+  throw new Error(`${what} was accepted`);
+}
+
+/** The problems `edgefw config check` lists for a profile file; fails the test if it is accepted. */
+export function problems(file: string): readonly string[] {
+  return collect(file, () => loadProfile(file));
+}
+
+/** The same for profile text written in the test. */
+export function problemsInText(text: string): readonly string[] {
+  return collect('profile', () => parseProfileText(text, 'box.yaml'));
 }

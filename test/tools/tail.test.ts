@@ -26,6 +26,14 @@ describe('edgefw tail formatting', () => {
     expect(ev).toBe('FAULT RAISED I2C_NACK@env: no ack\n    remedy: reseat the cable');
   });
 
+  it('prints health reports, diag replies and the commissioning record in one line', () => {
+    const health = JSON.stringify({ box: 'k1', cpu: { celsius: 48.312 }, memory: { availableMb: 2868.4 }, disk: { freeMb: 11510.2 }, loopDelay: { maxMs: 3.1 }, rssMb: 61.2, uplink: { pending: 0, dropped: 0 } });
+    expect(formatMessage('edgefw/k1/health', health)).toBe('HEALTH k1 cpu 48.3 °C, mem 2868 MiB free, disk 11510 MiB free, loop max 3.1 ms, rss 61.2 MiB, waiting 0 dropped 0');
+    const report = { verdict: 'FAIL', profileHash: 'ab12', checks: [{ verdict: 'PASS', name: 'env' }, { verdict: 'FAIL', name: 'outdoor' }] };
+    expect(formatMessage('edgefw/k1/cmd/diag/reply', JSON.stringify({ box: 'k1', ok: true, report }))).toBe('DIAG k1 FAIL profile ab12: FAIL outdoor');
+    expect(formatMessage('edgefw/k1/commissioning', JSON.stringify({ box: 'k1', ...report, verdict: 'PASS', checks: [] }))).toBe('COMMISSIONED k1 PASS profile ab12');
+  });
+
   it('does not crash on a payload that is not JSON', () => {
     expect(formatMessage('edgefw/k1/telemetry', '\u0000garbage')).toBe('edgefw/k1/telemetry  (not JSON, 8 bytes)');
   });

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { ProfileError, loadProfile } from '../../config/load.js';
 import { createLogger } from '../../firmware/log.js';
 import { Runtime } from '../../firmware/runtime.js';
 import { LiveConsole } from '../console.js';
+import { profileOrExit } from '../profile-arg.js';
 
 export function registerRun(program: Command): void {
   program
@@ -13,15 +13,8 @@ export function registerRun(program: Command): void {
     .option('--data-dir <dir>', 'override storage.dir of the profile')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', 'info')
     .action(async (opts: { profile: string; console?: boolean; dataDir?: string; logLevel: string }) => {
-      let profile;
-      try {
-        profile = loadProfile(opts.profile);
-      } catch (e) {
-        if (!(e instanceof ProfileError)) throw e;
-        console.error(e.message);
-        process.exitCode = 2;
-        return;
-      }
+      let profile = profileOrExit(opts.profile);
+      if (!profile) return;
       if (opts.dataDir) profile = { ...profile, storage: { ...profile.storage, dir: opts.dataDir } };
       const log = createLogger({ level: opts.logLevel });
       const live = opts.console ? new LiveConsole() : undefined;

@@ -33,6 +33,23 @@ export function formatMessage(topic: string, payload: string): string {
     const a = p.active as { code: string; subject?: string; severity: string }[];
     return `FAULTS ${String(p.box)} ${a.length === 0 ? 'none active' : a.map((f) => `${f.severity.toUpperCase()} ${f.code}${f.subject ? `@${f.subject}` : ''}`).join(', ')}`;
   }
+  if (kind === 'health') {
+    const h = p as { cpu?: { celsius: number }; memory?: { availableMb: number }; disk?: { freeMb: number }; loopDelay?: { maxMs: number }; rssMb?: number; uplink?: { pending: number; dropped: number } };
+    const parts = [
+      h.cpu ? `cpu ${Math.round(h.cpu.celsius * 10) / 10} °C` : undefined,
+      h.memory ? `mem ${Math.round(h.memory.availableMb)} MiB free` : undefined,
+      h.disk ? `disk ${Math.round(h.disk.freeMb)} MiB free` : undefined,
+      h.loopDelay ? `loop max ${h.loopDelay.maxMs} ms` : undefined,
+      h.rssMb !== undefined ? `rss ${h.rssMb} MiB` : undefined,
+      h.uplink ? `waiting ${h.uplink.pending} dropped ${h.uplink.dropped}` : undefined,
+    ].filter(Boolean);
+    return `HEALTH ${String(p.box)} ${parts.join(', ')}`;
+  }
+  if (kind === 'commissioning' || kind === 'cmd/diag/reply') {
+    const r = (kind === 'commissioning' ? p : p.report) as { verdict?: string; profileHash?: string; checks?: { verdict: string; name: string }[] } | undefined;
+    const bad = (r?.checks ?? []).filter((c) => c.verdict !== 'PASS').map((c) => `${c.verdict} ${c.name}`);
+    return `${kind === 'commissioning' ? 'COMMISSIONED' : 'DIAG'} ${String(p.box)} ${r?.verdict ?? String(p.error)} profile ${r?.profileHash ?? '?'}${bad.length ? `: ${bad.join(', ')}` : ''}`;
+  }
   if (kind === 'faults/events') {
     const f = p.fault as { code: string; subject?: string; message: string; remedy: string } | undefined;
     return `FAULT ${String(p.transition).toUpperCase()} ${f?.code ?? '?'}${f?.subject ? `@${f.subject}` : ''}: ${f?.message ?? ''}\n    remedy: ${f?.remedy ?? ''}`;

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
+import type { DiagReport } from './diag.js';
+import type { ActiveFault } from './registry.js';
+
+export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string };
+
+export interface BrokerProbeOptions {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** <prefix>/<box>: the probe echoes on <base>/diag/echo/<random>, and reads the retained <base>/faults */
+  readonly base: string;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Is the broker reachable, and how long is a round trip? Connects with its own client id,
+ * subscribes to a private echo topic, publishes one QoS 1 message to it and times its return
+ * (connect time excluded). Also picks up the box's retained fault snapshot, which tells a
+ * technician what the running service has seen. Never throws; resolves within timeoutMs.
+ */
+export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
+  const timeoutMs = o.timeoutMs ?? 5000;
+  const echo = `${o.base}/diag/echo/${randomBytes(4).toString('hex')}`;
+  return new Promise((resolve) => {
+    const client = mqtt.connect(o.url, {
+      clientId: `edgefw-diag-${randomBytes(4).toString('hex')}`,
+      username: o.username,
+      password: o.password,
+      reconnectPeriod: 0,
+      connectTimeout: timeoutMs,
+      clean: true,
+    });
+    let done = false;
+    let retained: readonly ActiveFault[] | undefined;
+    let sentAt = 0;
+    const finish = (r: BrokerProbe): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.end(true);
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    client.on('error', (e) => finish({ ok: false, error: e.message }));
+    client.on('close', () => finish({ ok: false, error: 'connection closed' }));
+    client.on('message', (topic, payload) => {
+      if (topic === `${o.base}/faults`) {
+        try {
+          retained = (JSON.parse(payload.toString('utf8')) as { active?: ActiveFault[] }).active;
+        } catch {
+          /* not ours to judge here */
+        }
+      } else if (topic === echo) {
+        const rttMs = performance.now() - sentAt;
+        // the retained snapshot arrives right after SUBACK; give it a moment if it has not yet
+        setTimeout(() => finish({ ok: true, rttMs, retainedFaults: retained }), retained ? 0 : 100);
+      }
+    });
+    client.on('connect', () => {
+      client.subscribe([`${o.base}/faults`, echo], { qos: 1 }, (err) => {
+        if (err) return finish({ ok: false, error: err.message });
+        sentAt = performance.now();
+        client.publish(echo, 'ping', { qos: 1 });
+      });
+    });
+  });
+}
+
+/**
+ * Ask the running service for its diag report (cmd/diag). Resolves undefined when the box's
+ * retained status is not "online" (service stopped) or the broker cannot be reached, so the
+ * caller can check by itself instead; never throws.
+ */
+export function requestServiceDiag(o: BrokerProbeOptions): Promise<DiagReport | undefined> {
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  const id = randomBytes(6).toString('hex');
+  return new Promise((resolve) => {
+    const client = mqtt.connect(o.url, { clientId: `edgefw-diag-${id}`, username: o.username, password: o.password, reconnectPeriod: 0, connectTimeout: 3000, clean: true });
+    let done = false;
+    const finish = (r: DiagReport | undefined): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      client.end(true);
+      resolve(r);
+    };
+    // a retained status arrives right after SUBACK; none within 1.5 s means no service has run here
+    let timer = setTimeout(() => finish(undefined), 1500);
+    client.on('error', () => finish(undefined));
+    client.on('close', () => finish(undefined));
+    client.on('message', (topic, payload) => {
+      let m: { state?: string; id?: string; ok?: boolean; report?: DiagReport };
+      try {
+        m = JSON.parse(payload.toString('utf8')) as typeof m;
+      } catch {
+        return;
+      }
+      if (topic === `${o.base}/status`) {
+        if (m.state !== 'online') return finish(undefined);
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(undefined), timeoutMs);
+        client.publish(`${o.base}/cmd/diag`, JSON.stringify({ id }), { qos: 1 });
+      } else if (m.id === id) finish(m.ok ? m.report : undefined);
+    });
+    client.on('connect', () => client.subscribe([`${o.base}/status`, `${o.base}/cmd/diag/reply`], { qos: 1 }));
+  });
+}

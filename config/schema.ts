@@ -3,6 +3,7 @@ import { DEVICE_TYPES } from '../drivers/registry.js';
 import { duration } from '../drivers/schema-parts.js';
 import { hex } from '../drivers/bus/i2c.js';
 import { type ChannelConfig, channelConfig } from './channel.js';
+import { pipelineProblems } from './pipeline.js';
 import type { DeviceCommon } from '../drivers/types.js';
 import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
 
@@ -171,9 +172,14 @@ export const profileSchema = z
         }
       }
       if (def) {
-        const names = def.channels(d as never).map((c) => c.name);
+        const specs = def.channels(d as never);
+        const names = specs.map((c) => c.name);
         for (const ch of Object.keys(d.channels)) {
           if (!names.includes(ch)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'channels', ch], message: `a ${d.type} has no channel "${ch}" (${names.join(', ')})` });
+        }
+        for (const spec of specs) {
+          const cfg = d.channels[spec.name];
+          if (cfg) for (const pr of pipelineProblems(cfg, spec, d.interval)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'channels', spec.name, ...pr.path], message: pr.message });
         }
       }
     });

@@ -11,6 +11,8 @@ import { Supervisor } from './diagnostics/supervisor.js';
 import { Scheduler } from './loop/scheduler.js';
 import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
+import { type RawInspector, sampleFlow } from './pipeline/flow.js';
+import { SignalPipeline } from './pipeline/pipeline.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
@@ -45,6 +47,7 @@ export class Runtime {
   readonly faults: FaultRegistry;
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
+  private pipeline: SignalPipeline | undefined;
   /** checks, host health, jobs, watchdog, diag/ack commands (firmware/diagnostics/supervisor.ts) */
   diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
@@ -81,12 +84,18 @@ export class Runtime {
     };
     const buses = await openBuses(p, this.clock, this.faults, this.options.log.child({ module: 'bus' }), simTicker);
     this.buses = buses;
-    const sink = (s: Sample): void => {
-      this.diagnostics?.observe(s); // value checks look at raw values, before any filter
+    const toUplink = (s: Sample): void => {
       this.uplink?.submit(s);
       this.options.onSample?.(s);
     };
     const enabled = p.devices.filter((d) => d.enabled);
+    const pipeline = new SignalPipeline(enabled, { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
+    this.pipeline = pipeline;
+    // Sample order on the sampling thread: runner → checks → pipeline → uplink. The value checks
+    // (range, stuck, rate, staleness) must see raw values, so they go before the pipeline, never
+    // after it: a filter can never hide a broken sensor.
+    const checks: RawInspector = (s) => this.diagnostics?.observe(s);
+    const sink = sampleFlow(checks, pipeline.push);
     enabled.forEach((d, i) => {
       const def = deviceType(d.type);
       if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
@@ -109,7 +118,7 @@ export class Runtime {
           phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
           timeoutMs: d.timeout,
         },
-        { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log },
+        { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log, onInit: (id) => pipeline.restart(id) },
       );
       this.devices.push(running);
     });
@@ -191,6 +200,7 @@ export class Runtime {
         for (const scene of buses.scenes) scene.update(tS);
       });
     }
+    pipeline.start();
     for (const d of this.devices) d.start();
     diagnostics.start();
   }
@@ -210,6 +220,7 @@ export class Runtime {
     this.stopping = (async () => {
       this.log.info('stopping');
       await Promise.all(this.devices.map((d) => d.stop()));
+      this.pipeline?.stop(); // open report windows leave as partial aggregates
       await this.diagnostics?.stop();
       this.sendFaults();
       await this.uplink?.stop();

@@ -1,14 +1,17 @@
 import type { RuntimeStatus } from '../firmware/runtime.js';
-import type { Sample } from '../firmware/reading.js';
+import type { Sample, SampleValue } from '../firmware/reading.js';
 
 const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 1 : 2));
 
 /** The demo's live view: one line per device with its state and latest values. */
 export class LiveConsole {
-  private readonly latest = new Map<string, Sample>();
+  /** latest value per device and channel (the pipeline reports channels at different times) */
+  private readonly latest = new Map<string, Map<string, SampleValue>>();
 
   sample(s: Sample): void {
-    this.latest.set(s.device, s);
+    let m = this.latest.get(s.device);
+    if (!m) this.latest.set(s.device, (m = new Map()));
+    for (const v of s.values) m.set(v.channel, v);
   }
 
   print(status: RuntimeStatus): void {
@@ -20,7 +23,7 @@ export class LiveConsole {
     );
     for (const d of status.devices) {
       const s = this.latest.get(d.id);
-      const values = s ? s.values.map((v) => `${v.channel} ${fmt(v.value)} ${v.unit}`).join(' · ') : '—';
+      const values = s ? [...s.values()].map((v) => `${v.channel} ${fmt(v.value)} ${v.unit}`).join(' · ') : '—';
       const err = d.state === 'ok' ? '' : `  [${d.lastError?.code ?? ''}]`;
       lines.push(`  ${d.id.padEnd(14)} ${d.state.padEnd(10)} ${values}${err}`);
     }

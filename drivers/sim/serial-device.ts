@@ -1,5 +1,4 @@
-import type { Clock } from '../bus/clock.js';
-import type { SampleRange } from './i2c-target.js';
+import { SimulatedPart } from './part.js';
 
 /**
  * Faults a serial simulator layers on its output, the way a real line fails:
@@ -34,43 +33,19 @@ export class SerialFaults {
  *   sampleRange() says what a generic test may set; faults on top.
  * A simulator owns no timer: the host calls tick().
  */
-export abstract class SerialSimDevice {
+export abstract class SerialSimDevice extends SimulatedPart {
   readonly faults = new SerialFaults();
-  /** commands the real part would reject or ignore; tests assert this stays empty */
-  readonly violations: string[] = [];
   private out: Uint8Array[] = [];
-  private stuck = false;
 
-  constructor(protected readonly clock: Clock) {}
-
-  abstract readonly part: string;
-  abstract readonly channels: readonly string[];
   abstract readonly baudRate: number;
   /** Bytes the host wrote to the part. */
   abstract receive(bytes: Uint8Array): void;
   /** The host's pump calls this every few ms; streaming parts send when a period of clock time has passed. */
   abstract tick(): void;
-  protected abstract applyChannel(channel: string, value: number): void;
-  abstract sampleRange(channel: string): SampleRange;
-
-  setChannel(channel: string, value: number): void {
-    if (!this.channels.includes(channel)) {
-      throw new Error(`${this.part} simulator has no channel "${channel}" (has ${this.channels.join(', ')})`);
-    }
-    if (!this.stuck) this.applyChannel(channel, value);
-  }
 
   /** Another part on the same wire (RS-485 multi-drop); parts that cannot share refuse. */
   merge(other: SerialSimDevice): void {
     throw new Error(`a ${this.part} cannot share its serial line with a ${other.part}`);
-  }
-
-  stick(): void {
-    this.stuck = true;
-  }
-
-  unstick(): void {
-    this.stuck = false;
   }
 
   /** Bytes the part sent since the last take(). */

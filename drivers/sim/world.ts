@@ -1,4 +1,4 @@
-import type { SampleRange } from './i2c-target.js';
+import type { SampleRange } from './part.js';
 
 /** Anything whose physical inputs the world model can set (every simulator's test face). */
 export interface Drivable {

@@ -48,6 +48,8 @@ export interface RunningDeviceDeps {
   readonly faults: FaultSink;
   readonly sink: SampleSink;
   readonly log: Logger;
+  /** called after every successful init(): the part (re)started, so warm-up filters start over */
+  readonly onInit?: (device: string) => void;
 }
 
 /**
@@ -169,6 +171,7 @@ export class RunningDevice {
       this.deps.log.info({ device: this.id, identity: this.driver.describe() }, this.stateValue === 'probing' ? 'device ready' : 'device answered again');
       this.stateValue = this.stateValue === 'probing' ? 'ok' : 'recovering';
       this.consecutive = 0;
+      this.deps.onInit?.(this.id);
       // first reading right away rather than up to one interval later
       void this.tick();
     } catch (e) {

@@ -19,12 +19,14 @@ export function formatMessage(topic: string, payload: string): string {
   }
   const kind = topic.split('/').slice(2).join('/');
   if (kind === 'telemetry' && Array.isArray(p.samples)) {
-    return (p.samples as { dev: string; seq: number; t: number; tq: string; v: Record<string, number | null>; u: Record<string, string> }[])
+    return (p.samples as { dev: string; seq: number; t: number; tq: string; v: Record<string, number | null>; u: Record<string, string>; w?: { start: number; end: number; n: number } }[])
       .map((s) => {
         const vals = Object.entries(s.v)
           .map(([ch, v]) => `${ch}=${v === null ? 'null' : v}${s.u[ch] ? ` ${s.u[ch]}` : ''}`)
           .join(' ');
-        return `${new Date(s.t).toISOString()} ${String(p.box)} ${s.dev} #${s.seq} ${vals}${s.tq === 'none' ? ' (clock unsynced)' : ''}`;
+        // an aggregate says what its numbers stand for: the window and how many samples it holds
+        const w = s.w ? ` [window ${new Date(s.w.start).toISOString()} … ${new Date(s.w.end).toISOString()}, n=${s.w.n}]` : '';
+        return `${new Date(s.t).toISOString()} ${String(p.box)} ${s.dev} #${s.seq} ${vals}${w}${s.tq === 'none' ? ' (clock unsynced)' : ''}`;
       })
       .join('\n');
   }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../bus/clock.js';
 import { FrameHunter } from '../../bus/serial-frames.js';
-import type { SampleRange } from '../../sim/i2c-target.js';
+import type { SampleRange } from '../../sim/part.js';
 import { SerialSimDevice } from '../../sim/serial-device.js';
 import { modbusReadRequest, withCrc } from './parser.js';
 import { encodeRegisters, registerCount, typeRange } from './registers.js';

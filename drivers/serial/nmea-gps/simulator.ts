@@ -1,5 +1,5 @@
 import type { Clock } from '../../bus/clock.js';
-import type { SampleRange } from '../../sim/i2c-target.js';
+import type { SampleRange } from '../../sim/part.js';
 import { SerialSimDevice, clamp } from '../../sim/serial-device.js';
 import { PMTK_TEST, PMTK_TEST_ACK } from './commands.js';
 import { sentence } from './parser.js';

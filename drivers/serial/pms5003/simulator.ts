@@ -1,6 +1,6 @@
 import type { Clock } from '../../bus/clock.js';
 import { FrameHunter } from '../../bus/serial-frames.js';
-import type { SampleRange } from '../../sim/i2c-target.js';
+import type { SampleRange } from '../../sim/part.js';
 import { SerialSimDevice, clamp } from '../../sim/serial-device.js';
 import { CMD, pmsCommand, reply } from './commands.js';
 import { encodeMeasurement } from './parser.js';

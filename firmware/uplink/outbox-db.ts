@@ -3,26 +3,36 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 /**
- * The outbox database file: one table of stored readings, one of per-device sequence counters,
- * one of metadata. Opened in WAL mode with synchronous=FULL: a commit returns only after its WAL
- * frames are fsync'ed, so a committed reading survives a power cut. Checkpoints are ours
+ * The outbox database file: one table of stored readings (a row per batch of readings, at most
+ * one message's worth), one of per-device sequence counters, one of metadata. Opened in WAL
+ * mode with synchronous=FULL: a commit returns only after its WAL frames are fsync'ed, so a committed reading survives a power cut. Checkpoints are ours
  * (wal_autocheckpoint=0) so the bytes written can be counted (see OutboxDb.walBytes).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS seqs (dev TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox (
-  id      INTEGER PRIMARY KEY,               -- storage order, given by the outbox (increasing within a run)
-  dev     TEXT    NOT NULL,
-  seq     INTEGER NOT NULL,                  -- per-device sequence (64-bit)
-  boot    INTEGER NOT NULL,                  -- boot counter of the start that read it
-  mono    REAL    NOT NULL,                  -- monotonic ms of the read (re-stamping)
-  tq      TEXT    NOT NULL,                  -- time source when read ('none' = untrusted)
-  created INTEGER NOT NULL,                  -- wall ms when stored (age bound)
-  body    TEXT    NOT NULL                   -- the sample as it goes on the wire (JSON)
+CREATE TABLE IF NOT EXISTS batches (
+  id        INTEGER PRIMARY KEY,             -- storage order, given by the outbox (increasing within a run)
+  boot      INTEGER NOT NULL,                -- boot counter of the start that read every reading of the row
+  n         INTEGER NOT NULL,                -- readings in the row (bounds count these, not rows)
+  created   INTEGER NOT NULL,                -- wall ms when stored (age bound)
+  bytes     INTEGER NOT NULL,                -- UTF-8 bytes of the readings' JSON, separators not counted
+  untrusted INTEGER NOT NULL,                -- readings read with tq 'none' (waiting to be re-stamped)
+  monos     TEXT,                            -- JSON array: monotonic ms of each reading; NULL when untrusted = 0
+  body      TEXT    NOT NULL                 -- the readings as they go on the wire (JSON), one per line
 );
 `;
 
+/**
+ * Files written before readings were stored per batch held one row per reading in table
+ * 'outbox': each becomes a row of one reading, in order, in the transaction that drops it.
+ */
+const MIGRATE_PER_READING = `
+INSERT INTO batches (id, boot, n, created, bytes, untrusted, monos, body)
+  SELECT id, boot, 1, created, length(CAST(body AS BLOB)), tq = 'none', CASE WHEN tq = 'none' THEN json_array(mono) END, body
+  FROM outbox ORDER BY id;
+DROP TABLE outbox;
+`;
 /** Raised when the file is not a healthy SQLite database. */
 export class CorruptDatabaseError extends Error {
   override readonly name = 'CorruptDatabaseError';
@@ -75,6 +85,8 @@ function openChecked(path: string): { db: Database.Database; created: boolean } 
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new CorruptDatabaseError(`quick_check: ${String(check)}`);
     db.exec(SCHEMA);
+    const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").get();
+    if (old) db.transaction(() => db.exec(MIGRATE_PER_READING)).immediate();
     return { db, created };
   } catch (e) {
     db.close();
@@ -148,26 +160,27 @@ export class WriteMeter {
   }
 }
 
-type StatementName = 'insert' | 'upsertSeq' | 'allSeqs' | 'delRange' | 'page' | 'oldest' | 'totals' | 'has' | 'getMeta' | 'setMeta' | 'restamp';
+type StatementName = 'insert' | 'upsertSeq' | 'allSeqs' | 'delRange' | 'page' | 'body' | 'rowBody' | 'oldest' | 'totals' | 'has' | 'getMeta' | 'setMeta' | 'untrusted' | 'rewrite';
 export type OutboxStatements = Readonly<Record<StatementName, Database.Statement>>;
 
 /** The statements of the outbox, prepared once per open file. */
 export function prepareStatements(db: Database.Database): OutboxStatements {
   return {
-    insert: db.prepare('INSERT INTO outbox (id, dev, seq, boot, mono, tq, created, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insert: db.prepare('INSERT INTO batches (id, boot, n, created, bytes, untrusted, monos, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     upsertSeq: db.prepare('INSERT INTO seqs (dev, next) VALUES (?, ?) ON CONFLICT (dev) DO UPDATE SET next = max(next, excluded.next)'),
     allSeqs: db.prepare('SELECT dev, next FROM seqs'),
-    delRange: db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?'),
-    page: db.prepare('SELECT id, boot, mono, body, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
-    oldest: db.prepare('SELECT id, created, length(CAST(body AS BLOB)) AS bytes FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
-    totals: db.prepare('SELECT count(*) AS n, coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes, coalesce(max(id), 0) AS last FROM outbox'),
-    has: db.prepare('SELECT 1 FROM outbox WHERE id = ?'),
+    delRange: db.prepare('DELETE FROM batches WHERE id BETWEEN ? AND ?'),
+    // rows without their body: a take reads the body only of the rows it hands out
+    page: db.prepare('SELECT id, boot, n, bytes FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+    body: db.prepare('SELECT body, monos FROM batches WHERE id = ?'),
+    rowBody: db.prepare('SELECT body FROM batches WHERE id = ?').pluck(),
+    oldest: db.prepare('SELECT id, created, n, bytes FROM batches WHERE id > ? ORDER BY id LIMIT ?'),
+    totals: db.prepare('SELECT coalesce(sum(n), 0) AS n, coalesce(sum(bytes), 0) AS bytes, coalesce(max(id), 0) AS last FROM batches'),
+    has: db.prepare('SELECT 1 FROM batches WHERE id = ?'),
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-    // json_set keeps the rest of the sample as it was; `re` marks the time as re-stamped
-    restamp: db.prepare(
-      "UPDATE outbox SET body = json_set(body, '$.t', CAST(round(mono + ?) AS INTEGER), '$.tq', ?, '$.re', json('true')), tq = ? WHERE boot = ? AND tq = 'none'",
-    ),
+    untrusted: db.prepare('SELECT id FROM batches WHERE boot = ? AND untrusted > 0 ORDER BY id').pluck(),
+    rewrite: db.prepare('UPDATE batches SET n = ?, bytes = ?, untrusted = ?, monos = ?, body = ? WHERE id = ?'),
   };
 }
 

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { TimeSource } from '../../drivers/bus/clock.js';
 import type { Sample } from '../reading.js';
 import { type OpenResult, type OutboxStatements, type StorageTrouble, WriteMeter, classifyStorageError, deleteIds, openOutboxDb, prepareStatements } from './outbox-db.js';
+import { At, RowState, SEP } from './outbox-rows.js';
 import { type WireSample, toWire } from './payload.js';
 import {
   type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, makeBatch, type QueueBounds, type SampleQueue, SeqCounter, type TimeFix, fixTime,
@@ -17,6 +18,8 @@ export interface OutboxOptions extends QueueBounds {
   readonly ringRows: number;
   /** how often to try the disk again while it is in trouble, ms */
   readonly retryMs: number;
+  /** readings stored per row at most: a message's worth (uplink.batch.maxSamples), default 200 */
+  readonly rowSamples?: number;
   readonly wallNow?: () => number;
   readonly onEvent?: (e: OutboxEvent) => void;
 }
@@ -41,18 +44,19 @@ export interface OutboxCounters {
   readonly committed: number;
 }
 
+/** Part of a batch: a whole stored row, or some readings of a loaded row. */
+type Part = { readonly row: number; readonly n: number; readonly bytes: number; readonly idx?: readonly number[] };
+
 interface DbBatch {
   readonly lane: Lane;
-  readonly ids: readonly number[];
-  readonly bytes: number;
+  readonly parts: readonly Part[];
   readonly gen: number;
 }
 
-interface Row {
+interface RowHead {
   readonly id: number;
   readonly boot: number;
-  readonly mono: number;
-  readonly body: string;
+  readonly n: number;
   readonly bytes: number;
 }
 
@@ -60,12 +64,21 @@ interface Row {
 export const seqBaseFor = (boot: number): number => (boot > 1 ? boot * 2 ** 32 : 0);
 
 const PAGE = 512;
+/** rows a take reads per statement (a row usually fills a message) */
+const TAKE_PAGE = 16;
 
 /**
  * The durable outbox (SampleQueue on SQLite), inside the uplink worker. See SampleQueue for the
  * contract. Beyond it:
  * - commit() is one transaction: new rows with their sequences, the per-device counters,
  *   deletion of acknowledged rows, and the bounds. Called every uplink.outbox.commitInterval.
+ * - Readings are stored in rows of up to `rowSamples` readings (one message's worth) of one boot
+ *   and one commit, so a message normally reads, publishes and deletes one row. A take that wants
+ *   fewer readings than a row holds, or a bound that cuts through a row, splits it (RowState);
+ *   bounds count readings, never rows (a bound that cuts through a row rewrites the row without
+ *   the readings it drops). A split row is rewritten at the next commit without its acknowledged
+ *   readings, and deleted when none is left: what was acknowledged before a commit never comes
+ *   back after a restart, exactly as for whole rows.
  * - Disk full, read-only or failing: the database is closed, samples (with their sequences) go
  *   to a bounded memory ring and are published from there; every retryMs the file is opened
  *   again and, once a commit succeeds, the ring moves to disk. A corrupt file is renamed aside.
@@ -82,9 +95,12 @@ export class Outbox implements SampleQueue {
   private readonly batchIds = { next: 1 };
   private buffer: Sample[] = [];
   private readonly inflight = new Map<number, DbBatch>();
-  private readonly inflightIds = new Set<number>();
-  private readonly acked = new Set<number>();
-  private ackedBytes = 0;
+  /** rows wholly in flight */
+  private readonly inflightRows = new Set<number>();
+  /** rows split into readings (some taken, acknowledged or dropped) */
+  private readonly loaded = new Map<number, RowState>();
+  /** rows every reading of which is acknowledged: deleted at the next commit; n, bytes = what of them is still on disk */
+  private readonly acked = new Map<number, { readonly n: number; readonly bytes: number }>();
   private gen = 0;
   private lastId = 0;
   private boundary = 0;
@@ -101,9 +117,11 @@ export class Outbox implements SampleQueue {
   private closed = false;
   private readonly dropped = { oldest: 0, rejected: 0, expired: 0 };
   private readonly wallNow: () => number;
+  private readonly rowSamples: number;
 
   constructor(private readonly options: OutboxOptions) {
     this.wallNow = options.wallNow ?? Date.now;
+    this.rowSamples = Math.max(1, options.rowSamples ?? 200);
     const opened = this.tryOpen();
     const base = opened && this.stmt ? Number(this.stmt.getMeta.pluck().get('seqBase') ?? 0) : seqBaseFor(options.boot);
     this.seqs = new SeqCounter(base);
@@ -160,13 +178,25 @@ export class Outbox implements SampleQueue {
     if (!b) return;
     this.inflight.delete(batchId);
     if (b.gen !== this.gen) return; // rows of a database that was set aside
-    for (const id of b.ids) {
-      this.inflightIds.delete(id);
-      this.acked.add(id);
+    for (const p of b.parts) {
+      this.rows -= p.n;
+      this.bytes -= p.bytes;
+      if (!p.idx) {
+        this.inflightRows.delete(p.row);
+        this.acked.set(p.row, { n: p.n, bytes: p.bytes });
+        continue;
+      }
+      const r = this.loaded.get(p.row);
+      if (!r) continue;
+      for (const i of p.idx) r.state[i] = At.Acked;
+      r.ackedN += p.n;
+      r.ackedBytes += p.bytes;
+      r.dirty = true;
+      if (r.done()) {
+        this.loaded.delete(p.row);
+        this.acked.set(p.row, { n: r.ackedN, bytes: r.ackedBytes });
+      }
     }
-    this.ackedBytes += b.bytes;
-    this.rows -= b.ids.length;
-    this.bytes -= b.bytes;
   }
 
   release(batchId: number): void {
@@ -175,8 +205,14 @@ export class Outbox implements SampleQueue {
     if (!b) return;
     this.inflight.delete(batchId);
     if (b.gen !== this.gen) return;
-    for (const id of b.ids) this.inflightIds.delete(id);
-    const before = (b.ids[0] ?? 1) - 1;
+    for (const p of b.parts) {
+      if (!p.idx) this.inflightRows.delete(p.row);
+      else {
+        const r = this.loaded.get(p.row);
+        if (r) for (const i of p.idx) if (r.state[i] === At.InFlight) r.state[i] = At.Waiting;
+      }
+    }
+    const before = (b.parts[0]?.row ?? 1) - 1;
     if (b.lane === 'live') this.liveCursor = Math.min(this.liveCursor, before);
     else this.backlogCursor = Math.min(this.backlogCursor, before);
   }
@@ -198,8 +234,7 @@ export class Outbox implements SampleQueue {
     this.ring.restamp(offsetMs, source);
     if (!this.db || !this.stmt) return;
     try {
-      this.stmt.restamp.run(offsetMs, source, source, this.options.boot);
-      this.meter?.afterCommit();
+      this.restampDb(this.db, this.stmt, this.fix);
     } catch (e) {
       this.enterTrouble(e, this.wallNow());
     }
@@ -249,8 +284,21 @@ export class Outbox implements SampleQueue {
     let lastId = this.lastId;
     let inserted = 0;
     const drop = { oldest: 0, rejected: 0, expired: 0 };
-    const ackedNow = [...this.acked];
+    const ackedNow = [...this.acked.keys()];
+    // split rows: their states before the bounds touched them (restored if the commit fails),
+    // and those written in the transaction
+    const saved = new Map<number, Uint8Array>();
+    const written: RowState[] = [];
     const run = db.transaction(() => {
+      // rows: consecutive readings of one boot and one storage time, rowSamples at most
+      let chunk: { boot: number; created: number; bodies: string[]; monos: number[]; untrusted: number; bytes: number } | undefined;
+      const flush = (): void => {
+        if (!chunk || chunk.bodies.length === 0) return;
+        // ids only need to increase within a run (cursors live in memory); giving them here
+        // spares AUTOINCREMENT's extra page write per commit
+        st.insert.run(++lastId, chunk.boot, chunk.bodies.length, chunk.created, chunk.bytes, chunk.untrusted, chunk.untrusted > 0 ? JSON.stringify(chunk.monos) : null, chunk.bodies.join(SEP));
+        chunk = undefined;
+      };
       for (const e of entries) {
         const wire: WireSample = fixTime(e.wire, e.mono, e.boot, this.fix);
         const body = wire === e.wire && e.body !== '' ? e.body : JSON.stringify(wire);
@@ -259,40 +307,84 @@ export class Outbox implements SampleQueue {
           drop.rejected++;
           continue;
         }
-        // ids only need to increase within a run (cursors live in memory); giving them here
-        // spares AUTOINCREMENT's extra page write per commit
-        st.insert.run(++lastId, wire.dev, wire.seq, e.boot, e.mono, wire.tq, e.created, body);
+        if (chunk && (chunk.boot !== e.boot || chunk.created !== e.created || chunk.bodies.length >= this.rowSamples)) flush();
+        chunk ??= { boot: e.boot, created: e.created, bodies: [], monos: [], untrusted: 0, bytes: 0 };
+        chunk.bodies.push(body);
+        chunk.monos.push(e.mono);
+        if (wire.tq === 'none') chunk.untrusted++;
+        chunk.bytes += b;
         rows++;
         bytes += b;
         inserted++;
       }
+      flush();
       for (const [dev, next] of this.seqs.next) st.upsertSeq.run(dev, next);
       deleteIds(st, ackedNow);
-      // bounds: oldest first, never a row in flight (its PUBACK may still come)
+      // bounds: oldest readings first, never one in flight (its PUBACK may still come)
+      const cutoff = o.maxAgeMs > 0 ? now - o.maxAgeMs : Number.NEGATIVE_INFINITY;
+      const over = (): boolean => rows > o.maxRows || bytes > o.maxBytes;
       const victims: number[] = [];
       let after = 0;
-      const cutoff = o.maxAgeMs > 0 ? now - o.maxAgeMs : Number.NEGATIVE_INFINITY;
-      const acked = new Set(ackedNow);
       scan: for (;;) {
-        const page = st.oldest.all(after, PAGE) as { id: number; created: number; bytes: number }[];
+        if (!over() && o.maxAgeMs <= 0) break;
+        const page = st.oldest.all(after, PAGE) as { id: number; created: number; n: number; bytes: number }[];
         for (const r of page) {
           after = r.id;
-          if (this.inflightIds.has(r.id) || acked.has(r.id)) continue;
-          if (r.created < cutoff) drop.expired++;
-          else if (rows > o.maxRows || bytes > o.maxBytes) drop.oldest++;
-          else break scan;
-          victims.push(r.id);
-          rows--;
-          bytes -= r.bytes;
+          if (this.inflightRows.has(r.id) || this.acked.has(r.id)) continue;
+          const expired = r.created < cutoff;
+          if (!expired && !over()) break scan;
+          const loaded = this.loaded.get(r.id);
+          // the whole row goes when it expired, or when its last reading is needed too (without the row
+          // the bounds are still reached)
+          if (!loaded && (expired || rows - r.n >= o.maxRows || bytes - r.bytes >= o.maxBytes)) {
+            if (expired) drop.expired += r.n;
+            else drop.oldest += r.n;
+            victims.push(r.id);
+            rows -= r.n;
+            bytes -= r.bytes;
+            continue;
+          }
+          // a bound cuts through the row, or some of its readings are in flight: reading by reading
+          const row = loaded ?? RowState.load(st, r.id, 0);
+          if (!row) continue;
+          if (loaded && !saved.has(r.id)) saved.set(r.id, loaded.state.slice());
+          for (let i = 0; i < row.state.length && (expired || over()); i++) {
+            if (row.state[i] !== At.Waiting) continue;
+            row.state[i] = At.Dropped;
+            if (expired) drop.expired++;
+            else drop.oldest++;
+            rows--;
+            bytes -= row.bytes[i] as number;
+            row.dirty = true;
+          }
+          if (!loaded) {
+            if (row.done()) victims.push(r.id);
+            else row.rewrite(st);
+          }
         }
         if (page.length < PAGE) break;
       }
+      // split rows: off the disk go their acknowledged and dropped readings, or the whole row
+      for (const row of this.loaded.values()) {
+        if (!row.dirty) continue;
+        if (row.done()) victims.push(row.id);
+        else row.rewrite(st);
+        written.push(row);
+      }
       deleteIds(st, victims);
     });
-    run.immediate();
+    try {
+      run.immediate();
+    } catch (e) {
+      for (const [id, state] of saved) this.loaded.get(id)?.state.set(state);
+      throw e;
+    }
     this.meter?.afterCommit();
     for (const id of ackedNow) this.acked.delete(id);
-    this.ackedBytes = 0;
+    for (const row of written) {
+      row.settled();
+      if (row.done()) this.loaded.delete(row.id); // deleted above
+    }
     this.rows = rows;
     this.bytes = bytes;
     this.lastId = lastId;
@@ -307,43 +399,92 @@ export class Outbox implements SampleQueue {
     if (!st) return undefined;
     const hi = lane === 'live' ? Number.MAX_SAFE_INTEGER : this.boundary;
     let cursor = lane === 'live' ? this.liveCursor : this.backlogCursor;
-    const rows: Row[] = [];
+    const parts: Part[] = [];
+    const fragments: string[] = [];
+    let count = 0;
     let boot: number | undefined;
-    let page: Row[];
-    // fetch what a batch needs (rows in flight were passed by the cursor, so few are skipped)
-    const limit = Math.min(PAGE, maxSamples);
+    let page: RowHead[];
+    const loadedNow: RowState[] = [];
     try {
       outer: do {
-        page = st.page.all(cursor, hi, limit) as Row[];
+        page = st.page.all(cursor, hi, TAKE_PAGE) as RowHead[];
         for (const r of page) {
-          if (this.inflightIds.has(r.id) || this.acked.has(r.id)) {
+          if (this.inflightRows.has(r.id) || this.acked.has(r.id)) {
             cursor = r.id;
             continue;
           }
           if (boot !== undefined && r.boot !== boot) break outer;
-          boot = r.boot;
-          rows.push(r);
+          let row = this.loaded.get(r.id);
+          if (!row && r.n <= maxSamples - count) {
+            // the whole row, as stored
+            const body = st.rowBody.get(r.id) as string;
+            boot = r.boot;
+            parts.push({ row: r.id, n: r.n, bytes: r.bytes });
+            fragments.push(body.replaceAll(SEP, ','));
+            count += r.n;
+            cursor = r.id;
+            if (count >= maxSamples) break outer;
+            continue;
+          }
+          row ??= RowState.load(st, r.id, r.boot);
+          if (!row) continue;
+          if (!this.loaded.has(r.id)) loadedNow.push(row);
+          const idx: number[] = [];
+          let b = 0;
+          let i = 0;
+          for (; i < row.state.length && count + idx.length < maxSamples; i++) {
+            if (row.state[i] !== At.Waiting) continue;
+            idx.push(i);
+            b += row.bytes[i] as number;
+          }
+          const waitingLeft = row.state.indexOf(At.Waiting, i) >= 0;
+          if (idx.length > 0) {
+            boot = r.boot;
+            parts.push({ row: r.id, n: idx.length, bytes: b, idx });
+            fragments.push(idx.map((i) => row.bodies[i]).join(','));
+            count += idx.length;
+          }
+          if (waitingLeft) break outer; // the batch is full; the rest of this row comes next
           cursor = r.id;
-          if (rows.length >= maxSamples) break outer;
+          if (count >= maxSamples) break outer;
         }
-      } while (page.length === limit);
+      } while (page.length === TAKE_PAGE);
     } catch (e) {
       this.enterTrouble(e, this.wallNow());
       return undefined;
     }
     if (lane === 'live') this.liveCursor = cursor;
     else this.backlogCursor = cursor;
-    if (rows.length === 0 || boot === undefined) return undefined;
+    if (parts.length === 0 || boot === undefined) return undefined;
+    for (const row of loadedNow) this.loaded.set(row.id, row);
+    for (const p of parts) {
+      if (!p.idx) this.inflightRows.add(p.row);
+      else {
+        const row = this.loaded.get(p.row) as RowState;
+        for (const i of p.idx) row.state[i] = At.InFlight;
+      }
+    }
     const id = this.batchIds.next++;
-    let bytes = 0;
-    const ids = rows.map((r) => {
-      this.inflightIds.add(r.id);
-      bytes += r.bytes;
-      return r.id;
-    });
-    this.inflight.set(id, { lane, ids, bytes, gen: this.gen });
-    // rows on disk already carry re-stamped times (fixed when written, or by restamp's UPDATE)
-    return makeBatch(id, boot, lane, rows.map((r) => r.body));
+    this.inflight.set(id, { lane, parts, gen: this.gen });
+    // rows on disk already carry re-stamped times (fixed when written, or by restamp)
+    return makeBatch(id, boot, lane, fragments, count);
+  }
+
+  /** Re-stamp, on disk and in loaded rows, the readings of this boot read with an untrusted clock. */
+  private restampDb(db: Database.Database, st: OutboxStatements, fix: TimeFix): void {
+    for (const row of this.loaded.values()) if (row.boot === fix.boot) row.restamp(fix);
+    const written: RowState[] = [];
+    db.transaction(() => {
+      for (const id of st.untrusted.all(fix.boot) as number[]) {
+        const row = this.loaded.get(id) ?? RowState.load(st, id, fix.boot);
+        if (!row) continue;
+        if (this.loaded.has(id)) written.push(row);
+        else row.restamp(fix);
+        row.rewrite(st);
+      }
+    }).immediate();
+    for (const row of written) row.settled();
+    this.meter?.afterCommit();
   }
 
   private tryOpen(): boolean {
@@ -364,13 +505,23 @@ export class Outbox implements SampleQueue {
       this.options.onEvent?.({ type: 'set-aside', path: r.setAside.path, reason: r.setAside.reason });
     }
     const t = this.stmt.totals.get() as { n: number; bytes: number; last: number };
-    let ackedPresent = 0;
-    for (const id of this.acked) if (this.stmt.has.get(id)) ackedPresent++;
-    this.rows = t.n - ackedPresent;
-    this.bytes = t.bytes - (ackedPresent > 0 ? this.ackedBytes : 0);
+    // acknowledged readings still on disk are not pending
+    let ackedN = 0;
+    let ackedBytes = 0;
+    for (const [id, a] of this.acked) {
+      if (!this.stmt.has.get(id)) continue;
+      ackedN += a.n;
+      ackedBytes += a.bytes;
+    }
+    for (const row of this.loaded.values()) {
+      ackedN += row.ackedN;
+      ackedBytes += row.ackedBytes;
+    }
+    this.rows = t.n - ackedN;
+    this.bytes = t.bytes - ackedBytes;
     this.lastId = Math.max(this.lastId, t.last);
     // trust arrived while the file was closed: re-stamp what it holds of this boot now
-    if (this.fix) this.stmt.restamp.run(this.fix.offsetMs, this.fix.source, this.fix.source, this.options.boot);
+    if (this.fix) this.restampDb(r.db, this.stmt, this.fix);
     return true;
   }
 
@@ -378,9 +529,9 @@ export class Outbox implements SampleQueue {
   private forgetDb(): void {
     this.gen++;
     this.inflight.clear();
-    this.inflightIds.clear();
+    this.inflightRows.clear();
+    this.loaded.clear();
     this.acked.clear();
-    this.ackedBytes = 0;
     this.lastId = 0;
     this.boundary = 0;
     this.liveCursor = 0;

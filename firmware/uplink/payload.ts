@@ -52,8 +52,8 @@ export function encodeTelemetry(box: string, boot: number, samples: readonly Wir
 }
 
 /**
- * The same JSON as encodeTelemetry, from samples already encoded one by one (as the outbox stores
- * them): a message is assembled without parsing or re-encoding its samples.
+ * The same JSON as encodeTelemetry, from samples already encoded (one or more per fragment, joined
+ * by commas, as the outbox stores them): a message is assembled without parsing or re-encoding.
  */
 export function encodeTelemetryBodies(box: string, boot: number, bodies: readonly string[], historical = false): string {
   return `{"v":${PAYLOAD_VERSION},"box":${JSON.stringify(box)},"boot":${boot},${historical ? '"hist":true,' : ''}"samples":[${bodies.join(',')}]}`;

@@ -15,18 +15,23 @@ export interface Batch {
   /** boot counter of the start in which every sample of the batch was taken */
   readonly boot: number;
   readonly lane: Lane;
-  /** each sample as the JSON that goes on the wire (the outbox stores it so; nothing re-encodes it) */
+  /** samples in the batch */
+  readonly count: number;
+  /**
+   * the samples as the JSON that goes on the wire, in fragments of one or more samples joined by
+   * commas (the outbox stores them so; nothing re-encodes them): `[${bodies.join(',')}]` is the array
+   */
   readonly bodies: readonly string[];
   /** the samples parsed (on first use: publishing needs only `bodies`) */
   readonly samples: readonly WireSample[];
 }
 
-export function makeBatch(id: number, boot: number, lane: Lane, bodies: readonly string[]): Batch {
+export function makeBatch(id: number, boot: number, lane: Lane, bodies: readonly string[], count = bodies.length): Batch {
   let parsed: WireSample[] | undefined;
   return {
-    id, boot, lane, bodies,
+    id, boot, lane, count, bodies,
     get samples(): readonly WireSample[] {
-      parsed ??= bodies.map((b) => JSON.parse(b) as WireSample);
+      parsed ??= JSON.parse(`[${bodies.join(',')}]`) as WireSample[];
       return parsed;
     },
   };

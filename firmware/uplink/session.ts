@@ -295,7 +295,7 @@ export class UplinkSession {
         }
         batch = this.queue.take(rate > 0 ? Math.max(1, Math.min(max, Math.floor(this.tokens))) : max, 'backlog');
         if (!batch) break;
-        if (rate > 0) this.tokens -= batch.bodies.length;
+        if (rate > 0) this.tokens -= batch.count;
       }
       this.publish(client, batch);
     }
@@ -325,7 +325,7 @@ export class UplinkSession {
         return;
       }
       this.queue.ack(batch.id);
-      this.acked += batch.bodies.length;
+      this.acked += batch.count;
       this.events.acked?.(batch, Date.now());
       this.pump();
     });

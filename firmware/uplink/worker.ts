@@ -45,6 +45,8 @@ function start(config: UplinkConfig): void {
     outbox = new Outbox({
       ...o,
       boot: config.boot,
+      // a row holds at least a full message: a message then reads and deletes one row
+      rowSamples: Math.max(200, config.maxSamplesPerMessage),
       onEvent: (e) => {
         if (e.type === 'trouble') {
           send({ t: 'fault', op: 'raise', code: TROUBLE_CODES[e.trouble], subject: SUBJECT, message: `${e.message}; keeping readings in memory (${o.ringRows} at most)`, details: { path: o.path } });

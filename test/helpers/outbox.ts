@@ -17,7 +17,13 @@ export function readOutbox(path: string): OutboxFile {
     const next: Record<string, number> = {};
     for (const r of db.prepare('SELECT dev, next FROM seqs').all() as { dev: string; next: number }[]) next[r.dev] = r.next;
     const stored: Record<string, number[]> = {};
-    for (const r of db.prepare('SELECT dev, seq FROM outbox ORDER BY id').all() as { dev: string; seq: number }[]) (stored[r.dev] ??= []).push(r.seq);
+    // one row per batch of readings, one reading's JSON per line (firmware/uplink/outbox-rows.ts)
+    for (const body of db.prepare('SELECT body FROM batches ORDER BY id').pluck().all() as string[]) {
+      for (const line of body.split('\n')) {
+        const s = JSON.parse(line) as WireSample;
+        (stored[s.dev] ??= []).push(s.seq);
+      }
+    }
     return { integrity, next, stored };
   } finally {
     db.close();

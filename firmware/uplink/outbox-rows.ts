@@ -1,0 +1,91 @@
+import type { OutboxStatements } from './outbox-db.js';
+import { type TimeFix, fixTime } from './queue.js';
+import type { WireSample } from './payload.js';
+
+/**
+ * A stored row of the outbox holds a batch of readings of one boot, stored in one commit: their
+ * JSON one per line ('\n' never occurs in JSON.stringify output: a newline inside a string is
+ * written as the two characters \ and n). A message of whole rows goes out as stored, the lines
+ * joined by commas; nothing is parsed or re-encoded on the way.
+ *
+ * A row is split into readings only when a take wants fewer readings than the row holds, or a
+ * bound cuts through it: it is then "loaded" into a RowState, which tracks each reading.
+ */
+export const SEP = '\n';
+
+/** Where each reading of a loaded row is. */
+export const At = { Waiting: 0, InFlight: 1, Acked: 2, Dropped: 3 } as const;
+
+export class RowState {
+  readonly state: Uint8Array;
+  /** readings acknowledged since the row was last written (still on disk) */
+  ackedN = 0;
+  ackedBytes = 0;
+  /** readings were acknowledged or dropped since the row was last written */
+  dirty = false;
+
+  constructor(
+    readonly id: number,
+    readonly boot: number,
+    readonly bodies: string[],
+    readonly bytes: readonly number[],
+    /** monotonic ms of each reading, or null when none was read with an untrusted clock */
+    readonly monos: readonly number[] | null,
+  ) {
+    this.state = new Uint8Array(bodies.length);
+  }
+
+  static load(st: OutboxStatements, id: number, boot: number): RowState | undefined {
+    const r = st.body.get(id) as { body: string; monos: string | null } | undefined;
+    if (!r) return undefined;
+    const bodies = r.body.split(SEP);
+    return new RowState(id, boot, bodies, bodies.map((b) => Buffer.byteLength(b)), r.monos === null ? null : (JSON.parse(r.monos) as number[]));
+  }
+
+  /** no reading waits or is in flight: the row can be deleted */
+  done(): boolean {
+    return this.state.every((s) => s === At.Acked || s === At.Dropped);
+  }
+
+  /**
+   * Write what is left of the row (the readings waiting or in flight) back to disk, in the
+   * caller's transaction; settled() once it committed.
+   */
+  rewrite(st: OutboxStatements): void {
+    const keep: number[] = [];
+    for (let i = 0; i < this.state.length; i++) if (this.state[i] === At.Waiting || this.state[i] === At.InFlight) keep.push(i);
+    let bytes = 0;
+    let untrusted = 0;
+    for (const i of keep) {
+      bytes += this.bytes[i] as number;
+      if (this.bodies[i]?.includes('"tq":"none"')) untrusted++;
+    }
+    const monos = untrusted > 0 && this.monos ? JSON.stringify(keep.map((i) => this.monos?.[i])) : null;
+    st.rewrite.run(keep.length, bytes, untrusted, monos, keep.map((i) => this.bodies[i]).join(SEP), this.id);
+  }
+
+  /** The transaction that wrote the row committed: what was acknowledged is off the disk. */
+  settled(): void {
+    this.ackedN = 0;
+    this.ackedBytes = 0;
+    this.dirty = false;
+  }
+
+  /** Re-stamp the readings read with an untrusted clock (see SampleQueue.restamp). */
+  restamp(fix: TimeFix): boolean {
+    if (!this.monos) return false;
+    let changed = false;
+    for (let i = 0; i < this.bodies.length; i++) {
+      const body = this.bodies[i] as string;
+      if (!body.includes('"tq":"none"')) continue;
+      const parsed = JSON.parse(body) as WireSample;
+      const w = fixTime(parsed, this.monos[i] as number, this.boot, fix);
+      if (w === parsed) continue;
+      const next = JSON.stringify(w);
+      this.bodies[i] = next;
+      (this.bytes as number[])[i] = Buffer.byteLength(next);
+      changed = true;
+    }
+    return changed;
+  }
+}

@@ -77,7 +77,7 @@ describe('profiles with the I²C device family', () => {
     type: ads1115
     bus: i2c1
     inputs: [{ name: noise, input: ain0 }]
-    channels: { soil: { rename: soil_moisture } }
+    channels: { soil: {} }
 `);
     expect(p).toEqual(['devices[0].channels.soil: a ads1115 has no channel "soil" (noise)']);
   });

@@ -99,7 +99,19 @@ function canConnect(port: number): Promise<boolean> {
 /** A subscriber that records every message (topic, parsed JSON) on a topic filter. */
 export class Recorder {
   readonly messages: { topic: string; payload: unknown; retain: boolean }[] = [];
+  /**
+   * Spans of wall time (ms) when this subscriber was not subscribed (from a lost connection to
+   * the SUBACK after reconnecting): what a broker accepted then had nobody to go to.
+   */
+  readonly unsubscribed: { from: number; to: number }[] = [];
+  private downSince: number | undefined;
   private constructor(readonly client: MqttClient) {}
+
+  /** Whether the subscriber was unsubscribed at wall time t (with `slackMs` either side). */
+  wasAway(t: number, slackMs = 100): boolean {
+    if (this.downSince !== undefined && t >= this.downSince - slackMs) return true;
+    return this.unsubscribed.some((g) => t >= g.from - slackMs && t <= g.to + slackMs);
+  }
 
   static async connect(url: string, filter: string): Promise<Recorder> {
     const client = mqtt.connect(url, { reconnectPeriod: 200, clean: true });
@@ -116,7 +128,18 @@ export class Recorder {
     const subscribe = (): Promise<void> =>
       new Promise((resolve, reject) => client.subscribe(filter, { qos: 1 }, (e) => (e ? reject(e) : resolve())));
     // after a broker restart the clean session is gone: subscribe again on every connect
-    client.on('connect', () => void subscribe().catch(() => undefined));
+    client.on('connect', () =>
+      void subscribe().then(
+        () => {
+          if (r.downSince !== undefined) r.unsubscribed.push({ from: r.downSince, to: Date.now() });
+          r.downSince = undefined;
+        },
+        () => undefined,
+      ),
+    );
+    client.on('close', () => {
+      r.downSince ??= Date.now();
+    });
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     await subscribe();
     return r;

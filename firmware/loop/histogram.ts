@@ -49,6 +49,13 @@ export class LatencyHistogram {
     return { count: this.n, p50: this.percentile(0.5), p99: this.percentile(0.99), max: this.maxMs };
   }
 
+  /** Add another histogram's counts to this one (pool the lateness of several tasks). */
+  add(other: LatencyHistogram): void {
+    for (let i = 0; i <= BUCKETS; i++) this.counts[i] = (this.counts[i] as number) + (other.counts[i] as number);
+    this.n += other.n;
+    if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.n = 0;

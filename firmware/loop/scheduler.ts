@@ -157,6 +157,18 @@ export class Scheduler {
     return new Promise((resolve) => this.after(delayMs, resolve));
   }
 
+  /** Lateness of every run of the tasks whose names pass `include`, pooled into one distribution. */
+  pooledLateness(include: (name: string) => boolean): LatencySummary {
+    const h = new LatencyHistogram();
+    for (const t of this.tasks) if (include(t.name)) h.add(t.hist);
+    return h.summary();
+  }
+
+  /** Start counting afresh (after a warm-up). */
+  resetStats(): void {
+    for (const t of this.tasks) t.resetStats();
+  }
+
   allStats(): TaskStats[] {
     return [...this.tasks].map((t) => t.stats());
   }

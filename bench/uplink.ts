@@ -27,6 +27,8 @@ import type { BenchOptions, BenchResult, Benchmark } from './types.js';
 const PER_MESSAGE = 200; // uplink.batch.maxSamples default
 const WINDOW = 16;
 const BACKLOG = 100_000;
+/** uplink.outbox.drainRate default (config/schema.ts): backlog readings per second after an outage */
+const DEFAULT_DRAIN_RATE = 2000;
 
 function sampleAt(i: number, device = `d${i % 20}`): Sample {
   return {
@@ -194,12 +196,12 @@ async function steady(url: string, seconds: number, devices: number): Promise<{ 
 }
 
 /** The real uplink worker drains a 100k backlog while this thread samples at 200/s. */
-async function latenessWhileDraining(url: string, backlog = BACKLOG, idleSeconds = 10): Promise<{ p50: number; p99: number; max: number; drain: number; ticks: number }> {
+async function latenessWhileDraining(url: string, backlog = BACKLOG, idleSeconds = 10, drainRate = 0): Promise<{ p50: number; p99: number; max: number; drain: number; ticks: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'edgefw-bench-late-'));
   const oc = outboxConfig(dir);
   if (backlog > 0) fillBacklog(oc, backlog);
   const scheduler = new Scheduler();
-  const uplink = new Uplink({ config: { ...config(url, oc), boot: 2 }, batchMaxSamples: PER_MESSAGE, batchMaxDelayMs: 50 }, scheduler, pino({ level: 'silent' }));
+  const uplink = new Uplink({ config: { ...config(url, oc), boot: 2, drainRate }, batchMaxSamples: PER_MESSAGE, batchMaxDelayMs: 50 }, scheduler, pino({ level: 'silent' }));
   let pending = backlog;
   let connected = false;
   uplink.onStats((s) => {
@@ -213,7 +215,9 @@ async function latenessWhileDraining(url: string, backlog = BACKLOG, idleSeconds
   while (!connected) await sleep(10);
   task.resetStats();
   const t0 = performance.now();
-  if (backlog > 0) while (pending > 1000) await sleep(20);
+  // full-speed drain: until the backlog is gone; a rate-limited drain (the product's default) or
+  // no backlog: for idleSeconds
+  if (backlog > 0 && drainRate === 0) while (pending > 1000) await sleep(20);
   else await sleep(idleSeconds * 1000);
   const drain = ((backlog - Math.min(pending, backlog)) * 1000) / (performance.now() - t0);
   const st = task.stats();
@@ -250,6 +254,8 @@ export const uplinkBenchmark: Benchmark = {
       const twenty = await steady(broker.url, seconds, 20);
       options.log('uplink: sampling lateness while the worker drains 100k …');
       const late = await latenessWhileDraining(broker.url);
+      options.log(`uplink: sampling lateness while the worker drains at the default ${DEFAULT_DRAIN_RATE}/s …`);
+      const lateDefault = await latenessWhileDraining(broker.url, BACKLOG, seconds, DEFAULT_DRAIN_RATE);
       const ratio = durable.rate / raw;
       return {
         title: 'Durable uplink (outbox on, QoS 1, real Mosquitto)',
@@ -269,12 +275,13 @@ export const uplinkBenchmark: Benchmark = {
           ['20 devices × 10 Hz: commits/s, bytes written per reading', `${f1(twenty.commits)}, ${Math.round(twenty.bytesPerReading)} B`, ''],
           ['sampling lateness while the worker drains 100k: p50 / p99 / max ms', `${late.p50.toFixed(2)} / ${late.p99.toFixed(2)} / ${late.max.toFixed(1)}`, 'p99 ≤ 2, max ≤ 10'],
           ['drain rate in the worker meanwhile, readings/s', k(late.drain), ''],
+          [`sampling lateness while draining at the default uplink.outbox.drainRate (${DEFAULT_DRAIN_RATE}/s): p50 / p99 / max ms`, `${lateDefault.p50.toFixed(2)} / ${lateDefault.p99.toFixed(2)} / ${lateDefault.max.toFixed(1)}`, 'p99 ≤ 2, max ≤ 10'],
           ['same sampling task, worker idle (no backlog): p50 / p99 / max ms', `${idle.p50.toFixed(2)} / ${idle.p99.toFixed(2)} / ${idle.max.toFixed(1)}`, ''],
         ],
         notes: [
           `throughput ratio ${ratio.toFixed(2)}× at 200 readings per message, ${(durable1.rate / raw1).toFixed(2)}× at 1 (target ≥ 0.8×): ${ratio >= 0.8 ? 'met' : 'NOT met'} / ${durable1.rate / raw1 >= 0.8 ? 'met' : 'NOT met'}`,
           `backlog drain ${k(drain.drain)}/s (target ≥ 20k/s): ${drain.drain >= 20_000 ? 'met' : 'NOT met'}`,
-          `lateness p99 ${late.p99.toFixed(2)} ms over ${late.ticks} ticks while draining (target ≤ 2 ms): ${late.p99 <= 2 ? 'met' : 'NOT met'}`,
+          `lateness p99 ${late.p99.toFixed(2)} ms over ${late.ticks} ticks while draining at full speed (target ≤ 2 ms): ${late.p99 <= 2 ? 'met' : 'NOT met'}; at the default drain rate ${lateDefault.p99.toFixed(2)} ms: ${lateDefault.p99 <= 2 ? 'met' : 'NOT met'}`,
           'bytes written = WAL frames (growth of the -wal file) + pages copied by checkpoints; ack deletions are in the same commits',
         ],
       };

@@ -1,3 +1,4 @@
+import type { Clock } from '../bus/clock.js';
 import { z } from 'zod';
 import { duration, oneOf } from '../schema-parts.js';
 import type { SerialLink, SerialPortSpec } from '../bus/serial.js';
@@ -54,11 +55,20 @@ export function portSpec(o: Pick<SerialDeviceOptions, 'port' | 'baud' | 'id'>, e
   return { path: o.port, baudRate: o.baud, owner: o.id, ...extra };
 }
 
-/** The link for a device, from the runtime's bus provider (with its simulator when `simulated`). */
-export function openPort(ctx: DeviceContext, spec: SerialPortSpec, simulate: (() => SerialSimDevice) | undefined): SerialLink {
+/**
+ * The link for a device entry, from the runtime's bus provider: its port (`extra` adds line
+ * settings such as parity), with the part's simulator behind it when the entry is `simulated`.
+ */
+export function openPort<O extends Pick<SerialDeviceOptions, 'port' | 'baud' | 'id' | 'simulated'>>(
+  ctx: DeviceContext,
+  o: O,
+  simulator: (o: O, clock: Clock) => SerialSimDevice,
+  extra: Partial<SerialPortSpec> = {},
+): SerialLink {
+  const spec = portSpec(o, extra);
   const serial = ctx.buses.serial;
   if (!serial) throw new Error(`${spec.owner}: this runtime provides no serial ports (BusProvider.serial missing)`);
-  return serial.call(ctx.buses, spec, simulate);
+  return serial.call(ctx.buses, spec, o.simulated ? () => simulator(o, ctx.clock) : undefined);
 }
 
 /**

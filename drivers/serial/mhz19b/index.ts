@@ -4,7 +4,7 @@ import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { openPort, portSpec, timeoutCovers } from '../options.js';
+import { openPort, timeoutCovers } from '../options.js';
 import { ABC_OFF, ABC_ON, READ, ZERO_POINT, range } from './commands.js';
 import { decodeCo2, mhzFrame } from './parser.js';
 import { type Mhz19bOptions, mhz19bOptions } from './schema.js';
@@ -76,7 +76,7 @@ export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   options: mhz19bOptions,
   example: { type: 'mhz19b', port: '/dev/ttyAMA0', interval: '30s' },
   channels: (o) => [{ name: 'co2', unit: 'ppm', min: 0, max: o.range }],
-  create: (o, ctx) => new Mhz19bDriver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Mhz19bDriver(openPort(ctx, o, simulator), o, ctx),
   check: (o) => timeoutCovers(o, o.responseTimeout * (o.retries + 1)),
   serial: {
     shared: false,

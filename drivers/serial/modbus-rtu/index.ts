@@ -7,7 +7,7 @@ import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { openPort, portSpec, timeoutCovers } from '../options.js';
+import { openPort, timeoutCovers } from '../options.js';
 import { EXCEPTIONS, modbusResponse, readRequest } from './parser.js';
 import { decodeRegisters, registerCount, typeRange } from './registers.js';
 import { type ModbusRtuOptions, type RegisterEntry, modbusRtuOptions } from './schema.js';
@@ -217,11 +217,7 @@ export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
   channels: (o) => channelSpecs(o),
   create: (o, ctx) =>
     new ModbusRtuDriver(
-      openPort(
-        ctx,
-        { ...portSpec(o), parity: o.parity, stopBits: o.stopBits, shared: true },
-        o.simulated ? () => simulator(o, ctx.clock) : undefined,
-      ),
+      openPort(ctx, o, simulator, { parity: o.parity, stopBits: o.stopBits, shared: true }),
       o,
       ctx,
     ),

@@ -3,7 +3,7 @@ import type { SerialLink } from '../../bus/serial.js';
 import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { SerialDriver } from '../link-driver.js';
-import { openPort, portSpec } from '../options.js';
+import { openPort } from '../options.js';
 import { PMTK_TEST } from './commands.js';
 import { type GgaFix, type RmcFix, decodeSentence, nmeaFrame } from './parser.js';
 import { type NmeaGpsOptions, nmeaGpsOptions } from './schema.js';
@@ -102,7 +102,7 @@ export const nmeaGps: DeviceDefinition<NmeaGpsOptions> = {
   options: nmeaGpsOptions,
   example: { type: 'nmea-gps', port: '/dev/serial/by-id/usb-u-blox_AG_-_www.u-blox.com_u-blox_7_-_GPS_GNSS_Receiver-if00', interval: '5s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new NmeaGpsDriver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new NmeaGpsDriver(openPort(ctx, o, simulator), o, ctx),
   serial: {
     shared: false,
     stationary: true,

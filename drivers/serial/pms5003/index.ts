@@ -4,7 +4,7 @@ import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { openPort, portSpec, timeoutCovers } from '../options.js';
+import { openPort, timeoutCovers } from '../options.js';
 import { CMD, MODE_ACTIVE, MODE_PASSIVE, READ_PASSIVE, WAKE } from './commands.js';
 import { DATA_FRAME, type PmsMeasurement, decodeMeasurement, pmsFrame } from './parser.js';
 import { type Pms5003Options, pms5003Options } from './schema.js';
@@ -113,7 +113,7 @@ export const pms5003: DeviceDefinition<Pms5003Options> = {
   options: pms5003Options,
   example: { type: 'pms5003', port: '/dev/serial/by-id/usb-Silicon_Labs_CP2102_USB_to_UART_Bridge_Controller_0001-if00-port0', interval: '10s' },
   channels: () => PMS_CHANNEL_SPECS,
-  create: (o, ctx) => new Pms5003Driver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Pms5003Driver(openPort(ctx, o, simulator), o, ctx),
   check: (o) => timeoutCovers(o, (o.mode === 'passive' ? o.responseTimeout * (o.retries + 1) : 0)),
   serial: {
     shared: false,

@@ -4,7 +4,7 @@ import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
-import { openPort, portSpec, timeoutCovers } from '../options.js';
+import { openPort, timeoutCovers } from '../options.js';
 import { QUERY, SET_ACTIVE, SET_QUERY, setPeriod } from './commands.js';
 import { type SdsMeasurement, decodeMeasurement, sdsFrame } from './parser.js';
 import { type Sds011Options, sds011Options } from './schema.js';
@@ -84,7 +84,7 @@ export const sds011: DeviceDefinition<Sds011Options> = {
   options: sds011Options,
   example: { type: 'sds011', port: '/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0', interval: '10s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new Sds011Driver(openPort(ctx, portSpec(o), o.simulated ? () => simulator(o, ctx.clock) : undefined), o, ctx),
+  create: (o, ctx) => new Sds011Driver(openPort(ctx, o, simulator), o, ctx),
   check: (o) => timeoutCovers(o, (o.mode === 'query' ? o.responseTimeout * (o.retries + 1) : 0)),
   serial: {
     shared: false,

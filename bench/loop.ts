@@ -77,9 +77,7 @@ async function runEdgefw(url: string, seconds: number): Promise<LoopResult> {
   await new Promise<void>((resolve) => flood.once('message', () => resolve()));
   for (const r of runners) r.start();
   await sleep(2000); // warm-up: probes, JIT, broker connection
-  for (const r of runners) r.taskStats();
   const t0 = performance.now();
-  const base = runners.map((r) => r.taskStats()?.runs ?? 0);
   // lateness of the measured window only
   scheduler.resetStats();
   const ackedBefore = uplink.stats().acked;
@@ -92,9 +90,9 @@ async function runEdgefw(url: string, seconds: number): Promise<LoopResult> {
   const worstDeviceP99 = Math.max(...scheduler.allStats().filter((s) => isDevice(s.name)).map((s) => s.lateness.p99));
   // drift: ticks the schedule owed in the window vs ticks that happened (run, overrun or missed)
   const owed = Math.floor(elapsed / INTERVAL_MS);
-  const happened = runners.map((r, i) => {
+  const happened = runners.map((r) => {
     const s = r.taskStats();
-    return (s?.runs ?? 0) + (s?.overruns ?? 0) + (s?.missed ?? 0) - (base[i] ?? 0) * 0;
+    return (s?.runs ?? 0) + (s?.overruns ?? 0) + (s?.missed ?? 0);
   });
   const driftTicks = Math.min(...happened) - owed;
   const floodDone = new Promise<number>((resolve) => flood.on('message', (m: { t: string; published: number }) => m.t === 'stopped' && resolve(m.published)));

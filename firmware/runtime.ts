@@ -16,6 +16,7 @@ import { SignalPipeline } from './pipeline/pipeline.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { nextBootCounter } from './state/boot.js';
+import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
@@ -76,6 +77,12 @@ export class Runtime {
 
   async start(): Promise<void> {
     const p = this.options.profile;
+    // every directory the box writes in, before anything else: a bad one is a clear StartupError
+    // naming its profile key, never a stack trace or a spin in Node's recursive mkdir (/proc)
+    ensureDir(p.storage.dir);
+    p.buses.gpio.forEach((b, i) => {
+      if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
+    });
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
     this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
 

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../../firmware/log.js';
 import { Runtime } from '../../firmware/runtime.js';
@@ -51,8 +52,10 @@ export function registerRun(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const log = createLogger({ level: opts.logLevel });
       const live = opts.console ? new LiveConsole() : undefined;
+      // on a terminal the console redraws its table in place; log lines go above it
+      const toConsole = live && process.stdout.isTTY ? new Writable({ write: (chunk: Buffer, _e, done) => (live.log(chunk.toString()), done()) }) : undefined;
+      const log = createLogger({ level: opts.logLevel, ...(toConsole ? { destination: toConsole } : {}) });
       const runtime = new Runtime({ profile, log, ...(live ? { onSample: (s) => live.sample(s) } : {}) });
 
       let exiting = false;
@@ -98,6 +101,10 @@ export function registerRun(program: Command): void {
       }
       started = true;
       if (reloadWaiting) reload();
-      if (live) runtime.scheduler.every('console', 2000, () => live.print(runtime.status()), { phaseMs: 2000 });
+      if (live) {
+        for (const d of runtime.devices) live.setUnits(d.id, d.driver.channels);
+        // the first table as soon as the loop runs (devices show "starting"), then every 2 s
+        runtime.scheduler.every('console', 2000, () => live.print(runtime.status()), { phaseMs: 200 });
+      }
     });
 }

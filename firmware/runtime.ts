@@ -81,7 +81,10 @@ export class Runtime {
   async start(): Promise<void> {
     const p = this.options.profile;
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
-    const identity = loadOrCreateIdentity(p.storage.dir, { onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600') });
+    const identity = loadOrCreateIdentity(p.storage.dir, {
+      onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
+      onWriteError: (file, err) => this.log.error({ file, err }, 'cannot save the new box key (disk full or read-only?): this run uses a key that the next start will not have'),
+    });
     this.boxIdentity = identity;
     this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
 

@@ -26,6 +26,8 @@ export interface BoxIdentity {
   readonly file: string;
   /** true when this start created the key (first start of a box nobody provisioned) */
   readonly created: boolean;
+  /** false when a new key could not be written (read-only or full disk): it lasts this run only */
+  readonly persisted: boolean;
   /** Ed25519 signature of `data` by the box key, base64 (64 bytes) */
   sign(data: Uint8Array): string;
   /** true when `signature` is the box key's signature over `data` */
@@ -41,6 +43,12 @@ export interface BoxIdentity {
 export interface IdentityOptions {
   /** a key file readable by group or others was tightened to 0600 (mode before) */
   onLoose?(file: string, mode: number): void;
+  /**
+   * A new key could not be written (read-only or full disk). With this callback the box runs on
+   * a key held in memory for this run (replies then fail verification against the pinned key,
+   * which is the safe side) instead of not starting at all; without it the error is thrown.
+   */
+  onWriteError?(file: string, error: Error): void;
 }
 
 /**
@@ -56,16 +64,22 @@ export function loadOrCreateIdentity(stateDir: string, options: IdentityOptions 
   if (existsSync(file)) {
     pair = readPrivateKey(file, (mode) => options.onLoose?.(file, mode));
   } else {
-    mkdirSync(stateDir, { recursive: true, mode: 0o750 });
     pair = generateKeyPair();
-    writeKeyFiles(file, pair);
     created = true;
+    try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o750 });
+      writeKeyFiles(file, pair);
+    } catch (e) {
+      if (!options.onWriteError) throw e;
+      options.onWriteError(file, e as Error);
+      return identityOf(pair, file, created, false);
+    }
   }
   return identityOf(pair, file, created);
 }
 
 /** An identity over a key pair already in memory (tests, tools that hold a box's key). */
-export function identityOf(pair: KeyPair, file: string, created = false): BoxIdentity {
+export function identityOf(pair: KeyPair, file: string, created = false, persisted = true): BoxIdentity {
   const publicKey = publicKeyText(pair.publicKey);
   const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
   return {
@@ -73,6 +87,7 @@ export function identityOf(pair: KeyPair, file: string, created = false): BoxIde
     keyId: keyId(publicKey),
     file,
     created,
+    persisted,
     sign: (data) => signBytes(pair.privateKey, data),
     verify: (data, signature) => verifyBytes(pair.publicKey, data, signature),
     derive: (label) => createHmac('sha256', der).update(label, 'utf8').digest('hex'),

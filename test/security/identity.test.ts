@@ -87,3 +87,26 @@ describe('box identity', () => {
     expect(() => parsePublicKey(Buffer.alloc(31, 7).toString('base64'))).toThrow(/not an Ed25519 public key/);
   });
 });
+
+describe('box identity on a disk that refuses writes', () => {
+  it('runs on a key held in memory for this run when told how to report it, and throws otherwise', () => {
+    const dir = tmp();
+    chmodSync(dir, 0o500);
+    try {
+      // root ignores directory modes: the state directory is then a file's path instead
+      const blocked = process.getuid?.() === 0 ? join(dir, 'file-not-dir') : join(dir, 'state');
+      if (process.getuid?.() === 0) {
+        chmodSync(dir, 0o700);
+        writeFileSync(blocked, '');
+      }
+      const errors: string[] = [];
+      const id = loadOrCreateIdentity(blocked, { onWriteError: (file) => errors.push(file) });
+      expect(errors).toEqual([join(blocked, BOX_KEY_FILE)]);
+      expect(id).toMatchObject({ created: true, persisted: false });
+      expect(id.verify(Buffer.from('x'), id.sign(Buffer.from('x')))).toBe(true);
+      expect(() => loadOrCreateIdentity(blocked)).toThrow();
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
+});

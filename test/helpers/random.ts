@@ -1,13 +1,16 @@
-import { simSeed } from '../../drivers/sim/random.js';
+import { seedSim } from '../../drivers/sim/random.js';
 
 /**
  * Seeded randomness for tests: every random schedule (kill instants, outage lengths) comes from
- * here, its seed printed so a failure can be replayed with EDGEFW_SEED=<seed>.
+ * here, its seed printed so a failure can be replayed with EDGEFW_SEED=<seed>; the simulators'
+ * injected garbage in the same process is reseeded with it (drivers/sim/random.ts).
  */
 export function seededRandom(what: string): () => number {
   const fromEnv = process.env.EDGEFW_SEED;
   const seed = fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : Math.floor(Math.random() * 2 ** 32);
-  console.log(`${what}: random seed ${seed} (replay with EDGEFW_SEED=${seed}; simulators' injected garbage: seed ${simSeed()})`);
+  // the simulators in this process draw from the same seed, so one number replays both
+  seedSim(seed);
+  console.log(`${what}: random seed ${seed} (replay with EDGEFW_SEED=${seed})`);
   // mulberry32: small, fast, good enough for schedules
   let a = seed >>> 0;
   return () => {

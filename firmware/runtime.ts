@@ -19,6 +19,7 @@ import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
+import { SiteServer } from './site/server.js';
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -52,6 +53,8 @@ export class Runtime {
   diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
+  /** the technician page (site.http), when the profile turns it on */
+  site: SiteServer | undefined;
   private bootCounter = 0;
   private pendingFaultEvents: FaultEvent[] = [];
   private stopping: Promise<void> | undefined;
@@ -203,6 +206,43 @@ export class Runtime {
     pipeline.start();
     for (const d of this.devices) d.start();
     diagnostics.start();
+    if (p.site.http) await this.startSite(p.site.http);
+  }
+
+  /** The technician page (firmware/site/): a failure to listen is logged, never fatal to sampling. */
+  private async startSite(http: NonNullable<Profile['site']['http']>): Promise<void> {
+    const site = new SiteServer(
+      {
+        profile: this.options.profile,
+        boot: this.bootCounter,
+        firmware: FIRMWARE_VERSION,
+        scheduler: this.scheduler,
+        clock: this.clock,
+        faults: this.faults,
+        devices: () => this.devices.map((d) => d.status()),
+        reprobe: (id) => {
+          const d = this.devices.find((x) => x.id === id);
+          d?.reprobe();
+          return d !== undefined;
+        },
+        uplink: () => this.status().uplink,
+        diagnostics: () => this.diagnostics,
+        buses: () => this.buses,
+      },
+      http,
+      this.options.log,
+    );
+    try {
+      await site.start();
+      this.site = site;
+    } catch (e) {
+      this.log.error({ err: e, host: http.host, port: http.port }, 'technician page not started (address in use?); the box samples and publishes as usual');
+    }
+  }
+
+  /** Simulated parts by device id (demo, tests, training: inject faults through their test face). */
+  simulator(id: string): unknown {
+    return this.buses?.simulators.get(id);
   }
 
   status(): RuntimeStatus {
@@ -219,6 +259,7 @@ export class Runtime {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       this.log.info('stopping');
+      await this.site?.stop();
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
       await this.diagnostics?.stop();

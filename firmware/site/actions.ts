@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync } from 'n
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type ProbeReport, probeSerial } from '../../tools/commands/probe-serial.js';
+import { redact } from '../support/redact.js';
 import { type DiagCheck, type DiagReport, busChecks } from '../diagnostics/diag.js';
 import type { SiteSource } from './state.js';
 
@@ -60,7 +61,8 @@ export class SiteActions {
     for (const [k, v] of Object.entries(args)) if (typeof v === 'string') strArgs[k] = v.slice(0, 200);
     let result: ActionResult;
     try {
-      result = await this.perform(action, strArgs);
+      // reports quote the broker URL and error texts: never a credential on the page
+      result = redact(await this.perform(action, strArgs)) as ActionResult;
     } catch (e) {
       result = { ok: false, action, status: 500, error: (e as Error).message };
     } finally {

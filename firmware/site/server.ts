@@ -73,6 +73,8 @@ export class SiteServer {
   private languages: readonly Translation[] = [];
   private readonly i18nCache = new Map<string, string>();
   private server: Server | undefined;
+  /** the port listened on (site.http.port, or the one the system chose for port 0) */
+  port = 0;
   private cached: { at: number; json: string; snap: SiteSnapshot } | undefined;
   private pushTask: { cancel(): void } | undefined;
   private pushSoon = false;
@@ -142,6 +144,7 @@ export class SiteServer {
       });
     });
     const port = (server.address() as AddressInfo).port;
+    this.port = port;
     this.log.info({ url: `http://${this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host}:${port}/` }, 'technician page listening');
     return port;
   }

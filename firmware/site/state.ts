@@ -8,6 +8,7 @@ import type { Supervisor } from '../diagnostics/supervisor.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { UplinkStats } from '../uplink/protocol.js';
 import { deviceType } from '../../drivers/registry.js';
+import { scrubUrls } from '../support/redact.js';
 import { type WiringHint, wiringHint } from './wiring.js';
 
 /** What the technician page needs from the running box (the runtime implements it). */
@@ -90,7 +91,7 @@ const round = (x: number): number => (Math.abs(x) >= 100 ? Math.round(x * 10) / 
 
 function faultView(f: ActiveFault, clearedMs?: number): FaultView {
   return {
-    code: f.code, subject: f.subject, severity: f.severity, message: f.message.slice(0, 500),
+    code: f.code, subject: f.subject, severity: f.severity, message: scrubUrls(f.message).slice(0, 500),
     sinceMs: f.firstSeenMs, lastSeenMs: f.lastSeenMs, count: f.count, acknowledged: f.acknowledged,
     ...(clearedMs !== undefined ? { clearedMs } : {}),
   };
@@ -203,7 +204,7 @@ export class SiteState {
       boot: src.boot,
       uptimeS: Math.round((now - this.startMono) / 1000),
       clock: { trusted: src.clock.timeSource() !== 'none', source: src.clock.timeSource(), wallMs: src.clock.wallMs() },
-      broker: { connected: up.connected, lastError: up.lastError?.slice(0, 200) },
+      broker: { connected: up.connected, lastError: up.lastError === undefined ? undefined : scrubUrls(up.lastError).slice(0, 200) },
       outbox: { waiting: up.pending, dropped: up.dropped },
       host: {
         cpuC: health?.cpu?.celsius,

@@ -6,7 +6,7 @@ import type { Profile } from '../../config/schema.js';
 import type { DiagReport } from '../diagnostics/diag.js';
 import { profileHash } from '../diagnostics/diag.js';
 import { FIRMWARE_VERSION } from '../version.js';
-import { redact } from './redact.js';
+import { redact, scrubUrls } from './redact.js';
 import { type TarEntry, tarGz } from './tar.js';
 
 /** State-directory files a bundle carries (never the passphrase hash, never the outbox). */
@@ -89,9 +89,10 @@ export async function buildSupportBundle(input: BundleInput, nowMs = Date.now())
     libraries: Object.fromEntries(LIBS.map((l) => [l, libVersion(l) ?? 'not installed'])),
   }));
   add('profile.redacted.json', json(redact(profile)));
-  if (input.diag) add('diag.json', json(input.diag));
-  if (input.health !== undefined) add('health.json', json(input.health));
-  if (input.faults !== undefined) add('faults.json', json(input.faults));
+  // reports quote URLs and error texts: the same redaction as the profile
+  if (input.diag) add('diag.json', json(redact(input.diag)));
+  if (input.health !== undefined) add('health.json', json(redact(input.health)));
+  if (input.faults !== undefined) add('faults.json', json(redact(input.faults)));
   const dir = profile.storage.dir;
   const copied: string[] = [];
   let names: string[] = [];
@@ -105,14 +106,16 @@ export async function buildSupportBundle(input: BundleInput, nowMs = Date.now())
       const p = join(dir, n);
       if (!statSync(p).isFile()) continue;
       const data = readFileSync(p);
-      add(`state/${n}`, data.length > FILE_MAX ? data.subarray(data.length - FILE_MAX) : data);
+      const text = data.toString('utf8');
+      const safe = scrubUrls(text) === text ? data : Buffer.from(scrubUrls(text));
+      add(`state/${n}`, safe.length > FILE_MAX ? data.subarray(data.length - FILE_MAX) : data);
       copied.push(n);
     } catch {
       /* unreadable: skipped */
     }
   }
   const logs = await (input.logs ?? journalLogs)();
-  add('logs/service.log', logs.length > LOG_MAX ? logs.slice(logs.length - LOG_MAX) : logs);
+  add('logs/service.log', scrubUrls(logs.length > LOG_MAX ? logs.slice(logs.length - LOG_MAX) : logs));
   add('README.txt', [
     `edgefw support bundle for box ${profile.box.id}${profile.box.site ? ` (${profile.box.site})` : ''}`,
     `made ${new Date(nowMs).toISOString()} by ${input.requestedBy}, firmware ${FIRMWARE_VERSION}`,

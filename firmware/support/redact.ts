@@ -2,9 +2,9 @@
 const SECRET_KEY = /pass(word|phrase)?$|secret|token|credential|private|^key$|apikey|api_key|psk/i;
 export const REMOVED = '<removed>';
 
-/** user:password@ in a URL → <removed>@ */
-function scrubUrl(s: string): string {
-  return s.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, `$1${REMOVED}@`);
+/** user:password@ in any URL inside a text → <removed>@ ("mqtt://u:p@host:1883 unreachable") */
+export function scrubUrls(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${REMOVED}@`);
 }
 
 /**
@@ -13,7 +13,7 @@ function scrubUrl(s: string): string {
  */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 32) return REMOVED;
-  if (typeof value === 'string') return scrubUrl(value);
+  if (typeof value === 'string') return scrubUrls(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

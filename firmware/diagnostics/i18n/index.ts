@@ -5,6 +5,7 @@ import { EN_FAULTS, EN_PAGE, EN_VERIFY_DEFAULT } from './en.js';
 import type { FaultText, PageKey, Translation } from './types.js';
 
 export type { FaultText, PageKey, Translation } from './types.js';
+export { PAGE_KEYS } from './types.js';
 
 /** A remedy sentence list from the English catalogue's one-line remedy ("a; b; c." → three steps). */
 export function remedySteps(remedy: string): string[] {

@@ -27,6 +27,8 @@ export const PAGE_KEYS = [
   'selfTest', 'runSelfTest', 'i2cScan', 'runI2cScan', 'serialProbe', 'port', 'runSerialProbe', 'reprobe', 'reprobeHint', 'running', 'busy', 'result', 'failed',
   'pass', 'warn', 'fail', 'actionLog', 'supportBundle', 'downloadBundle', 'outputsAbsent',
   'commissionIntro', 'expected', 'found', 'missing', 'commissionRun', 'commissioned', 'notCommissioned', 'commissionAllPass', 'commissionFix',
+  // docs/faults.<lang>.md
+  'docTitle', 'docIntro', 'docCode', 'docComponent', 'docObserved', 'docOrder', 'lcDefault', 'lcRaise', 'lcClear', 'lcLatch',
 ] as const;
 export type PageKey = (typeof PAGE_KEYS)[number];
 

@@ -17,6 +17,10 @@ export default {
     selfTest: 'Tự kiểm tra', runSelfTest: 'Chạy tự kiểm tra', i2cScan: 'Quét I²C', runI2cScan: 'Quét các bus I²C', serialProbe: 'Dò cổng nối tiếp', port: 'Cổng', runSerialProbe: 'Dò cổng', reprobe: 'Dò lại', reprobeHint: 'Khởi động lại một thiết bị ngay (sau khi cắm lại).', running: 'đang chạy…', busy: 'Đang có thao tác khác; hãy thử lại sau giây lát.', result: 'Kết quả', failed: 'thất bại',
     pass: 'ĐẠT', warn: 'CẢNH BÁO', fail: 'HỎNG', actionLog: 'Nhật ký thao tác', supportBundle: 'Gói hỗ trợ', downloadBundle: 'Tải gói hỗ trợ', outputsAbsent: 'Xác nhận lỗi và bật/tắt đầu ra từ trang này cần quyền lệnh có chữ ký, phần mềm này chưa có.',
     commissionIntro: 'Lần lắp đặt đầu tiên: kiểm tra từng linh kiện mà cấu hình cần, sửa những gì thiếu, rồi ghi biên bản nghiệm thu.', expected: 'Cần có', found: 'có', missing: 'thiếu', commissionRun: 'Kiểm tra và ghi biên bản', commissioned: 'Hộp đã được nghiệm thu với cấu hình hiện tại.', notCommissioned: 'Chưa nghiệm thu với cấu hình này.', commissionAllPass: 'Tất cả đều đạt: đã ghi biên bản nghiệm thu.', commissionFix: 'Sửa các dòng HỎNG bên dưới, rồi kiểm tra lại.',
+    docTitle: 'Mã lỗi',
+    docIntro: 'Mỗi lỗi edgefw báo đều có một trong các mã cố định dưới đây, thiết bị hoặc thành phần liên quan (*subject*), thông báo chi tiết, lần đầu/lần cuối thấy và số lần. Hộp gửi danh sách lỗi đang có (retained) trên `<prefix>/<box>/faults` và mọi thay đổi trên `<prefix>/<box>/faults/events`; `edgefw diag` và trang kỹ thuật viên ([site.md](site.md)) hiển thị chúng cùng cách khắc phục. Bản tiếng Anh: [faults.md](faults.md).',
+    docCode: 'mã', docComponent: 'thành phần', docObserved: 'hộp đã thấy gì', docOrder: 'Mức độ, khẩn cấp nhất trước',
+    lcDefault: 'báo ngay lần đầu xảy ra, hết ngay lần đầu bình thường trở lại', lcRaise: 'báo sau {n} lần liên tiếp', lcClear: 'hết sau {n} lần bình thường liên tiếp', lcLatch: 'giữ nguyên cho đến khi có người xác nhận (`edgefw ack` hoặc cmd/ack)',
   },
   verifyDefault: {
     device: 'Bấm "Dò lại" cho thiết bị (hoặc đợi lần dò tiếp theo): trạng thái chuyển sang bình thường, có số đo mới và lỗi chuyển sang "Lỗi vừa hết".',
@@ -54,7 +58,7 @@ export default {
       title: 'Sai linh kiện tại địa chỉ',
       description: 'Có linh kiện trả lời tại địa chỉ, nhưng mã chip không phải loại mà cấu hình ghi.',
       causes: ['lắp nhầm cảm biến khác (ví dụ BMP280 thay cho BME280)', 'hai linh kiện dùng chung một địa chỉ', 'linh kiện giả'],
-      steps: ['Đọc ký hiệu trên linh kiện và so với cấu hình.', 'Sửa loại thiết bị trong cấu hình hoặc lắp đúng cảm biến.', 'Chạy quét I²C để xem hộp tìm thấy gì.'],
+      steps: ['Đọc ký hiệu trên linh kiện và so với cấu hình.', 'Sửa loại thiết bị trong cấu hình hoặc lắp đúng cảm biến.', 'Chạy quét I²C (`edgefw scan i2c`) để xem hộp tìm thấy gì.'],
     },
     CRC_MISMATCH: {
       title: 'Lỗi tổng kiểm tra từ cảm biến',
@@ -133,7 +137,7 @@ export default {
       title: 'Không kết nối được máy chủ MQTT',
       description: 'Không kết nối được máy chủ MQTT; số đo được giữ lại cho đến khi kết nối lại.',
       causes: ['mất mạng (4G/LAN)', 'máy chủ ngừng hoạt động hoặc sai địa chỉ', 'thông tin đăng nhập bị từ chối'],
-      steps: ['Kiểm tra đường mạng và `uplink.url`.', 'Chạy tự kiểm tra để xem thời gian khứ hồi tới máy chủ.', 'Số đo không bị mất trong lúc này.'],
+      steps: ['Kiểm tra đường mạng và `uplink.url`.', 'Chạy tự kiểm tra (hoặc `edgefw diag`) để xem thời gian khứ hồi tới máy chủ.', 'Số đo không bị mất trong lúc này.'],
     },
     SENSOR_STUCK: {
       title: 'Giá trị cảm biến bị đứng',

@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import { PASSPHRASE, type SiteBox, startSiteBox } from '../helpers/site.js';
 
+/** The little of the DOM the page functions below touch (they run in the browser, not in Node). */
+declare const document: { querySelector(s: string): { textContent: string | null } | null; readonly documentElement: { readonly scrollWidth: number; readonly clientWidth: number } };
+
 const ARTIFACTS = 'test-artifacts/site';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 

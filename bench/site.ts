@@ -88,7 +88,7 @@ export const siteBenchmark: Benchmark = {
       rows.push(await scenario(rt, port, mode, o.seconds));
     }
     const load1 = loadavg()[0] ?? 0;
-    const stats = rt.site?.stats;
+    const stats = await rt.site?.stats();
     await rt.stop();
     rmSync(dir, { recursive: true, force: true });
     const f = (x: number): string => x.toFixed(2);
@@ -98,7 +98,7 @@ export const siteBenchmark: Benchmark = {
       rows: rows.map((r) => [r.mode, f(r.p50), f(r.p99), f(r.worstP99), f(r.max), r.missed, r.overruns, `${(r.elu * 100).toFixed(0)} %`, r.clients || '–']),
       notes: [
         `load average (1 min) ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end; ${o.seconds} s per scenario`,
-        `server: ${stats?.requests ?? 0} requests, refused ${JSON.stringify(stats?.refused ?? {})}, ${stats?.clientErrors ?? 0} client errors, ${stats?.droppedStreams ?? 0} stalled streams dropped`,
+        `server: ${stats?.requests ?? 0} requests, refused ${JSON.stringify(stats?.refused ?? {})}, ${stats?.clientErrors ?? 0} client errors, ${stats?.droppedStreams ?? 0} stalled streams dropped, ${stats?.perClientRefused ?? 0} connections over one client's share`,
       ],
     };
   },

@@ -1,13 +1,10 @@
-import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type ProbeReport, probeSerial } from '../../tools/commands/probe-serial.js';
 import { redact } from '../support/redact.js';
+import { type ActionLogEntry, appendAction } from './action-log.js';
 import { type DiagCheck, type DiagReport, busChecks } from '../diagnostics/diag.js';
 import type { SiteSource } from './state.js';
 
-export const ACTION_LOG = 'site-actions.log';
-const LOG_MAX_BYTES = 512 * 1024;
 
 /** Who asked: the name typed at login and the client address. */
 export interface Actor {
@@ -28,14 +25,6 @@ export type ActionResult =
 /** Ports a technician may probe: USB adapters and the board's UARTs, never an arbitrary file. */
 const PORT = /^\/dev\/(serial\/by-(id|path)\/[\w.:+@,-]{1,200}|tty(USB|ACM|AMA|S)\d{1,3}|serial[01])$/;
 
-export interface ActionLogEntry {
-  readonly t: string;
-  readonly who: string;
-  readonly client: string;
-  readonly action: string;
-  readonly args: Readonly<Record<string, string>>;
-  readonly outcome: string;
-}
 
 /**
  * The page's actions. One at a time (a second is refused with 409 while one runs), each logged
@@ -107,34 +96,10 @@ export class SiteActions {
   /** Log one action with who did it (also used for the support-bundle download). */
   record(e: ActionLogEntry): void {
     this.log.info({ who: e.who, client: e.client, action: e.action, args: e.args, outcome: e.outcome }, `site action ${e.action} by ${e.who}`);
-    const dir = this.src.profile.storage.dir;
-    const file = join(dir, ACTION_LOG);
     try {
-      mkdirSync(dir, { recursive: true });
-      try {
-        if (statSync(file).size > LOG_MAX_BYTES) renameSync(file, `${file}.1`);
-      } catch {
-        /* no log yet */
-      }
-      appendFileSync(file, `${JSON.stringify(e)}\n`);
+      appendAction(this.src.profile.storage.dir, e);
     } catch (err) {
       this.log.warn({ err }, 'cannot write the site action log');
-    }
-  }
-
-  /** The newest entries of the action log, newest first. */
-  recent(max = 50): ActionLogEntry[] {
-    try {
-      const lines = readFileSync(join(this.src.profile.storage.dir, ACTION_LOG), 'utf8').trim().split('\n');
-      return lines.slice(-max).reverse().flatMap((l) => {
-        try {
-          return [JSON.parse(l) as ActionLogEntry];
-        } catch {
-          return [];
-        }
-      });
-    } catch {
-      return [];
     }
   }
 }

@@ -131,14 +131,14 @@ describe('technician page: hostile clients', () => {
     s.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${box.port}\r\n\r\n`);
     const site = box.runtime.site;
     if (!site) throw new Error('no site');
-    const dropped = site.stats.droppedStreams;
+    const dropped = (await site.stats()).droppedStreams;
     // each push is one snapshot; ask for pushes quickly by raising faults (a push per change)
-    for (let i = 0; i < 400 && site.stats.droppedStreams === dropped; i++) {
+    for (let i = 0; i < 400 && (await site.stats()).droppedStreams === dropped; i++) {
       box.runtime.faults.raise({ code: 'TAMPER_OPEN', subject: `door${i % 2}`, message: 'x'.repeat(400) });
       box.runtime.faults.clear('TAMPER_OPEN', `door${i % 2}`);
       await sleep(5);
     }
-    expect(site.stats.droppedStreams).toBeGreaterThan(dropped);
+    expect((await site.stats()).droppedStreams).toBeGreaterThan(dropped);
     s.destroy();
   }, 15_000);
 

@@ -230,9 +230,13 @@ export class Runtime {
 
   /** The technician page (firmware/site/): a failure to listen is logged, never fatal to sampling. */
   private async startSite(http: NonNullable<Profile['site']['http']>): Promise<void> {
+    const runtime = this;
     const site = new SiteServer(
       {
-        profile: this.options.profile,
+        // the profile the box runs now: names and channels a reload applied show at once
+        get profile(): Profile {
+          return runtime.profile;
+        },
         boot: this.bootCounter,
         firmware: FIRMWARE_VERSION,
         scheduler: this.scheduler,

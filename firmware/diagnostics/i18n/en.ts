@@ -75,6 +75,8 @@ export const EN_FAULTS: Readonly<Record<FaultCode, { readonly title: string; rea
   WATCHDOG_RESTART: { title: 'Box restarted itself', verify: 'Read the previous run\'s log (support bundle), then acknowledge the fault; it does not come back unless the box restarts again.' },
   LOOP_OVERRUN: { title: 'Sampling ticks skipped' },
   TAMPER_OPEN: { title: 'Door or panel open' },
+  PROFILE_REJECTED: { title: 'Edited profile refused', verify: 'Reload again (`systemctl reload edgefw`): the fault moves to "Recently cleared".' },
+  PROFILE_RESTART_PENDING: { title: 'Restart needed for profile changes', verify: 'After `systemctl restart edgefw`, the fault is not raised again.' },
   OUTBOX_DROPPING: { title: 'Readings being dropped', verify: 'Watch Overview: Broker connected, Outbox "dropped" stops rising and "waiting" falls.' },
   OUTBOX_DISK_FULL: { title: 'Disk full: readings in memory' },
   OUTBOX_READ_ONLY: { title: 'Disk read-only: readings in memory' },

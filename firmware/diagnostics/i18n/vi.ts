@@ -253,6 +253,20 @@ export default {
       causes: ['kỹ thuật viên mở hộp (bình thường khi đi kiểm tra)', 'cửa chưa cài chốt hoặc bị cạy', 'công tắc lệch, dây đứt (báo là mở)'],
       steps: ['Nếu không có ai ở hiện trường, coi là đột nhập và điều người đến.', 'Nếu không, đóng và cài chốt cửa; lỗi tự hết.', 'Nếu cửa đã đóng mà lỗi vẫn còn, kiểm tra cần gạt công tắc và dây nối tới chân GPIO được nêu trong lỗi.'],
     },
+    PROFILE_REJECTED: {
+      title: 'Cấu hình vừa sửa bị từ chối',
+      description: 'Lần nạp lại cấu hình (SIGHUP, `systemctl reload edgefw`) bị từ chối vì tệp có lỗi. Hộp vẫn chạy với cấu hình cũ.',
+      causes: ['gõ nhầm hoặc sai giá trị trong cấu hình vừa sửa', 'tệp được nạp lại khi đang ghi dở', 'tệp không tồn tại hoặc người dùng edgefw không đọc được'],
+      steps: ['Chạy `edgefw config check /etc/edgefw/profile.yaml`.', 'Sửa mọi lỗi nó liệt kê (thông báo lỗi nêu lỗi đầu tiên).', 'Nạp lại cấu hình. Lỗi hết ở lần nạp lại tốt tiếp theo.'],
+      verify: 'Nạp lại lần nữa (`systemctl reload edgefw`): lỗi chuyển sang "Lỗi vừa hết".',
+    },
+    PROFILE_RESTART_PENDING: {
+      title: 'Cần khởi động lại để áp dụng cấu hình',
+      description: 'Cấu hình vừa nạp lại thay đổi những khóa chỉ có hiệu lực khi khởi động; hộp vẫn chạy với giá trị cũ của các khóa đó cho đến khi khởi động lại.',
+      causes: ['đã sửa bus, tùy chọn trình điều khiển, thêm hoặc bớt thiết bị, uplink, storage, box, clock, health hoặc jobs (docs/profile.md liệt kê những gì áp dụng ngay)'],
+      steps: ['Khởi động lại dịch vụ khi thuận tiện (`systemctl restart edgefw`).', 'Chi tiết lỗi liệt kê các khóa đang chờ.'],
+      verify: 'Sau `systemctl restart edgefw`, lỗi không còn xuất hiện.',
+    },
     OUTBOX_DROPPING: {
       title: 'Số đo đang bị bỏ',
       description: 'Hàng đợi gửi đã đầy: số đo đang bị bỏ (được đếm chính xác trong bản tin trạng thái).',

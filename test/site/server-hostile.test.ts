@@ -33,7 +33,7 @@ function untilClosed(s: Socket, maxMs: number): Promise<{ closed: boolean; text:
 describe('technician page: hostile clients', () => {
   let box: SiteBox;
   beforeAll(async () => {
-    box = await startSiteBox();
+    box = await startSiteBox({ interval: '1s' });
     for (let i = 0; i < 100 && box.runtime.devices.some((d) => d.state !== 'ok'); i++) await sleep(50);
   });
   afterAll(async () => box?.stop());

@@ -13,6 +13,7 @@ import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
 import { type RawInspector, sampleFlow } from './pipeline/flow.js';
 import { SignalPipeline } from './pipeline/pipeline.js';
+import { withPartDecimals } from './pipeline/precision.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
@@ -106,7 +107,7 @@ export class Runtime {
       this.options.onSample?.(s);
     };
     const enabled = p.devices.filter((d) => d.enabled);
-    const pipeline = new SignalPipeline(enabled, { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
+    const pipeline = new SignalPipeline(enabled.map(withPartDecimals), { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
     this.pipeline = pipeline;
     // Sample order on the sampling thread: runner → checks → pipeline → uplink. The value checks
     // (range, stuck, rate, staleness) must see raw values, so they go before the pipeline, never
@@ -238,7 +239,7 @@ export class Runtime {
     const plan = planReload(this.running, next);
     for (const c of plan.live) {
       if (c.channels) {
-        this.pipeline?.reconfigure(c.next);
+        this.pipeline?.reconfigure(withPartDecimals(c.next));
         this.diagnostics?.reloadChecks(c.id, c.next.channels);
       }
       if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);

@@ -13,10 +13,12 @@ import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
 import { type RawInspector, sampleFlow } from './pipeline/flow.js';
 import { SignalPipeline } from './pipeline/pipeline.js';
+import { withPartDecimals } from './pipeline/precision.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
+import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
@@ -87,6 +89,12 @@ export class Runtime {
 
   async start(): Promise<void> {
     const p = this.options.profile;
+    // every directory the box writes in, before anything else: a bad one is a clear StartupError
+    // naming its profile key, never a stack trace or a spin in Node's recursive mkdir (/proc)
+    ensureDir(p.storage.dir);
+    p.buses.gpio.forEach((b, i) => {
+      if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
+    });
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
     const identity = loadOrCreateIdentity(p.storage.dir, {
       onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
@@ -109,7 +117,7 @@ export class Runtime {
       this.options.onSample?.(s);
     };
     const enabled = p.devices.filter((d) => d.enabled);
-    const pipeline = new SignalPipeline(enabled, { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
+    const pipeline = new SignalPipeline(enabled.map(withPartDecimals), { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
     this.pipeline = pipeline;
     // Sample order on the sampling thread: runner → checks → pipeline → uplink. The value checks
     // (range, stuck, rate, staleness) must see raw values, so they go before the pipeline, never
@@ -282,7 +290,7 @@ export class Runtime {
     const plan = planReload(this.running, next);
     for (const c of plan.live) {
       if (c.channels) {
-        this.pipeline?.reconfigure(c.next);
+        this.pipeline?.reconfigure(withPartDecimals(c.next));
         this.diagnostics?.reloadChecks(c.id, c.next.channels);
       }
       if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);

@@ -10,6 +10,8 @@ import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
+import { registerSite } from './commands/site.js';
+import { registerSupportBundle } from './commands/support-bundle.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -31,6 +33,8 @@ registerProbeSerial(program);
 registerSimulateSerial(program);
 registerDiag(program);
 registerAck(program);
+registerSite(program);
+registerSupportBundle(program);
 
 try {
   await program.parseAsync(process.argv);

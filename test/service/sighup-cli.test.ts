@@ -55,38 +55,49 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { level: number; msg: string });
+    // the profile hash the running box reports in its diag (cmd/diag, edgefw diag)
+    const diagHash = async (id: string): Promise<string> => {
+      rec.client.publish('edgefw/reload-box/cmd/diag', JSON.stringify({ id }), { qos: 1 });
+      await rec.waitFor(`diag reply ${id}`, () => rec.on('/cmd/diag/reply').some((m) => (m.payload as { id?: string }).id === id), 20_000);
+      const r = rec.on('/cmd/diag/reply').find((m) => (m.payload as { id?: string }).id === id)?.payload as { report: { profileHash: string } };
+      return r.report.profileHash;
+    };
     try {
-      await rec.waitFor('five env samples', () => samples().length >= 5, 15_000);
+      await rec.waitFor('five env samples', () => samples().length >= 5, 30_000);
       expect(samples().filter((s) => 'temperature' in s.v)).toHaveLength(1);
+      const started = await diagHash('before');
 
       // good: temperature on every sample, with a range check it fails; a keepalive change needs a restart
       write('{ checks: { range: { max: -50 } } }', ', keepalive: 20s', '400ms');
       const before = samples().length;
       child.kill('SIGHUP');
-      await rec.waitFor('temperature again', () => samples().slice(before).filter((s) => 'temperature' in s.v).length >= 3, 10_000);
-      await rec.waitFor('range fault', () => events('VALUE_OUT_OF_RANGE').some((e) => e.transition === 'raised' && e.fault.subject === 'env/temperature'), 10_000);
-      await rec.waitFor('restart-pending fault', () => events('PROFILE_RESTART_PENDING').some((e) => e.transition === 'raised' && e.fault.message.includes('uplink.keepalive')), 10_000);
+      await rec.waitFor('temperature again', () => samples().slice(before).filter((s) => 'temperature' in s.v).length >= 3, 20_000);
+      await rec.waitFor('range fault', () => events('VALUE_OUT_OF_RANGE').some((e) => e.transition === 'raised' && e.fault.subject === 'env/temperature'), 20_000);
+      await rec.waitFor('restart-pending fault', () => events('PROFILE_RESTART_PENDING').some((e) => e.transition === 'raised' && e.fault.message.includes('uplink.keepalive')), 20_000);
       expect(logs().some((l) => l.msg.startsWith('profile reloaded: applied live env: channels, interval/timeout'))).toBe(true);
+      const reloaded = await diagHash('after-good');
+      expect(reloaded).not.toBe(started);
 
       // bad: refused with a log line and a fault, the box goes on with the profile it has
       writeFileSync(file, readFileSync(file, 'utf8').replace('interval: 400ms', 'interval: 2x'));
       child.kill('SIGHUP');
-      await rec.waitFor('rejected fault', () => events('PROFILE_REJECTED').some((e) => e.transition === 'raised' && e.fault.message.includes('devices[0].interval')), 10_000);
+      await rec.waitFor('rejected fault', () => events('PROFILE_REJECTED').some((e) => e.transition === 'raised' && e.fault.message.includes('devices[0].interval')), 20_000);
       const refused = logs().find((l) => l.msg.startsWith('profile reload refused'));
       expect(refused?.level).toBe(50);
       expect(refused?.msg).toContain('"2x" is not a duration');
       const after = samples().length;
-      await rec.waitFor('still publishing', () => samples().length >= after + 3, 10_000);
+      await rec.waitFor('still publishing', () => samples().length >= after + 3, 20_000);
       expect(samples().slice(after).every((s) => 'temperature' in s.v)).toBe(true);
       expect(child.exitCode).toBeNull();
+      expect(await diagHash('after-bad')).toBe(reloaded);
 
       // fixed again: the rejection clears
       write('{ checks: { range: { max: -50 } } }', ', keepalive: 20s', '400ms');
       child.kill('SIGHUP');
-      await rec.waitFor('rejected cleared', () => events('PROFILE_REJECTED').some((e) => e.transition === 'cleared'), 10_000);
+      await rec.waitFor('rejected cleared', () => events('PROFILE_REJECTED').some((e) => e.transition === 'cleared'), 20_000);
 
       child.kill('SIGTERM');
-      const done = await finished(child, 10_000);
+      const done = await finished(child, 20_000);
       expect(done.code).toBe(0);
       expect(done.stderr).not.toMatch(/at .*\.js:\d+/);
       expect(JSON.parse(readFileSync(join(dir, 'data', 'run-state.json'), 'utf8'))).toMatchObject({ state: 'stopped' });
@@ -94,5 +105,5 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
       child.kill('SIGKILL');
       await rec.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
+import { registerBundle } from './commands/bundle.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -31,5 +32,6 @@ registerProbeSerial(program);
 registerSimulateSerial(program);
 registerDiag(program);
 registerAck(program);
+registerBundle(program);
 
 await program.parseAsync(process.argv);

@@ -11,6 +11,8 @@ import { registerTail } from './commands/tail.js';
 import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
 import { registerBundle } from './commands/bundle.js';
+import { registerUpdate } from './commands/update.js';
+import { registerProvision } from './commands/provision.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -33,5 +35,7 @@ registerSimulateSerial(program);
 registerDiag(program);
 registerAck(program);
 registerBundle(program);
+registerUpdate(program);
+registerProvision(program);
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 import { type KeyObject, createHash, sign, verify } from 'node:crypto';
 import { z } from 'zod';
+import { compareSemver } from '../../firmware/lifecycle/state.js';
 
 /**
  * The release manifest: the first member of a bundle (`manifest.json`), signed by the release
@@ -83,22 +84,7 @@ export function verifyManifest(bytes: Buffer, s: Signature, trusted: readonly Ke
 }
 
 /** Compare two semantic versions (pre-releases sort before their release). */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string): [number[], string] => {
-    const [core = '', pre = ''] = v.replace(/^v/, '').split('-', 2);
-    return [core.split('.').map((x) => Number(x) || 0), pre];
-  };
-  const [ca, pa] = parse(a);
-  const [cb, pb] = parse(b);
-  for (let i = 0; i < 3; i++) {
-    const d = (ca[i] ?? 0) - (cb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  if (pa === pb) return 0;
-  if (pa === '') return 1;
-  if (pb === '') return -1;
-  return pa < pb ? -1 : 1;
-}
+export const compareVersions = compareSemver;
 
 /**
  * Does `version` satisfy `range`? The ranges a manifest uses: space-separated comparators

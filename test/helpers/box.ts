@@ -3,6 +3,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync,
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { readState, type LifecycleState } from '../../firmware/lifecycle/state.js';
+import { readPrivateKey } from '../../firmware/security/keys.js';
+import { buildBundle } from '../../tools/lifecycle/bundle.js';
+import type { Target } from '../../tools/lifecycle/manifest.js';
 
 /**
  * A box in a scratch root for lifecycle tests: releases under <root>/opt/edgefw, state under
@@ -53,10 +56,9 @@ export function cliAsync(args: readonly string[], entry = CLI, timeoutMs = 120_0
   });
 }
 
-/** Build a test bundle (no node_modules: the scratch root links the repo's) from a source tree. */
-export function testBundle(src: string, key: string, out: string, target = 'linux-x64'): string {
-  const r = spawnSync(process.execPath, [CLI, 'bundle', '--no-deps', '--key', key, '--target', target, '--out', out], { cwd: src, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`bundle failed: ${r.stdout}${r.stderr}`);
+/** Build a test bundle (no node_modules: the scratch root links the repo's) from a source tree, in this process. */
+export async function testBundle(src: string, key: string, out: string, target: Target = 'linux-x64'): Promise<string> {
+  await buildBundle({ repo: src, target, ...readPrivateKey(key), out, deps: 'none' });
   return out;
 }
 

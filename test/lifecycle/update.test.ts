@@ -27,29 +27,25 @@ describe('edgefw update on a supervised box', () => {
     expect(cli(['bundle', 'keygen', key]).code).toBe(0);
     expect(cli(['bundle', 'keygen', other]).code).toBe(0);
     const src = (v: string, patch?: (dir: string) => void): string => releaseSource(work, v, patch);
-    b.base = testBundle(src('1.0.0'), key, join(work, 'edgefw-1.0.0.tar.gz'));
     const good = src('1.1.0');
-    b.good = testBundle(good, key, join(work, 'edgefw-1.1.0.tar.gz'));
-    b.arm = testBundle(good, key, join(work, 'edgefw-1.1.0-arm64.tar.gz'), 'linux-arm64');
-    b.foreign = testBundle(good, other, join(work, 'edgefw-1.1.0-foreign.tar.gz'));
-    b.crash = testBundle(
-      src('1.2.0', (d) => {
-        const f = join(d, 'dist/firmware/runtime.js');
-        writeFileSync(f, `throw new Error('release 1.2.0 is broken at start');\n${readFileSync(f, 'utf8')}`);
-      }),
-      key,
-      join(work, 'edgefw-1.2.0.tar.gz'),
-    );
-    b.unhealthy = testBundle(
-      src('1.3.0', (d) => {
-        // the uplink worker hangs at load: the loop samples, nothing is ever stored or sent
-        const f = join(d, 'dist/firmware/uplink/worker.js');
-        writeFileSync(f, `await new Promise(() => {});\n${readFileSync(f, 'utf8')}`);
-      }),
-      key,
-      join(work, 'edgefw-1.3.0.tar.gz'),
-    );
-    b.old = testBundle(src('0.9.0'), key, join(work, 'edgefw-0.9.0.tar.gz'));
+    const crash = src('1.2.0', (d) => {
+      const f = join(d, 'dist/firmware/runtime.js');
+      writeFileSync(f, `throw new Error('release 1.2.0 is broken at start');\n${readFileSync(f, 'utf8')}`);
+    });
+    const unhealthy = src('1.3.0', (d) => {
+      // the uplink worker hangs at load: the loop samples, nothing is ever stored or sent
+      const f = join(d, 'dist/firmware/uplink/worker.js');
+      writeFileSync(f, `await new Promise(() => {});\n${readFileSync(f, 'utf8')}`);
+    });
+    [b.base, b.good, b.arm, b.foreign, b.crash, b.unhealthy, b.old] = await Promise.all([
+      testBundle(src('1.0.0'), key, join(work, 'edgefw-1.0.0.tar.gz')),
+      testBundle(good, key, join(work, 'edgefw-1.1.0.tar.gz')),
+      testBundle(good, key, join(work, 'edgefw-1.1.0-arm64.tar.gz'), 'linux-arm64'),
+      testBundle(good, other, join(work, 'edgefw-1.1.0-foreign.tar.gz')),
+      testBundle(crash, key, join(work, 'edgefw-1.2.0.tar.gz')),
+      testBundle(unhealthy, key, join(work, 'edgefw-1.3.0.tar.gz')),
+      testBundle(src('0.9.0'), key, join(work, 'edgefw-0.9.0.tar.gz')),
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -84,7 +80,7 @@ describe('edgefw update on a supervised box', () => {
     return issued;
   }
 
-  it('a good update is staged, switched, proves healthy and is committed; readings keep their sequence', async () => {
+  it('a good update is staged, switched, proves healthy and is committed; then a bad signature, a wrong target, a truncated bundle and a downgrade are refused with their reason and the box untouched', async () => {
     const { box, rec } = await provisioned('good');
     try {
       const t0 = Date.now();
@@ -95,26 +91,17 @@ describe('edgefw update on a supervised box', () => {
       expect(box.state()).toMatchObject({ state: 'committed', version: '1.1.0', committed: '1.1.0', previous: '1.0.0', floor: '1.1.0' });
       expect([box.link('current'), box.link('committed')]).toEqual(['1.1.0', '1.1.0']);
       await box.until('the new version running', () => box.running()?.version === '1.1.0');
-      // the platform sees it on the retained update topic
+      // the platform saw the trial and the commit on the retained update topic
       await rec.waitFor('update record committed', () => rec.on('/update').some((m) => (m.payload as { state?: string }).state === 'committed'));
-      const states = rec.on('/update').map((m) => (m.payload as { state: string; version: string }).state);
-      expect(states).toContain('trial');
+      expect(rec.on('/update').map((m) => (m.payload as { state: string }).state)).toContain('trial');
       const issued = await noGap(box, rec);
-      console.info(`good update: committed in ${ms} ms (settle 2 s), ${issued} readings without a gap, starts ${JSON.stringify(box.starts.map((s) => s.version))}`);
-    } finally {
-      await box.stop();
-      await rec.close();
-    }
-  }, 120_000);
+      console.info(`good update: committed in ${ms} ms (settle 2 s), ${issued} readings without a gap, starts ${JSON.stringify(box.starts.map((x) => x.version))}`);
 
-  it('a bad signature, a wrong target, a truncated bundle and a downgrade are refused with their reason; the box is untouched', async () => {
-    const { box, rec } = await provisioned('refuse');
-    try {
-      expect((await update(box, b.good as string)).code).toBe(0); // now at 1.1.0, floor 1.1.0
-      await box.until('1.1.0 running', () => box.running()?.version === '1.1.0');
+      // now at 1.1.0, floor 1.1.0: four bad bundles
       const before = { releases: readdirSync(join(box.installDir, 'releases')).sort(), current: box.link('current'), committed: box.link('committed'), pid: box.running()?.pid };
       const truncated = join(box.root, 'truncated.tar.gz');
-      writeFileSync(truncated, readFileSync(b.crash as string).subarray(0, Math.floor(readFileSync(b.crash as string).length * 0.6)));
+      const whole = readFileSync(b.crash as string);
+      writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
       const cases: [string, string, RegExp][] = [
         [b.foreign as string, 'signature', /does not verify with any trusted release key/],
         [b.arm as string, 'target', /for linux-arm64; this box is linux-x64/],
@@ -122,64 +109,53 @@ describe('edgefw update on a supervised box', () => {
         [b.old as string, 'downgrade', /0\.9\.0 is below this box's floor 1\.1\.0/],
       ];
       for (const [file, reason, message] of cases) {
-        const r = await update(box, file);
-        expect(r.code, r.out).toBe(1);
-        expect(r.out).toMatch(new RegExp(`refused \\(${reason}\\)`));
-        expect(r.out).toMatch(message);
+        const u = await update(box, file);
+        expect(u.code, u.out).toBe(1);
+        expect(u.out).toMatch(new RegExp(`refused \\(${reason}\\)`));
+        expect(u.out).toMatch(message);
         const s = box.state();
         expect(s).toMatchObject({ state: 'refused', committed: '1.1.0', floor: '1.1.0' });
         expect(s?.reason).toMatch(message);
         expect({ releases: readdirSync(join(box.installDir, 'releases')).sort(), current: box.link('current'), committed: box.link('committed'), pid: box.running()?.pid }).toEqual(before);
       }
-      await rec.waitFor('refusal on the update topic', () => rec.on('/update').some((m) => (m.payload as { state?: string }).state === 'refused'));
+      await rec.waitFor('refusal on the update topic', () => rec.on('/update').some((m) => (m.payload as { state?: string; reason?: string }).state === 'refused' && /downgrade/.test((m.payload as { reason?: string }).reason ?? '')));
     } finally {
       await box.stop();
       await rec.close();
     }
-  }, 120_000);
+  }, 150_000);
 
-  it('a release that crashes at start is rolled back after its allowed starts; readings before and after keep their sequence', async () => {
-    const { box, rec } = await provisioned('crash');
+  it('a release that crashes at start and one that never becomes healthy are both rolled back by themselves; readings keep their sequence', async () => {
+    const { box, rec } = await provisioned('bad');
     try {
-      const t0 = Date.now();
+      let t0 = Date.now();
       const r = await update(box, b.crash as string);
-      const ms = Date.now() - t0;
+      const crashMs = Date.now() - t0;
       expect(r.code, r.out).toBe(1);
       expect(r.out).toContain('rolled back to 1.0.0');
-      const s = box.state();
+      let s = box.state();
       expect(s).toMatchObject({ state: 'rolled-back', version: '1.2.0', committed: '1.0.0', floor: '1.0.0' });
       expect(s?.reason).toMatch(/3 start\(s\) of 1\.2\.0 without proving healthy/);
       expect([box.link('current'), box.link('committed')]).toEqual(['1.0.0', '1.0.0']);
       await box.until('the old version running again', () => box.running()?.version === '1.0.0');
       expect(box.starts.filter((x) => x.version === '1.2.0').map((x) => x.code)).toEqual([1, 1, 1]);
       await rec.waitFor('rolled-back on the update topic', () => rec.on('/update').some((m) => (m.payload as { state?: string }).state === 'rolled-back'));
-      const issued = await noGap(box, rec);
-      console.info(`crash at start: rolled back in ${ms} ms, ${issued} readings without a gap`);
-    } finally {
-      await box.stop();
-      await rec.close();
-    }
-  }, 120_000);
 
-  it('a release that starts but never becomes healthy is rolled back when its window ends', async () => {
-    const { box, rec } = await provisioned('unhealthy');
-    try {
-      const t0 = Date.now();
-      const r = await update(box, b.unhealthy as string, ['--window', '6', '--settle', '2', '--max-starts', '3']);
-      const ms = Date.now() - t0;
-      expect(r.code, r.out).toBe(1);
-      const s = box.state();
+      t0 = Date.now();
+      const u = await update(box, b.unhealthy as string, ['--window', '6', '--settle', '2', '--max-starts', '3']);
+      const unhealthyMs = Date.now() - t0;
+      expect(u.code, u.out).toBe(1);
+      s = box.state();
       expect(s).toMatchObject({ state: 'rolled-back', version: '1.3.0', committed: '1.0.0' });
-      expect(s?.reason).toMatch(/1\.3\.0 not healthy within 6 s: (storage has committed nothing since start|broker never reached)/);
-      await box.until('the old version running again', () => box.running()?.version === '1.0.0');
+      expect(s?.reason).toMatch(/1\.3\.0 not healthy within 6 s: storage has committed nothing since start/);
+      await box.until('the old version running again', () => box.running()?.version === '1.0.0' && box.starts.at(-2)?.version === '1.3.0');
       // it ran once, ended itself cleanly, and was not started again
       expect(box.starts.filter((x) => x.version === '1.3.0').map((x) => x.code)).toEqual([0]);
-      expect(existsSync(join(box.installDir, 'releases/1.0.0/manifest.json'))).toBe(true);
-      await noGap(box, rec);
-      console.info(`never healthy: rolled back in ${ms} ms (window 6 s)`);
+      const issued = await noGap(box, rec);
+      console.info(`crash at start: rolled back in ${crashMs} ms; never healthy (window 6 s): rolled back in ${unhealthyMs} ms; ${issued} readings without a gap`);
     } finally {
       await box.stop();
       await rec.close();
     }
-  }, 120_000);
+  }, 150_000);
 });

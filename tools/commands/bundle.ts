@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildBundle } from '../lifecycle/bundle.js';
-import { parseReleasePublicKey, publicKeyText, readReleasePrivateKey, writeReleaseKey } from '../lifecycle/keys.js';
+import { generateKeyPair, publicKeyText, readPrivateKey, readPublicKeyFile, writeKeyFiles } from '../../firmware/security/keys.js';
 import { TARGETS, type Target, hostTarget, releaseKeyId } from '../lifecycle/manifest.js';
 import { BundleRefused, checkBundle } from '../lifecycle/release.js';
 
@@ -28,7 +27,14 @@ export function registerBundle(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const key = readReleasePrivateKey(opts.key);
+      let key;
+      try {
+        key = readPrivateKey(opts.key);
+      } catch (e) {
+        console.error(`${(e as Error).message}; make a release key with \`edgefw bundle keygen ${opts.key}\``);
+        process.exitCode = 2;
+        return;
+      }
       const t0 = performance.now();
       const r = await buildBundle({
         repo: process.cwd(),
@@ -54,7 +60,10 @@ export function registerBundle(program: Command): void {
     .command('keygen <file>')
     .description('make an Ed25519 release key pair: FILE (private, 0600) and FILE.pub (goes on every box)')
     .action((file: string) => {
-      const pub = writeReleaseKey(file);
+      // the box key's formats: PKCS#8 PEM (0600) and FILE.pub, the raw key in base64
+      const pair = generateKeyPair();
+      writeKeyFiles(file, pair);
+      const pub = pair.publicKey;
       console.log(`release key ${releaseKeyId(pub)}: private ${file} (keep it off the boxes), public ${file}.pub`);
       console.log(`  public key: ${publicKeyText(pub)}`);
     });
@@ -67,7 +76,7 @@ export function registerBundle(program: Command): void {
     .option('--box-node <version>', 'the Node version of the box', process.versions.node)
     .action(async (file: string, opts: { trust: string[]; boxTarget: string; boxNode: string }) => {
       try {
-        const trusted = opts.trust.map((f) => parseReleasePublicKey(readFileSync(f, 'utf8'), f));
+        const trusted = opts.trust.map((f) => readPublicKeyFile(f));
         const m = await checkBundle(file, { trusted, target: opts.boxTarget as Target, node: opts.boxNode, maxBytes: 2048 * MB });
         console.log(`ok: edgefw ${m.version} for ${m.target}, Node ${m.node}, ${m.files.length} files, ${(m.bytes / MB).toFixed(1)} MB`);
       } catch (e) {

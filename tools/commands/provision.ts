@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ProfileError } from '../../config/load.js';
-import { parseReleasePublicKey } from '../lifecycle/keys.js';
+import { KeyFileError, readPublicKeyFile } from '../../firmware/security/keys.js';
 import { boxKeySource } from '../lifecycle/provision/box-key.js';
 import { applyPlan, planProvision } from '../lifecycle/provision/provision.js';
 import { BundleRefused } from '../lifecycle/release.js';
@@ -19,7 +18,7 @@ export function registerProvision(program: Command): void {
     .option('--check', 'report drift from the provisioned state; exit code 3 when something differs')
     .action(async (o: { profile: string; bundle?: string; releaseKey?: string[]; org?: string; root: string; dryRun?: boolean; check?: boolean }) => {
       try {
-        const releaseKeys = (o.releaseKey ?? []).map((f) => parseReleasePublicKey(readFileSync(f, 'utf8'), f));
+        const releaseKeys = (o.releaseKey ?? []).map((f) => readPublicKeyFile(f));
         const plan = await planProvision({ root: o.root, profile: o.profile, releaseKeys, boxKeys: boxKeySource, ...(o.bundle ? { bundle: o.bundle } : {}), ...(o.org ? { organisation: o.org } : {}) });
         for (const n of plan.notes) console.log(`note: ${n}`);
         if (plan.changes.length === 0) {
@@ -38,7 +37,7 @@ export function registerProvision(program: Command): void {
         await applyPlan(plan, (line) => console.log(line));
         console.log(`provisioned: ${plan.changes.length} change(s). Send ${plan.csrFile} to the city's CA; a second run changes nothing.`);
       } catch (e) {
-        if (e instanceof ProfileError) {
+        if (e instanceof ProfileError || e instanceof KeyFileError) {
           console.error(e.message);
           process.exitCode = 2;
         } else if (e instanceof BundleRefused) {

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type Layout, readState } from '../../firmware/lifecycle/state.js';
 import { updateRecord } from '../../firmware/lifecycle/trial.js';
 import { runGuard } from '../lifecycle/guard.js';
-import { parseReleasePublicKey } from '../lifecycle/keys.js';
+import { readPublicKeyFile } from '../../firmware/security/keys.js';
 import { DEFAULT_TRIAL, manualRollback, runUpdate } from '../lifecycle/update.js';
 
 interface Where {
@@ -18,10 +19,10 @@ export function layoutOf(o: Where): Layout {
 }
 
 /** Release keys the box trusts: <root>/etc/edgefw/release-keys/*.pub (provision installs them). */
-export function trustedReleaseKeys(root: string, extra: readonly string[] = []): ReturnType<typeof parseReleasePublicKey>[] {
+export function trustedReleaseKeys(root: string, extra: readonly string[] = []): KeyObject[] {
   const dir = join(root, 'etc/edgefw/release-keys');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pub')).map((f) => join(dir, f)) : [];
-  return [...files, ...extra].map((f) => parseReleasePublicKey(readFileSync(f, 'utf8'), f));
+  return [...files, ...extra].map((f) => readPublicKeyFile(f));
 }
 
 export function registerUpdate(program: Command): void {

@@ -1,6 +1,7 @@
-import { type KeyObject, createHash, sign, verify } from 'node:crypto';
+import { type KeyObject, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { compareSemver } from '../../firmware/lifecycle/state.js';
+import { keyId, signBytes, verifyBytes } from '../../firmware/security/keys.js';
 
 /**
  * The release manifest: the first member of a bundle (`manifest.json`), signed by the release
@@ -60,27 +61,16 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** First 16 hex digits of SHA-256 over the raw 32 public-key bytes (as `edgefw keygen` prints). */
-export function releaseKeyId(key: KeyObject): string {
-  const raw = Buffer.from(key.export({ format: 'jwk' }).x ?? '', 'base64url');
-  return sha256(raw).slice(0, 16);
-}
+/** Release keys are Ed25519 keys in the box key's formats (firmware/security/keys.ts). */
+export const releaseKeyId = keyId;
 
 export function signManifest(bytes: Buffer, privateKey: KeyObject, publicKey: KeyObject): Signature {
-  return { alg: 'Ed25519', keyId: releaseKeyId(publicKey), sig: sign(null, bytes, privateKey).toString('base64') };
+  return { alg: 'Ed25519', keyId: keyId(publicKey), sig: signBytes(privateKey, bytes) };
 }
 
 /** The trusted key that signed these manifest bytes, or undefined. */
 export function verifyManifest(bytes: Buffer, s: Signature, trusted: readonly KeyObject[]): KeyObject | undefined {
-  const sig = Buffer.from(s.sig, 'base64');
-  if (sig.length !== 64) return undefined;
-  return trusted.find((k) => {
-    try {
-      return verify(null, bytes, k, sig);
-    } catch {
-      return false;
-    }
-  });
+  return trusted.find((k) => verifyBytes(k, bytes, s.sig));
 }
 
 /** Compare two semantic versions (pre-releases sort before their release). */

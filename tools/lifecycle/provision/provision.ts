@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { loadProfile } from '../../../config/load.js';
 import { type Layout, committedLink, currentLink, linkVersion, pointLink, readState, releaseDir, releasesDir, writeState } from '../../../firmware/lifecycle/state.js';
 import { hostTarget, releaseKeyId } from '../manifest.js';
-import { publicKeyText } from '../keys.js';
+import { publicKeyText } from '../../../firmware/security/keys.js';
 import { checkBundle, syncTree, unpackBundle } from '../release.js';
 import { accountChanges, serviceOwner } from './accounts.js';
 import { bootConfigChanges } from './boot-config.js';

@@ -27,8 +27,10 @@ function chownIfRoot(path: string, owner: (() => Owner | undefined) | undefined)
 }
 
 function ownerDiffers(path: string, owner: (() => Owner | undefined) | undefined): boolean {
-  const o = owner?.();
-  if (!o || process.getuid?.() !== 0 || !existsSync(path)) return false;
+  if (!owner || process.getuid?.() !== 0 || !existsSync(path)) return false;
+  const o = owner();
+  if (!o) return true; // the account is made by an earlier step of this plan
+
   const st = statSync(path);
   return st.uid !== o.uid || st.gid !== o.gid;
 }
@@ -45,7 +47,7 @@ export function dirChange(path: string, mode: number, owner?: () => Owner | unde
   const st = statSync(path);
   if (!st.isDirectory()) throw new Error(`${path} exists and is not a directory`);
   if ((st.mode & 0o7777) !== mode) changes.push({ what: `mode of ${path}: ${oct(st.mode)} → ${oct(mode)}`, apply: () => chmodSync(path, mode) });
-  if (ownerDiffers(path, owner)) changes.push({ what: `owner of ${path} → ${owner?.()?.uid}:${owner?.()?.gid}`, apply: () => chownIfRoot(path, owner) });
+  if (ownerDiffers(path, owner)) changes.push({ what: `owner of ${path} → the service account`, apply: () => chownIfRoot(path, owner) });
   return changes;
 }
 
@@ -62,7 +64,7 @@ export function fileChange(path: string, content: string | Buffer, mode: number,
   else {
     const m = statSync(path).mode & 0o7777;
     if (m !== mode) changes.push({ what: `mode of ${path}: ${oct(m)} → ${oct(mode)}`, apply: () => chmodSync(path, mode) });
-    if (ownerDiffers(path, owner)) changes.push({ what: `owner of ${path} → ${owner?.()?.uid}:${owner?.()?.gid}`, apply: () => chownIfRoot(path, owner) });
+    if (ownerDiffers(path, owner)) changes.push({ what: `owner of ${path} → the service account`, apply: () => chownIfRoot(path, owner) });
   }
   return changes;
 }

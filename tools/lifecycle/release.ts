@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash, type KeyObject } from 'node:crypto';
 import { MANIFEST_FILE, type Manifest, SIGNATURE_FILE, type Target, compareVersions, manifestSchema, safeReleasePath, satisfies, signatureSchema, verifyManifest } from './manifest.js';
@@ -133,6 +133,16 @@ export async function unpackBundle(file: string, m: Manifest, dir: string): Prom
   const missing = m.files.filter((f) => !seen.has(f.path));
   if (missing.length > 0) throw new BundleRefused('digest', `${missing.length} file(s) of the manifest missing from the bundle (first: ${missing[0]?.path})`);
   syncTree(dir);
+}
+
+/**
+ * Make a freshly written tree durable before anything points at it: one syncfs(2) of its
+ * filesystem (`sync -f`, coreutils) rather than an fsync per file — thousands of fsyncs take
+ * seconds on an SD card. Falls back to a global sync.
+ */
+export function syncTree(dir: string): void {
+  const r = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
+  if (r.status !== 0) spawnSync('sync', [], { stdio: 'ignore' });
 }
 
 /**

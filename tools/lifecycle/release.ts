@@ -144,26 +144,3 @@ export function syncTree(dir: string): void {
   const r = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
   if (r.status !== 0) spawnSync('sync', [], { stdio: 'ignore' });
 }
-
-/**
- * Make a freshly written tree durable before anything points at it: one syncfs(2) of its
- * filesystem (`sync -f`, coreutils) rather than an fsync per file — thousands of fsyncs take
- * seconds on an SD card. Falls back to a global sync.
- */
-export function syncTree(dir: string): void {
-  const r = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
-  if (r.status !== 0) spawnSync('sync', [], { stdio: 'ignore' });
-}
-
-export function fsyncDir(d: string): void {
-  try {
-    const fd = openSync(d, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* some filesystems refuse fsync on a directory; the rename order still holds */
-  }
-}

@@ -12,7 +12,7 @@ import { dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.
  * (crashes at start), 1.3.0 (starts, never healthy: its uplink worker never answers), 0.9.0
  * (a downgrade), 1.1.0 for linux-arm64, and 1.1.0 signed by a key the box does not trust.
  */
-const TRIAL = ['--window', '12', '--settle', '2', '--max-starts', '3'];
+const TRIAL = ['--window', '12', '--settle', '1.5', '--max-starts', '3'];
 
 describe('edgefw update on a supervised box', () => {
   let work: string;

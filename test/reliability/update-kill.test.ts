@@ -12,10 +12,10 @@ import { dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.
  * restart and the trial to the commit. Power back: the box must start a version that works (the
  * old one, or the new one finishing its trial), its links must agree with its journal, and the
  * next update must go through. At the end every reading sequence the outbox ever issued is at
- * the broker. Points: EDGEFW_UPDATE_KILLS (default 3; `npm run test:long` runs 50), random
+ * the broker. Points: EDGEFW_UPDATE_KILLS (default 2; `npm run test:long` runs 50), random
  * instants from a seeded generator (EDGEFW_UPDATE_KILL_SEED to replay), logged.
  */
-const KILLS = Number(process.env.EDGEFW_UPDATE_KILLS ?? 3);
+const KILLS = Number(process.env.EDGEFW_UPDATE_KILLS ?? 2);
 const SEED = Number(process.env.EDGEFW_UPDATE_KILL_SEED ?? Date.now() % 2 ** 31);
 const TRIAL = ['--window', '15', '--settle', '1.5', '--max-starts', '3'];
 

@@ -18,6 +18,7 @@ import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
 import { TrialGate } from './lifecycle/trial.js';
+import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
@@ -87,6 +88,12 @@ export class Runtime {
 
   async start(): Promise<void> {
     const p = this.options.profile;
+    // every directory the box writes in, before anything else: a bad one is a clear StartupError
+    // naming its profile key, never a stack trace or a spin in Node's recursive mkdir (/proc)
+    ensureDir(p.storage.dir);
+    p.buses.gpio.forEach((b, i) => {
+      if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
+    });
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
     const identity = loadOrCreateIdentity(p.storage.dir, {
       onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),

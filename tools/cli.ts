@@ -23,7 +23,7 @@ program
   .name('edgefw')
   .description('Edge firmware runtime for smart-city kiosks and sensor boxes')
   .version(FIRMWARE_VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError('(edgefw <command> --help lists the options)');
 
 registerRun(program);
 registerConfig(program);
@@ -38,4 +38,10 @@ registerBundle(program);
 registerUpdate(program);
 registerProvision(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // a command that did not handle its own bad input: one line, the stack only when asked for
+  console.error(`edgefw: ${e instanceof Error ? e.message : String(e)}${process.env.EDGEFW_DEBUG ? `\n${(e as Error).stack ?? ''}` : ' (EDGEFW_DEBUG=1 shows where)'}`);
+  process.exit(1);
+}

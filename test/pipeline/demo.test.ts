@@ -35,7 +35,8 @@ describe('demo profile through real drivers, runners and the pipeline on a fake 
   });
 
   it('the door leaves the box on every change (events at once) and not on the unchanged 1 s samples', async () => {
-    const run = await simulateProfile(loadProfile('config/profiles/demo.yaml'), 10);
+    // the demo door first opens 20–40 min after start (a technician's visit): simulate 45 min
+    const run = await simulateProfile(loadProfile('config/profiles/demo.yaml'), 45);
     const raw = run.raw.filter((s) => s.device === 'door');
     const reported = run.reported.filter((s) => s.device === 'door');
     const open = (s: (typeof raw)[number]): number | undefined => s.values.find((v) => v.channel === 'open')?.value;

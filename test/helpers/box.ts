@@ -30,7 +30,7 @@ export function releaseSource(workDir: string, version: string, patch?: (dir: st
   const dir = join(workDir, `src-${version}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true, filter: (s) => !s.endsWith('.map') });
+  cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true, filter: (s) => !s.endsWith('.map') && !s.endsWith('.tsbuildinfo') });
   for (const d of ['bin', 'tools/systemd', 'config/profiles']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));

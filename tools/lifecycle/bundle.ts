@@ -87,7 +87,7 @@ export async function buildBundle(o: BundleOptions): Promise<BundleResult> {
   const version = o.version ?? pkg.version;
   const counters = { links: 0 };
   const files: Collected[] = [];
-  walk(repo, join(repo, 'dist'), files, counters, (rel) => !rel.endsWith('.map') && !rel.startsWith('dist/test/'));
+  walk(repo, join(repo, 'dist'), files, counters, (rel) => !rel.endsWith('.map') && !rel.endsWith('.tsbuildinfo') && !rel.startsWith('dist/test/'));
   for (const f of ['bin/edgefw.js', 'config/profile.schema.json', 'LICENSE', 'README.md']) if (existsSync(join(repo, f))) files.push({ rel: f, abs: join(repo, f) });
   walk(repo, join(repo, 'config/profiles'), files, counters, () => true);
   walk(repo, join(repo, 'tools/systemd'), files, counters, () => true);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../drivers/schema-parts.js';
+import { DURATION_PATTERN, EDITOR_SCHEMA, duration } from '../drivers/schema-parts.js';
 import { calibratedRange } from '../firmware/pipeline/calibration.js';
 import { type CalPoint, type Poly, fitPolynomial, polyFromCoefficients } from '../firmware/pipeline/fit.js';
 
@@ -159,7 +159,10 @@ const filterShape = {
   skip_initial: z
     .union([z.number(), z.string()])
     .optional()
-    .meta({ description: 'warm-up: a number of samples (5) or a time ("30s") to drop after start' }),
+    .meta({
+      description: 'warm-up: a number of samples (5) or a time ("30s") to drop after start',
+      [EDITOR_SCHEMA]: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: DURATION_PATTERN }] },
+    }),
   filter_out: z
     .union([finite('filter_out'), z.array(finite('filter_out')).min(1)])
     .optional()
@@ -168,7 +171,11 @@ const filterShape = {
 
 const skipTime = duration('skip_initial', { min: 1, max: 86_400_000 });
 
-const filterStep = z.looseObject(filterShape).transform((v, ctx): FilterStep => {
+const filterStep = z
+  .looseObject(filterShape)
+  // editors: exactly one known filter per list item, as oneKey() below demands
+  .meta({ [EDITOR_SCHEMA]: { $merge: { additionalProperties: false, minProperties: 1, maxProperties: 1 } } })
+  .transform((v, ctx): FilterStep => {
   const key = oneKey(v, FILTERS, 'filter', ctx);
   if (!key) return z.NEVER;
   switch (key) {
@@ -218,7 +225,10 @@ const reportSchema = z
     delta: z
       .union([z.number(), z.string()])
       .optional()
-      .meta({ description: 'send when the value moved this much since the last send: 0.5 (channel unit) or "5%" (of the last sent value)' }),
+      .meta({
+        description: 'send when the value moved this much since the last send: 0.5 (channel unit) or "5%" (of the last sent value)',
+        [EDITOR_SCHEMA]: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$' }] },
+      }),
     delta_floor: z.number().gt(0).optional().meta({ description: 'with a % delta: the smallest change that counts, channel unit (needed when the channel can read 0)' }),
     heartbeat: period('heartbeat').optional().meta({ description: 'with delta: send the latest value at least this often even without change' }),
     period: period('period').optional().meta({ description: 'report mean/min/max of each period instead of single samples' }),
@@ -257,12 +267,30 @@ export const pipelineChannelKeys = {
   calibration: z.array(calStep).optional().meta({ description: 'calibration steps, applied in order (docs/pipeline.md)' }),
   filters: z.array(filterStep).optional().meta({ description: 'filters over the calibrated values, applied in order (docs/pipeline.md)' }),
   report: reportSchema.optional().meta({ description: 'when a value leaves the box: every value, on change (delta + heartbeat) or per period (docs/pipeline.md)' }),
+  decimals: z
+    .number()
+    .int({ error: 'decimals is a whole number of decimal places (2 → 0.01; -1 → tens)' })
+    .min(-6)
+    .max(10)
+    .optional()
+    .meta({ description: "decimal places of what leaves the box, after filters and aggregates (default: the calibration's final round, else the part's resolution)" }),
 };
 
 export interface PipelineChannelConfig {
   readonly calibration?: readonly CalStep[];
   readonly filters?: readonly FilterStep[];
   readonly report?: ReportConfig;
+  readonly decimals?: number;
+}
+
+/**
+ * Decimal places a channel publishes: the profile's `decimals`, else a calibration that ends
+ * with `round: N` (the user said how precise the value is), else the part's resolution.
+ */
+export function publishedDecimals(cfg: PipelineChannelConfig | undefined, partDecimals: number): number {
+  if (cfg?.decimals !== undefined) return cfg.decimals;
+  const last = cfg?.calibration?.[cfg.calibration.length - 1];
+  return last?.op === 'round' ? last.decimals : partDecimals;
 }
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────

@@ -13,6 +13,8 @@ import { registerAck } from './commands/ack.js';
 import { registerBundle } from './commands/bundle.js';
 import { registerUpdate } from './commands/update.js';
 import { registerProvision } from './commands/provision.js';
+import { registerSite } from './commands/site.js';
+import { registerSupportBundle } from './commands/support-bundle.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -37,6 +39,8 @@ registerAck(program);
 registerBundle(program);
 registerUpdate(program);
 registerProvision(program);
+registerSite(program);
+registerSupportBundle(program);
 
 try {
   await program.parseAsync(process.argv);

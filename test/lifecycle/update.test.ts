@@ -95,7 +95,7 @@ describe('edgefw update on a supervised box', () => {
       await rec.waitFor('update record committed', () => rec.on('/update').some((m) => (m.payload as { state?: string }).state === 'committed'));
       expect(rec.on('/update').map((m) => (m.payload as { state: string }).state)).toContain('trial');
       const issued = await noGap(box, rec);
-      console.info(`good update: committed in ${ms} ms (settle 2 s), ${issued} readings without a gap, starts ${JSON.stringify(box.starts.map((x) => x.version))}`);
+      console.info(`good update: committed in ${ms} ms (settle 1.5 s), ${issued} readings without a gap, starts ${JSON.stringify(box.starts.map((x) => x.version))}`);
 
       // now at 1.1.0, floor 1.1.0: four bad bundles
       const before = { releases: readdirSync(join(box.installDir, 'releases')).sort(), current: box.link('current'), committed: box.link('committed'), pid: box.running()?.pid };

@@ -14,7 +14,7 @@ import type { Sample } from './reading.js';
 import { type RawInspector, sampleFlow } from './pipeline/flow.js';
 import { SignalPipeline } from './pipeline/pipeline.js';
 import { applySafeStates } from './outputs/safe-state.js';
-import { nextBootCounter } from './state/boot.js';
+import { type BootIdentity, startBoot } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
@@ -53,6 +53,7 @@ export class Runtime {
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
   private bootCounter = 0;
+  private identity: BootIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
@@ -70,10 +71,17 @@ export class Runtime {
     return this.bootCounter;
   }
 
+  /** random id of this start (docs/mqtt.md) */
+  get bootId(): string | undefined {
+    return this.identity?.bootId;
+  }
+
   async start(): Promise<void> {
     const p = this.options.profile;
-    this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
-    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
+    const identity = startBoot(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot read or save the boot counter (disk full or read-only?); the boot id still names this start'));
+    this.identity = identity;
+    this.bootCounter = identity.boot;
+    this.log.info({ box: p.box.id, boot: this.bootCounter, bootId: identity.bootId, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
     // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
@@ -144,6 +152,8 @@ export class Runtime {
           prefix: p.uplink.topicPrefix,
           boxId: p.box.id,
           boot: this.bootCounter,
+          bootId: identity.bootId,
+          firstStart: identity.firstStart,
           firmware: FIRMWARE_VERSION,
           reconnectMinMs: p.uplink.reconnect.min,
           reconnectMaxMs: p.uplink.reconnect.max,

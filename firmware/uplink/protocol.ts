@@ -32,6 +32,10 @@ export interface UplinkConfig {
   readonly prefix: string;
   readonly boxId: string;
   readonly boot: number;
+  /** random id of this start (firmware/state/boot.ts); the worker makes one when absent */
+  readonly bootId?: string;
+  /** the box never started before with this storage (a new outbox may then start sequences at 0) */
+  readonly firstStart?: boolean;
   readonly firmware: string;
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;

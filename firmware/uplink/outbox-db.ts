@@ -134,7 +134,7 @@ export function openOutboxDb(path: string, nowMs: number): OpenResult {
 
 type StatementName =
   | 'insert' | 'putNext' | 'putReserved' | 'setSeq' | 'allSeqs' | 'delRange' | 'page' | 'body' | 'rowBody' | 'oldest' | 'totals' | 'has'
-  | 'getMeta' | 'setMeta' | 'allMeta' | 'untrusted' | 'rewrite' | 'insertSkip' | 'recentSkips' | 'pruneSkips' | 'isEmpty';
+  | 'getMeta' | 'setMeta' | 'allMeta' | 'untrusted' | 'rewrite' | 'insertSkip' | 'recentSkips' | 'pruneSkips' | 'isEmpty' | 'ensureMeta';
 export type OutboxStatements = Readonly<Record<StatementName, Database.Statement>>;
 
 /** The statements of the outbox, prepared once per open file. */
@@ -157,6 +157,7 @@ export function prepareStatements(db: Database.Database): OutboxStatements {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     allMeta: db.prepare('SELECT key, value FROM meta'),
+    ensureMeta: db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)'),
     insertSkip: db.prepare('INSERT INTO skips (boot, bootId, at, dev, "from", "to", reason) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     recentSkips: db.prepare('SELECT boot, bootId, at, dev, "from", "to", reason FROM skips ORDER BY id DESC LIMIT ?'),
     pruneSkips: db.prepare('DELETE FROM skips WHERE id <= (SELECT max(id) FROM skips) - ?'),

@@ -1,4 +1,4 @@
-import { statSync, statfsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, statSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 
 /**
@@ -7,15 +7,53 @@ import type Database from 'better-sqlite3';
  * - a truncating checkpoint when the log passes WAL_CHECKPOINT_BYTES, and whenever the outbox has
  *   nothing waiting and the log holds anything (the log then goes back to zero bytes);
  * - freed pages go back to the file system (incremental auto-vacuum) once they pass VACUUM_PAGES;
- * - new readings stop going to disk while less than HEADROOM_BYTES is free (they wait in the
- *   memory ring, fault OUTBOX_DISK_FULL), so deleting what the broker acknowledged, checkpoints and
- *   the vacuum always have room to run and the fault clears by itself once space returns.
+ * - new readings stop going to disk while less than HEADROOM_BYTES would stay free after the
+ *   commit and the checkpoint that may follow it (they wait in the memory ring, fault
+ *   OUTBOX_DISK_FULL), so deleting what the broker acknowledged, checkpoints and the vacuum have
+ *   room to run and the fault clears by itself once space returns;
+ * - a spare file (SPARE_BYTES, `<outbox>.spare`) is kept beside the outbox while space allows and
+ *   given up when something else filled the disk to the last byte: deleting, checkpointing and
+ *   vacuuming then still have room to give the outbox's own space back.
  */
-export const WAL_CHECKPOINT_BYTES = 256 * 1024;
-export const HEADROOM_BYTES = 384 * 1024;
-/** the disk is writable again once this much is free (hysteresis against flapping) */
-export const RESUME_BYTES = 512 * 1024;
-const VACUUM_PAGES = 64;
+export const WAL_CHECKPOINT_BYTES = 128 * 1024;
+export const HEADROOM_BYTES = 192 * 1024;
+/** the disk is writable again once this much more is free (hysteresis against flapping) */
+export const RESUME_BYTES = 384 * 1024;
+export const SPARE_BYTES = 128 * 1024;
+const VACUUM_PAGES = 32;
+
+/** The spare file: made while there is room, released to get out of a disk full to the last byte. */
+export class Spare {
+  constructor(private readonly path: string) {}
+
+  /** Create it when missing and `free` allows; false when it could not be made. */
+  keep(free: number): boolean {
+    if (existsSync(this.path)) return true;
+    if (free < SPARE_BYTES + RESUME_BYTES) return false;
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.path, 'w');
+      writeSync(fd, Buffer.alloc(SPARE_BYTES));
+      fsyncSync(fd);
+      return true;
+    } catch {
+      this.release();
+      return false;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** Give its space to the file system; true when there was one. */
+  release(): boolean {
+    try {
+      unlinkSync(this.path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
 
 /** Bytes free for an unprivileged writer on the file system holding `dir`; Infinity when unknown. */
 export function freeBytes(dir: string): number {

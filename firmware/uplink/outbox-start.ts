@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { OutboxStatements } from './outbox-db.js';
@@ -20,7 +21,7 @@ export interface StartState {
   readonly firstStart: boolean;
 }
 
-const SKIPS_KEPT = 64;
+const SKIPS_KEPT = 1000;
 const SKIPS_READ = 16;
 
 /**
@@ -35,7 +36,7 @@ export function adoptFile(
   start: StartState,
   how: { readonly setAside: boolean; readonly wal: WalCheck; readonly now: number },
   jump: (reason: SkipReason) => void,
-): { drops: DropCounts; skips: SeqSkip[] } {
+): { drops: DropCounts; skips: SeqSkip[]; fileId: number } {
   const empty = st.isEmpty.get() === 1;
   const meta = new Map((st.allMeta.all() as { key: string; value: number }[]).map((r) => [r.key, r.value]));
   const base = meta.get('seqBase') ?? 0;
@@ -63,7 +64,9 @@ export function adoptFile(
   const skips = (st.recentSkips.all(SKIPS_READ) as { boot: number; bootId: string; at: number; dev: string; from: number | null; to: number; reason: SkipReason }[])
     .reverse()
     .map((r) => ({ ...r }));
-  return { drops: empty ? { oldest: 0, rejected: 0, expired: 0 } : storedDrops(meta), skips };
+  // the drop counters belong to this file: a new file (after a loss) starts its own, under a new id
+  const fileId = meta.get('fileId') ?? randomInt(1, 2 ** 47);
+  return { drops: empty ? { oldest: 0, rejected: 0, expired: 0 } : storedDrops(meta), skips, fileId };
 }
 
 /**
@@ -79,12 +82,14 @@ export function reserve(
   want: ReadonlyMap<string, number>,
   ringLow: ReadonlyMap<string, number>,
   meter: WriteMeter,
+  fileId: number,
 ): boolean {
   const r = alloc.wanted(want);
   if (r.devs.size === 0 && r.base === undefined) return false;
   const skips = [...alloc.pendingSkips];
   db.transaction(() => {
     st.setMeta.run('clean', 0);
+    st.ensureMeta.run('fileId', fileId);
     for (const [dev, to] of r.devs) {
       const next = alloc.next.get(dev) ?? alloc.base;
       // a device without a row: numbers below `next` not yet stored are in the memory ring

@@ -6,7 +6,7 @@ import type { Sample } from '../reading.js';
 import { type OutboxStatements, type StorageTrouble, classifyStorageError, openOutboxDb, prepareStatements } from './outbox-db.js';
 import { At, RowState } from './outbox-rows.js';
 import { type SeqSkip, SeqAllocator, type SkipReason } from './outbox-seqs.js';
-import { RESUME_BYTES, HEADROOM_BYTES, WriteMeter, freeBytes } from './outbox-space.js';
+import { HEADROOM_BYTES, RESUME_BYTES, Spare, WriteMeter, freeBytes } from './outbox-space.js';
 import { type Part, takeRows } from './outbox-take.js';
 import { checkWal } from './outbox-wal.js';
 import { type DiskRows, storedDrops, writeCommit } from './outbox-write.js';
@@ -58,6 +58,8 @@ export interface OutboxCounters {
   readonly walBytes: number;
   /** drops counted in the file (all starts); the ring's drops become durable when it reaches the disk */
   readonly dropped: DropCounts;
+  /** random id of the outbox file the drop counters belong to (a new file starts new counters) */
+  readonly fileId: number;
   /** drops of the memory ring this start, not yet in the file */
   readonly memoryDropped: number;
   /** readings a stop found in the memory ring and could not save (counted, lost) */
@@ -117,8 +119,10 @@ export class Outbox implements SampleQueue {
   private carried: DropCounts = ZERO;
   private discarded = 0;
   private fileSkips: SeqSkip[] = [];
+  private fileId = 0;
   private readonly wallNow: () => number;
   private readonly rowSamples: number;
+  private readonly spare: Spare;
   readonly bootId: string;
 
   constructor(private readonly options: OutboxOptions) {
@@ -126,6 +130,7 @@ export class Outbox implements SampleQueue {
     this.rowSamples = Math.max(1, options.rowSamples ?? 200);
     this.bootId = options.bootId ?? randomUUID();
     this.alloc = new SeqAllocator({ boot: options.boot, bootId: this.bootId });
+    this.spare = new Spare(`${options.path}.spare`);
     this.start = { adopted: false, owns: false, firstStart: options.firstStart ?? options.boot <= 1 };
     this.ring = new MemoryQueue({
       maxRows: options.ringRows,
@@ -158,7 +163,7 @@ export class Outbox implements SampleQueue {
       this.ring.commit(); // applies the age bound
     };
     if (!this.db) return toRing();
-    if (!this.roomFor(now)) {
+    if (!this.roomFor(now, fresh.length)) {
       toRing();
       this.maintain(now);
       return;
@@ -274,6 +279,7 @@ export class Outbox implements SampleQueue {
       committed: this.committedCount,
       walBytes: this.meter?.walBytes() ?? 0,
       dropped: this.durable,
+      fileId: this.fileId,
       memoryDropped: r.oldest + r.rejected + r.expired,
       discarded: this.discarded,
       skips: [...this.fileSkips.filter((s) => !mine.has(s)), ...this.alloc.skips].slice(-SKIPS_REPORTED),
@@ -333,7 +339,7 @@ export class Outbox implements SampleQueue {
     if (!db || !st || !this.meter) return;
     const wasUnreserved = this.alloc.unreserved;
     try {
-      if (!reserve(db, st, this.alloc, want, this.ring.lowestSeqs(), this.meter)) return;
+      if (!reserve(db, st, this.alloc, want, this.ring.lowestSeqs(), this.meter, this.fileId)) return;
       this.start.owns = true;
       if (wasUnreserved) this.options.onEvent?.({ type: 'reserved' });
     } catch (e) {
@@ -341,23 +347,43 @@ export class Outbox implements SampleQueue {
     }
   }
 
-  /** Room on disk for new rows (and the ring's, when they move): below the headroom the disk counts as full. */
-  private roomFor(now: number): boolean {
-    const need = this.trouble === 'full' ? RESUME_BYTES : HEADROOM_BYTES;
+  /**
+   * Room on disk for `fresh` new readings and the ring's (when they move): what the commit and
+   * the checkpoint after it may take, plus the headroom. Below it the disk counts as full.
+   */
+  private roomFor(now: number, fresh: number): boolean {
     if (this.trouble === 'full' && now < this.nextRetry) return false;
     const free = freeBytes(dirname(this.options.path));
-    if (free - 2 * this.ring.waitingBytes() >= need) return true;
+    const wal = this.meter?.walBytes() ?? 0;
+    // a reading takes ~200 B of row and index pages; the WAL holds it once more until the checkpoint
+    const commit = 2 * (this.ring.waitingBytes() + fresh * 300) + 8192;
+    const need = (this.trouble === 'full' ? RESUME_BYTES : HEADROOM_BYTES) + wal + commit;
+    if (free >= need) {
+      this.spare.keep(free - commit);
+      return true;
+    }
     this.nextRetry = now + this.options.retryMs;
-    this.setTrouble('full', `less than ${Math.round(need / 1024)} KiB free on ${dirname(this.options.path)}`);
+    this.setTrouble('full', `${Math.round(free / 1024)} KiB free on ${dirname(this.options.path)}, ${Math.round(need / 1024)} KiB needed`);
     return false;
   }
 
-  /** While the disk is full: delete what the broker acknowledged, apply the bounds, checkpoint and vacuum. */
+  /**
+   * While the disk is full: delete what the broker acknowledged, apply the bounds, checkpoint and
+   * vacuum. When not even that fits (something else filled the disk to the last byte), the spare
+   * file makes room for it.
+   */
   private maintain(now: number): void {
-    try {
-      this.write([], now);
-    } catch {
-      // still full: the next commit tries again
+    const d = this.disk;
+    const o = this.options;
+    const work = d.acked.size > 0 || d.rows > o.maxRows || d.bytes > o.maxBytes || [...d.loaded.values()].some((r) => r.dirty);
+    if (!work) return;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        this.write([], now);
+        return;
+      } catch (e) {
+        if (classifyStorageError(e) !== 'full' || !this.spare.release()) return; // the next commit tries again
+      }
     }
   }
 
@@ -452,8 +478,11 @@ export class Outbox implements SampleQueue {
       const before = this.alloc.skips.length;
       const found = adoptFile(this.stmt, this.alloc, this.start, { setAside: r.setAside !== undefined, wal, now }, (reason) => this.alloc.jump(reason, now));
       for (const s of this.alloc.skips.slice(before)) this.options.onEvent?.({ type: 'skip', skip: s });
+      // a different file (set aside, lost): the ring's drops so far belong to the range it abandoned
+      if (this.fileId !== 0 && found.fileId !== this.fileId) this.carried = this.ring.drops();
       this.durable = found.drops;
       this.fileSkips = found.skips;
+      this.fileId = found.fileId;
       this.reserveNow(new Map(), now);
       // nothing could be reserved at start: this start's numbers must not collide with any later one's
       if (!this.start.owns && !this.alloc.jumped) this.jump('unwritable', now);

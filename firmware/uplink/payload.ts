@@ -85,6 +85,8 @@ export interface OutboxStatus {
   readonly pending: number;
   /** with an outbox: drops counted in its file over every start (durable); without: since this start */
   readonly dropped: { readonly oldest: number; readonly rejected: number; readonly expired: number };
+  /** random id of the outbox file whose counters `dropped` are (a new file after a loss starts new counters) */
+  readonly file?: number;
   /** the memory ring this start: drops not yet in the file, readings a stop could not save */
   readonly memory?: { readonly pending: number; readonly dropped: number; readonly discarded: number };
   /** latest sequence skips and fresh ranges (docs/mqtt.md, "Sequences") */

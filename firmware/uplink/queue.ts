@@ -322,6 +322,8 @@ export class MemoryQueue implements SampleQueue {
   close(): void {
     this.waiting = [];
     this.inflight.clear();
+    this.rows = 0;
+    this.bytes = 0;
   }
 
   private expire(now: number): void {

@@ -162,7 +162,7 @@ export class UplinkSession {
     const c = this.counters?.();
     if (!c) return { mode: 'off', pending: this.queue.pending(), dropped: this.queue.drops() };
     return {
-      mode: c.mode, pending: this.queue.pending(), dropped: c.dropped,
+      mode: c.mode, pending: this.queue.pending(), dropped: c.dropped, ...(c.fileId ? { file: c.fileId } : {}),
       memory: { pending: c.ringRows, dropped: c.memoryDropped, discarded: c.discarded },
       ...(c.skips.length > 0 ? { skips: c.skips } : {}),
     };

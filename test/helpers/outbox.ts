@@ -8,6 +8,15 @@ export interface OutboxFile {
   readonly next: Record<string, number>;
   /** stored (unacknowledged) sequences per device */
   readonly stored: Record<string, number[]>;
+  /** sequence ranges the box skipped (docs/mqtt.md): [from, to) per device, from null = unknown */
+  readonly skips: Skip[];
+}
+
+export interface Skip {
+  readonly dev: string;
+  readonly from: number | null;
+  readonly to: number;
+  readonly reason: string;
 }
 
 export function readOutbox(path: string): OutboxFile {
@@ -24,7 +33,8 @@ export function readOutbox(path: string): OutboxFile {
         (stored[s.dev] ??= []).push(s.seq);
       }
     }
-    return { integrity, next, stored };
+    const skips = db.prepare('SELECT dev, "from", "to", reason FROM skips ORDER BY id').all() as Skip[];
+    return { integrity, next, stored, skips };
   } finally {
     db.close();
   }
@@ -78,8 +88,26 @@ export function dedupe(samples: readonly Received[]): { seqs: Map<string, number
 
 export const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
-/** Sequences in [0, next) missing from a sorted list. */
-export function missing(sorted: readonly number[], next: number): number[] {
-  const have = new Set(sorted);
-  return range(0, next).filter((s) => !have.has(s));
+/**
+ * Sequences in [0, next) missing from a sorted list, outside the ranges the box reported as
+ * skipped for that device (a gap may be millions wide: at most 1000 numbers per gap are listed).
+ */
+export function missing(sorted: readonly number[], next: number, skips: readonly Skip[] = [], dev?: string): number[] {
+  const ranges = skips.filter((k) => dev === undefined || k.dev === dev).map((k) => [k.from ?? Number.NEGATIVE_INFINITY, k.to] as const);
+  const inSkip = (n: number): boolean => ranges.some(([a, b]) => n >= a && n < b);
+  const out: number[] = [];
+  const bounds = [-1, ...new Set(sorted), next];
+  for (let i = 1; i < bounds.length; i++) {
+    let listed = 0;
+    for (let n = (bounds[i - 1] as number) + 1; n < (bounds[i] as number) && listed < 1000; n++) {
+      if (inSkip(n)) {
+        const r = ranges.find(([a, b]) => n >= a && n < b) as readonly [number, number];
+        n = r[1] - 1;
+        continue;
+      }
+      out.push(n);
+      listed++;
+    }
+  }
+  return out;
 }

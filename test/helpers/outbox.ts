@@ -10,6 +10,8 @@ export interface OutboxFile {
   readonly stored: Record<string, number[]>;
   /** sequence ranges the box skipped (docs/mqtt.md): [from, to) per device, from null = unknown */
   readonly skips: Skip[];
+  /** latest read time (t) of the stored readings of each boot */
+  readonly lastT: Record<number, number>;
 }
 
 export interface Skip {
@@ -26,15 +28,17 @@ export function readOutbox(path: string): OutboxFile {
     const next: Record<string, number> = {};
     for (const r of db.prepare('SELECT dev, next FROM seqs').all() as { dev: string; next: number }[]) next[r.dev] = r.next;
     const stored: Record<string, number[]> = {};
+    const lastT: Record<number, number> = {};
     // one row per batch of readings, one reading's JSON per line (firmware/uplink/outbox-rows.ts)
-    for (const body of db.prepare('SELECT body FROM batches ORDER BY id').pluck().all() as string[]) {
-      for (const line of body.split('\n')) {
+    for (const r of db.prepare('SELECT boot, body FROM batches ORDER BY id').all() as { boot: number; body: string }[]) {
+      for (const line of r.body.split('\n')) {
         const s = JSON.parse(line) as WireSample;
         (stored[s.dev] ??= []).push(s.seq);
+        lastT[r.boot] = Math.max(lastT[r.boot] ?? 0, s.t);
       }
     }
     const skips = db.prepare('SELECT dev, "from", "to", reason FROM skips ORDER BY id').all() as Skip[];
-    return { integrity, next, stored, skips };
+    return { integrity, next, stored, skips, lastT };
   } finally {
     db.close();
   }
@@ -96,7 +100,7 @@ export function missing(sorted: readonly number[], next: number, skips: readonly
   const ranges = skips.filter((k) => dev === undefined || k.dev === dev).map((k) => [k.from ?? Number.NEGATIVE_INFINITY, k.to] as const);
   const inSkip = (n: number): boolean => ranges.some(([a, b]) => n >= a && n < b);
   const out: number[] = [];
-  const bounds = [-1, ...new Set(sorted), next];
+  const bounds = [-1, ...new Set(sorted.filter((n) => n < next)), next];
   for (let i = 1; i < bounds.length; i++) {
     let listed = 0;
     for (let n = (bounds[i - 1] as number) + 1; n < (bounds[i] as number) && listed < 1000; n++) {

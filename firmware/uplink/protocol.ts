@@ -37,6 +37,8 @@ export interface UplinkConfig {
   /** the box never started before with this storage (a new outbox may then start sequences at 0) */
   readonly firstStart?: boolean;
   readonly firmware: string;
+  /** the box's public key and key id (firmware/security/identity.ts), carried in the retained status */
+  readonly identity?: { readonly key: string; readonly keyId: string };
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
   readonly maxSamplesPerMessage: number;

@@ -64,8 +64,8 @@ export interface OutboxCounters {
   readonly memoryDropped: number;
   /** readings a stop found in the memory ring and could not save (counted, lost) */
   readonly discarded: number;
-  /** latest sequence skips and fresh ranges (this start's and those found in the file) */
-  readonly skips: readonly SeqSkip[];
+  /** latest sequence skips and fresh ranges (this start's and those found in the file); saved false = not yet in the file */
+  readonly skips: readonly (SeqSkip & { readonly saved?: false })[];
 }
 
 interface DbBatch {
@@ -282,7 +282,9 @@ export class Outbox implements SampleQueue {
       fileId: this.fileId,
       memoryDropped: r.oldest + r.rejected + r.expired,
       discarded: this.discarded,
-      skips: [...this.fileSkips.filter((s) => !mine.has(s)), ...this.alloc.skips].slice(-SKIPS_REPORTED),
+      skips: [...this.fileSkips.filter((s) => !mine.has(s)), ...this.alloc.skips.map((s) => (this.alloc.pendingSkips.includes(s) ? { ...s, saved: false } : s))].slice(
+        -SKIPS_REPORTED,
+      ),
     };
   }
 

@@ -104,4 +104,9 @@ export interface OutboxSkip {
   readonly boot: number;
   readonly bootId: string;
   readonly at: number;
+  /**
+   * false while the skip is not yet in the outbox file (the disk refuses writes): if the box then
+   * loses power, numbers of that fresh range that never arrive were lost with its memory
+   */
+  readonly saved?: false;
 }

@@ -89,10 +89,14 @@ function start(given: UplinkConfig): void {
 
   // drops counted in the outbox file before this start are not news
   let lastDrops = totalDrops(sess.stats().drops ?? { oldest: 0, rejected: 0, expired: 0 });
+  let lastPending = 0;
   let lastDropAt = 0;
   scheduler.every('uplink-stats', 1000, () => {
     const stats = sess.stats();
     send({ t: 'stats', stats });
+    // the platform waits for the backlog before calling a gap a loss: say when it is gone
+    if (lastPending > 0 && stats.pending === 0) sess.publishStatus();
+    lastPending = stats.pending;
     const d = stats.drops ?? { oldest: 0, rejected: 0, expired: 0 };
     const total = totalDrops(d);
     const now = scheduler.now();

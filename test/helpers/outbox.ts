@@ -12,6 +12,9 @@ export interface OutboxFile {
   readonly skips: Skip[];
   /** latest read time (t) of the stored readings of each boot */
   readonly lastT: Record<number, number>;
+  /** drops counted in the file (all causes) and the file's id (docs/mqtt.md, status outbox.file) */
+  readonly dropped: number;
+  readonly fileId: number | undefined;
 }
 
 export interface Skip {
@@ -38,7 +41,9 @@ export function readOutbox(path: string): OutboxFile {
       }
     }
     const skips = db.prepare('SELECT dev, "from", "to", reason FROM skips ORDER BY id').all() as Skip[];
-    return { integrity, next, stored, skips, lastT };
+    const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: number }[]).map((r) => [r.key, r.value]));
+    const dropped = (meta.get('dropOldest') ?? 0) + (meta.get('dropRejected') ?? 0) + (meta.get('dropExpired') ?? 0);
+    return { integrity, next, stored, skips, lastT, dropped, fileId: meta.get('fileId') };
   } finally {
     db.close();
   }

@@ -4,79 +4,18 @@ import type Database from 'better-sqlite3';
 import type { TimeSource } from '../../drivers/bus/clock.js';
 import type { Sample } from '../reading.js';
 import { type OutboxStatements, type StorageTrouble, classifyStorageError, openOutboxDb, prepareStatements } from './outbox-db.js';
-import { At, RowState } from './outbox-rows.js';
 import { type SeqSkip, SeqAllocator, type SkipReason } from './outbox-seqs.js';
 import { HEADROOM_BYTES, RESUME_BYTES, Spare, WriteMeter, freeBytes } from './outbox-space.js';
-import { type Part, takeRows } from './outbox-take.js';
+import { StoredRows } from './outbox-disk.js';
 import { checkWal } from './outbox-wal.js';
-import { type DiskRows, storedDrops, writeCommit } from './outbox-write.js';
+import { writeCommit } from './outbox-write.js';
 import { toWire } from './payload.js';
-import { type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, makeBatch, type QueueBounds, type SampleQueue, type TimeFix } from './queue.js';
+import { type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, type SampleQueue, type TimeFix } from './queue.js';
 import { setAside, type StartState, adoptFile, markClean, reserve } from './outbox-start.js';
+import { type OutboxCounters, type OutboxOptions, ZERO, add, sub } from './outbox-types.js';
 
-export interface OutboxOptions extends QueueBounds {
-  /** the database file, e.g. /var/lib/edgefw/outbox.db */
-  readonly path: string;
-  readonly boot: number;
-  /** random id of this start (docs/mqtt.md); a fresh one when not given */
-  readonly bootId?: string;
-  /** the box never started before (no boot counter): a new file may start sequences at 0. Default: boot ≤ 1 */
-  readonly firstStart?: boolean;
-  /** samples the memory ring holds while the disk is in trouble */
-  readonly ringRows: number;
-  /** how often to try the disk again while it is in trouble, ms */
-  readonly retryMs: number;
-  /** readings stored per row at most: a message's worth (uplink.batch.maxSamples), default 200 */
-  readonly rowSamples?: number;
-  readonly wallNow?: () => number;
-  readonly onEvent?: (e: OutboxEvent) => void;
-}
+export type { OutboxCounters, OutboxEvent, OutboxOptions } from './outbox-types.js';
 
-export type OutboxEvent =
-  | { readonly type: 'trouble'; readonly trouble: StorageTrouble; readonly message: string }
-  | { readonly type: 'recovered'; readonly trouble: StorageTrouble }
-  | { readonly type: 'set-aside'; readonly path: string; readonly reason: string }
-  /** sequences skipped or jumped to a fresh range (reported in the status) */
-  | { readonly type: 'skip'; readonly skip: SeqSkip }
-  /** a fresh range is reserved on disk again: continuity from here on */
-  | { readonly type: 'reserved' };
-
-export interface OutboxCounters {
-  readonly mode: 'disk' | 'memory';
-  readonly trouble: StorageTrouble | undefined;
-  /** samples stored on disk (not yet acknowledged) */
-  readonly rows: number;
-  readonly bytes: number;
-  /** samples in the memory ring */
-  readonly ringRows: number;
-  readonly commits: number;
-  /** bytes SQLite wrote: WAL frames + checkpointed pages */
-  readonly bytesWritten: number;
-  /** samples committed to disk since start */
-  readonly committed: number;
-  /** size of the write-ahead log now */
-  readonly walBytes: number;
-  /** drops counted in the file (all starts); the ring's drops become durable when it reaches the disk */
-  readonly dropped: DropCounts;
-  /** random id of the outbox file the drop counters belong to (a new file starts new counters) */
-  readonly fileId: number;
-  /** drops of the memory ring this start, not yet in the file */
-  readonly memoryDropped: number;
-  /** readings a stop found in the memory ring and could not save (counted, lost) */
-  readonly discarded: number;
-  /** latest sequence skips and fresh ranges (this start's and those found in the file); saved false = not yet in the file */
-  readonly skips: readonly (SeqSkip & { readonly saved?: false })[];
-}
-
-interface DbBatch {
-  readonly lane: Lane;
-  readonly parts: readonly Part[];
-  readonly gen: number;
-}
-
-const ZERO: DropCounts = { oldest: 0, rejected: 0, expired: 0 };
-const add = (a: DropCounts, b: DropCounts): DropCounts => ({ oldest: a.oldest + b.oldest, rejected: a.rejected + b.rejected, expired: a.expired + b.expired });
-const sub = (a: DropCounts, b: DropCounts): DropCounts => ({ oldest: a.oldest - b.oldest, rejected: a.rejected - b.rejected, expired: a.expired - b.expired });
 const SKIPS_REPORTED = 16;
 
 /**
@@ -84,7 +23,8 @@ const SKIPS_REPORTED = 16;
  * contract. Beyond it:
  * - commit() is one transaction (outbox-write.ts): new rows with their sequences, the per-device
  *   counters, deletion of acknowledged rows, the bounds and the drop counters they moved.
- * - Readings are stored in rows of up to `rowSamples` readings (outbox-rows.ts, outbox-take.ts).
+ * - Readings are stored in rows of up to `rowSamples` readings (outbox-rows.ts); what is taken,
+ *   acknowledged or split is tracked by StoredRows (outbox-disk.ts, outbox-take.ts).
  * - Sequences come from durable reservations (outbox-seqs.ts, outbox-start.ts): no number is
  *   ever issued twice, whatever the disk does; skips and fresh ranges are reported.
  * - Disk trouble: full (less than HEADROOM_BYTES free, or SQLITE_FULL) keeps the file open to send
@@ -100,13 +40,9 @@ export class Outbox implements SampleQueue {
   private readonly ring: MemoryQueue;
   private readonly batchIds = { next: 1 };
   private buffer: Sample[] = [];
-  private readonly inflight = new Map<number, DbBatch>();
-  private readonly disk: DiskRows = { inflightRows: new Set(), loaded: new Map(), acked: new Map(), rows: 0, bytes: 0, lastId: 0 };
+  /** what the file holds, what of it is in flight, acknowledged or split */
+  private readonly rows: StoredRows;
   private readonly start: StartState;
-  private gen = 0;
-  private boundary = 0;
-  private liveCursor = 0;
-  private backlogCursor = 0;
   private committedCount = 0;
   private commitsBefore = 0;
   private writtenBefore = 0;
@@ -131,6 +67,7 @@ export class Outbox implements SampleQueue {
     this.bootId = options.bootId ?? randomUUID();
     this.alloc = new SeqAllocator({ boot: options.boot, bootId: this.bootId });
     this.spare = new Spare(`${options.path}.spare`);
+    this.rows = new StoredRows(this.batchIds);
     this.start = { adopted: false, owns: false, firstStart: options.firstStart ?? options.boot <= 1 };
     this.ring = new MemoryQueue({
       maxRows: options.ringRows,
@@ -184,60 +121,22 @@ export class Outbox implements SampleQueue {
   }
 
   ack(batchId: number): void {
-    if (this.ring.owns(batchId)) return this.ring.ack(batchId);
-    const b = this.inflight.get(batchId);
-    if (!b) return;
-    this.inflight.delete(batchId);
-    if (b.gen !== this.gen) return; // rows of a database that was set aside
-    const d = this.disk;
-    for (const p of b.parts) {
-      d.rows -= p.n;
-      d.bytes -= p.bytes;
-      if (!p.idx) {
-        d.inflightRows.delete(p.row);
-        d.acked.set(p.row, { n: p.n, bytes: p.bytes });
-        continue;
-      }
-      const r = d.loaded.get(p.row);
-      if (!r) continue;
-      for (const i of p.idx) r.state[i] = At.Acked;
-      r.ackedN += p.n;
-      r.ackedBytes += p.bytes;
-      r.dirty = true;
-      if (r.done()) {
-        d.loaded.delete(p.row);
-        d.acked.set(p.row, { n: r.ackedN, bytes: r.ackedBytes });
-      }
-    }
+    if (this.ring.owns(batchId)) this.ring.ack(batchId);
+    else this.rows.ack(batchId);
   }
 
   release(batchId: number): void {
-    if (this.ring.owns(batchId)) return this.ring.release(batchId);
-    const b = this.inflight.get(batchId);
-    if (!b) return;
-    this.inflight.delete(batchId);
-    if (b.gen !== this.gen) return;
-    for (const p of b.parts) {
-      if (!p.idx) this.disk.inflightRows.delete(p.row);
-      else {
-        const r = this.disk.loaded.get(p.row);
-        if (r) for (const i of p.idx) if (r.state[i] === At.InFlight) r.state[i] = At.Waiting;
-      }
-    }
-    const before = (b.parts[0]?.row ?? 1) - 1;
-    if (b.lane === 'live') this.liveCursor = Math.min(this.liveCursor, before);
-    else this.backlogCursor = Math.min(this.backlogCursor, before);
+    if (this.ring.owns(batchId)) this.ring.release(batchId);
+    else this.rows.release(batchId);
   }
 
   releaseAll(): void {
     this.ring.releaseAll();
-    for (const id of [...this.inflight.keys()]) this.release(id);
+    this.rows.releaseAll();
   }
 
   splitBacklog(): void {
-    this.boundary = this.disk.lastId;
-    this.backlogCursor = 0;
-    this.liveCursor = this.boundary;
+    this.rows.splitBacklog();
     this.ring.splitBacklog();
   }
 
@@ -246,14 +145,15 @@ export class Outbox implements SampleQueue {
     this.ring.restamp(offsetMs, source);
     if (!this.db || !this.stmt) return;
     try {
-      this.restampDb(this.db, this.stmt, this.fix);
+      this.rows.restamp(this.db, this.stmt, this.fix, this.bootId);
+      this.meter?.afterCommit();
     } catch (e) {
       this.enterTrouble(e, this.wallNow());
     }
   }
 
   pending(): number {
-    return this.disk.rows + this.ring.pending();
+    return this.rows.disk.rows + this.ring.pending();
   }
 
   /** Every drop: those counted in the file (all starts) and the memory ring's of this start. */
@@ -271,8 +171,8 @@ export class Outbox implements SampleQueue {
     return {
       mode: this.db && this.trouble === undefined ? 'disk' : this.closed && !this.trouble ? 'disk' : 'memory',
       trouble: this.trouble,
-      rows: this.disk.rows,
-      bytes: this.disk.bytes,
+      rows: this.rows.disk.rows,
+      bytes: this.rows.disk.bytes,
       ringRows: this.ring.pending(),
       commits: this.commitsBefore + (this.meter?.commits ?? 0),
       bytesWritten: this.writtenBefore + (this.meter?.bytes ?? 0),
@@ -375,7 +275,7 @@ export class Outbox implements SampleQueue {
    * file makes room for it.
    */
   private maintain(now: number): void {
-    const d = this.disk;
+    const d = this.rows.disk;
     const o = this.options;
     const work = d.acked.size > 0 || d.rows > o.maxRows || d.bytes > o.maxBytes || [...d.loaded.values()].some((r) => r.dirty);
     if (!work) return;
@@ -398,7 +298,7 @@ export class Outbox implements SampleQueue {
     const seqs = [...this.alloc.next].map(([dev, next]) => [dev, Math.min(next, low.get(dev) ?? next), this.alloc.limit(dev)] as const);
     const carried = this.ring.pending() === 0 ? sub(this.ring.drops(), this.carried) : ZERO;
     const skips = [...this.alloc.pendingSkips];
-    const r = writeCommit(db, st, this.disk, {
+    const r = writeCommit(db, st, this.rows.disk, {
       entries, now, bounds: this.options, rowSamples: this.rowSamples, fix: this.fix, seqs, skips, dropsBefore: this.durable, dropsCarried: carried,
     });
     this.alloc.skipsSaved(skips.length);
@@ -406,52 +306,18 @@ export class Outbox implements SampleQueue {
     this.carried = add(this.carried, carried);
     if (this.ring.pending() === 0) this.ring.forgetDropped();
     this.committedCount += r.inserted;
-    this.meter?.afterCommit(this.disk.rows === 0);
+    this.meter?.afterCommit(this.rows.disk.rows === 0);
   }
 
   private takeDb(maxSamples: number, lane: Lane): Batch | undefined {
     const st = this.stmt;
     if (!st) return undefined;
-    const hi = lane === 'live' ? Number.MAX_SAFE_INTEGER : this.boundary;
-    let t: ReturnType<typeof takeRows>;
     try {
-      t = takeRows(st, this.disk, lane === 'live' ? this.liveCursor : this.backlogCursor, hi, maxSamples);
+      return this.rows.take(st, maxSamples, lane);
     } catch (e) {
       this.enterTrouble(e, this.wallNow());
       return undefined;
     }
-    if (lane === 'live') this.liveCursor = t.cursor;
-    else this.backlogCursor = t.cursor;
-    if (t.parts.length === 0 || t.boot === undefined) return undefined;
-    for (const row of t.loadedNow) this.disk.loaded.set(row.id, row);
-    for (const p of t.parts) {
-      if (!p.idx) this.disk.inflightRows.add(p.row);
-      else {
-        const row = this.disk.loaded.get(p.row) as RowState;
-        for (const i of p.idx) row.state[i] = At.InFlight;
-      }
-    }
-    const id = this.batchIds.next++;
-    this.inflight.set(id, { lane, parts: t.parts, gen: this.gen });
-    // rows on disk already carry re-stamped times (fixed when written, or by restamp)
-    return makeBatch(id, t.boot, t.bootId, lane, t.fragments, t.count);
-  }
-
-  /** Re-stamp, on disk and in loaded rows, the readings of this boot read with an untrusted clock. */
-  private restampDb(db: Database.Database, st: OutboxStatements, fix: TimeFix): void {
-    for (const row of this.disk.loaded.values()) if (row.boot === fix.boot) row.restamp(fix);
-    const written: RowState[] = [];
-    db.transaction(() => {
-      for (const id of st.untrusted.all(fix.boot) as number[]) {
-        const row = this.disk.loaded.get(id) ?? RowState.load(st, id, fix.boot, this.bootId);
-        if (!row) continue;
-        if (this.disk.loaded.has(id)) written.push(row);
-        else row.restamp(fix);
-        row.rewrite(st);
-      }
-    }).immediate();
-    for (const row of written) row.settled();
-    this.meter?.afterCommit();
   }
 
   /** Open (or create) the file, adopt its counters (first open) or merge with ours, reserve ahead. */
@@ -473,7 +339,7 @@ export class Outbox implements SampleQueue {
     this.stmt = prepareStatements(r.db);
     this.meter = new WriteMeter(r.db, this.options.path);
     if (r.setAside) {
-      this.forgetDb();
+      this.rows.forget();
       this.options.onEvent?.({ type: 'set-aside', path: r.setAside.path, reason: r.setAside.reason });
     }
     try {
@@ -489,9 +355,12 @@ export class Outbox implements SampleQueue {
       // nothing could be reserved at start: this start's numbers must not collide with any later one's
       if (!this.start.owns && !this.alloc.jumped) this.jump('unwritable', now);
       if (!this.db || !this.stmt) return false;
-      this.loadTotals(this.stmt);
+      this.rows.loadTotals(this.stmt);
       // trust arrived while the file was closed: re-stamp what it holds of this boot now
-      if (this.fix) this.restampDb(r.db, this.stmt, this.fix);
+      if (this.fix) {
+        this.rows.restamp(r.db, this.stmt, this.fix, this.bootId);
+        this.meter.afterCommit();
+      }
     } catch (e) {
       this.enterTrouble(e, now);
       return false;
@@ -499,46 +368,12 @@ export class Outbox implements SampleQueue {
     return true;
   }
 
-  private loadTotals(st: OutboxStatements): void {
-    const t = st.totals.get() as { n: number; bytes: number; last: number };
-    // acknowledged readings still on disk are not pending
-    let ackedN = 0;
-    let ackedBytes = 0;
-    for (const [id, a] of this.disk.acked) {
-      if (!st.has.get(id)) continue;
-      ackedN += a.n;
-      ackedBytes += a.bytes;
-    }
-    for (const row of this.disk.loaded.values()) {
-      ackedN += row.ackedN;
-      ackedBytes += row.ackedBytes;
-    }
-    this.disk.rows = t.n - ackedN;
-    this.disk.bytes = t.bytes - ackedBytes;
-    this.disk.lastId = Math.max(this.disk.lastId, t.last);
-  }
-
-  /** Rows of the old file are gone (set aside): forget cursors and in-flight state about them. */
-  private forgetDb(): void {
-    this.gen++;
-    this.inflight.clear();
-    this.disk.inflightRows.clear();
-    this.disk.loaded.clear();
-    this.disk.acked.clear();
-    this.disk.lastId = 0;
-    this.disk.rows = 0;
-    this.disk.bytes = 0;
-    this.boundary = 0;
-    this.liveCursor = 0;
-    this.backlogCursor = 0;
-  }
-
   private enterTrouble(e: unknown, now: number): void {
     const trouble = classifyStorageError(e, dirname(this.options.path));
     // a full disk stays open: what it holds is still sent, deleted, checkpointed and vacuumed
     if (trouble !== 'full') this.closeDb();
     if (trouble === 'corrupt' && setAside(this.options.path, now, (path) => this.options.onEvent?.({ type: 'set-aside', path, reason: (e as Error).message }))) {
-      this.forgetDb();
+      this.rows.forget();
     }
     this.nextRetry = now + this.options.retryMs;
     this.setTrouble(trouble, (e as Error).message);

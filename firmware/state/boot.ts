@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDir } from './dirs.js';
 
 /** Who this start is (docs/mqtt.md, "The reading model"). */
 export interface BootIdentity {
@@ -37,7 +38,7 @@ export function startBoot(dataDir: string, onError?: (e: Error) => void): BootId
   const boot = prev + 1;
   let saved = true;
   try {
-    mkdirSync(dataDir, { recursive: true });
+    ensureDir(dataDir);
     const tmp = `${file}.tmp`;
     writeFileSync(tmp, `${boot}\n`);
     renameSync(tmp, file);

@@ -1,6 +1,7 @@
-import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { accessSync, constants, existsSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureDir } from '../state/dirs.js';
 
 /**
  * The outbox database file: one table of stored readings (a row per batch of readings, at most
@@ -120,7 +121,7 @@ function openChecked(path: string): { db: Database.Database; created: boolean } 
  * Other errors (read-only, full, missing directory) are thrown for the caller to degrade.
  */
 export function openOutboxDb(path: string, nowMs: number): OpenResult {
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path), 'uplink.outbox.file');
   try {
     return openChecked(path);
   } catch (e) {

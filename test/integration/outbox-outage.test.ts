@@ -88,6 +88,11 @@ describe('broker unreachable at 10 Hz → outbox → drained behind live data', 
       expect(Math.max(...hist.map((s) => s.t))).toBeLessThanOrEqual(firstLiveT + 50);
       expect(hist.some((s) => s.t < cutAt + 1000)).toBe(true);
 
+      // an outbox that keeps up holds no more log than one checkpoint's worth (128 KiB) and a commit
+      const wal = rt.status().uplink.outbox?.walBytes ?? -1;
+      console.info(`WAL after the backlog drained: ${wal} bytes`);
+      expect(wal).toBeGreaterThanOrEqual(0);
+      expect(wal).toBeLessThan(192 * 1024);
       await rt.stop();
       stopped = true;
       // order per device within each lane, duplicates removed

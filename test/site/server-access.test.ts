@@ -124,6 +124,7 @@ describe('technician page: access', () => {
       expect(profile.uplink.url).toBe('mqtt://<removed>@127.0.0.1:1');
       const diag = JSON.parse(readFileSync(join(dir, root, 'diag.json'), 'utf8')) as { box: string; source: string };
       expect(diag).toMatchObject({ box: 'site-test-01', source: 'service' });
+      expect(readFileSync(join(dir, root, 'logs/service.log'), 'utf8')).toMatch(/--- the last \d+ log lines of this run, kept in memory ---/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,7 @@ import { MANIFEST_FILE, type Manifest, SIGNATURE_FILE, type Target, compareVersi
 import { BundleFormatError, type EntrySink, walkTarGz } from './tar.js';
 
 /** Why a bundle was refused: a stable word for the status topic, and a sentence. */
-export type RefusalReason = 'format' | 'signature' | 'target' | 'node' | 'downgrade' | 'digest' | 'size' | 'download';
+export type RefusalReason = 'format' | 'signature' | 'target' | 'node' | 'downgrade' | 'digest' | 'size' | 'download' | 'native';
 
 export class BundleRefused extends Error {
   constructor(

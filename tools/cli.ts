@@ -10,6 +10,8 @@ import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
+import { registerCmd } from './commands/cmd.js';
+import { registerKeygen } from './commands/keygen.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -31,5 +33,7 @@ registerProbeSerial(program);
 registerSimulateSerial(program);
 registerDiag(program);
 registerAck(program);
+registerKeygen(program);
+registerCmd(program);
 
 await program.parseAsync(process.argv);

@@ -118,6 +118,23 @@ export class RunningDevice {
     this.task = this.deps.scheduler.every(this.opts.id, intervalMs, () => this.tick(), { phaseMs: intervalMs });
   }
 
+  /**
+   * Probe the part again now (the `reprobe` command): sampling pauses, a read in progress
+   * finishes first (never a probe between a measure command and its read), then init() runs
+   * with the backoff reset. Resolves with the state after the probe.
+   */
+  async reprobe(): Promise<DeviceState> {
+    if (this.stopped) return this.stateValue;
+    this.stateValue = 'probing';
+    while (this.reading) await this.deps.scheduler.wait(10);
+    this.cancelProbe?.();
+    this.cancelProbe = undefined;
+    this.probeAtMono = undefined;
+    this.backoff.reset();
+    await this.probe();
+    return this.stateValue;
+  }
+
   /** Values a driver pushes outside the schedule (edges, streamed frames). */
   emit(values: readonly ChannelValue[]): void {
     if (this.stopped) return;

@@ -41,7 +41,7 @@ export const commandsSchema = z
       .strictObject({
         perTopic: z.number().min(0.01).max(1000).default(2).meta({ description: 'messages per second on one cmd/<name> topic' }),
         total: z.number().min(0.01).max(1000).default(10).meta({ description: 'messages per second on all command topics together' }),
-        burst: z.number().int().min(1).max(1000).default(10).meta({ description: 'messages that may arrive at once before the rates apply' }),
+        burst: z.number().int().min(1).max(1000).default(10).meta({ description: 'messages that may arrive at once on one topic before the rates apply (twice as many on all topics together)' }),
       })
       .prefault({})
       .meta({ description: 'messages over these rates are refused (counted, not answered)' }),

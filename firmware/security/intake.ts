@@ -66,7 +66,7 @@ const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 
 /**
  * Every message on <prefix>/<box>/cmd/<name> passes here, in the uplink worker, before anything
- * reaches the sampling thread. In this order, cheapest first: rate (total, then per topic),
+ * reaches the sampling thread. In this order, cheapest first: rate (per topic, then total),
  * retained, empty, size, JSON bounds then parse, envelope shape, command
  * known and matching its topic, key known, signature, box, permission, time, arguments, nonce.
  * Only a VerifiedCommand (name, parsed arguments, nonce, signer) leaves.
@@ -89,7 +89,8 @@ export class CommandIntake {
     onStorageError?: (e: Error) => void,
   ) {
     this.trusted = config.trust.map((t) => ({ name: t.name, key: parsePublicKey(t.key), keyId: keyId(t.key), allow: new Set(t.allow) }));
-    this.total = new TokenBucket(config.rate.total, config.rate.burst, now());
+    // a burst on one topic must not use up the total: the total bucket holds twice as many
+    this.total = new TokenBucket(config.rate.total, 2 * config.rate.burst, now());
     this.replay = new ReplayCache(config.replayFile, config.replayCache, onStorageError);
     this.clockTrusted = clockTrusted;
   }
@@ -119,7 +120,8 @@ export class CommandIntake {
       bucket = new TokenBucket(this.config.rate.perTopic, this.config.rate.burst, now);
       this.perTopic.set(bucketName, bucket); // known names plus one shared bucket: bounded
     }
-    if (!this.total.take(now) || !bucket.take(now)) return refuse('rate-limited', 'more commands than the box accepts per second');
+    // the topic's bucket first: a flood on one topic does not use up what the others may send
+    if (!bucket.take(now) || !this.total.take(now)) return refuse('rate-limited', 'more commands than the box accepts per second');
     if (retain) return refuse('retained', 'a retained command would run again at every reconnect; publish commands without the retain flag');
     if (payload.length === 0) return refuse('empty', 'empty payload: a command is a signed envelope');
     if (payload.length > this.config.maxBytes) return refuse('oversize', `payload of ${payload.length} bytes (at most ${this.config.maxBytes})`);
@@ -129,11 +131,11 @@ export class CommandIntake {
     const env = parsed.value;
     if (env === null || typeof env !== 'object' || Array.isArray(env)) return refuse('malformed', 'not a JSON object');
     const e = env as Record<string, unknown>;
-    const extra = Object.keys(e).find((k) => !ENVELOPE_KEYS.has(k));
-    if (extra !== undefined) return refuse('malformed', `unknown envelope key ${JSON.stringify(truncate(extra, 32))}`);
     const nonce = typeof e.nonce === 'string' && NONCE.test(e.nonce) ? e.nonce : undefined;
     const n = nonce ? { nonce } : {};
     if (e.sig === undefined || e.key === undefined) return refuse('unsigned', 'no signature: sign the envelope with a key of the trust list (edgefw cmd --key)', n);
+    const extra = Object.keys(e).find((k) => !ENVELOPE_KEYS.has(k));
+    if (extra !== undefined) return refuse('malformed', `unknown envelope key ${JSON.stringify(truncate(extra, 32))}`, n);
     if (typeof e.cmd !== 'string' || typeof e.box !== 'string' || typeof e.args !== 'object' || e.args === null || Array.isArray(e.args)) return refuse('malformed', 'cmd and box must be strings and args an object', n);
     if (!Number.isSafeInteger(e.iat) || !Number.isSafeInteger(e.exp)) return refuse('malformed', 'iat and exp must be integers (Unix ms)', n);
     if (!nonce) return refuse('malformed', 'nonce must be 16–64 characters of A–Z a–z 0–9 _ -', n);

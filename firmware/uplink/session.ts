@@ -231,7 +231,9 @@ export class UplinkSession {
     this.publishStatus();
     this.publishFaults();
     for (const [topic, payload] of this.retainedExtra) this.client?.publish(topic, payload, { qos: 1, retain: true });
-    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1 });
+    // retain-as-published (MQTT 5): a retained command published while we are subscribed shows
+    // its retain flag too, so the gate refuses it at once and not only at the next connect
+    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1, ...(this.protocolVersion === 5 ? { rap: true } : {}) });
     this.events.stats(this.stats());
     this.pump();
   }

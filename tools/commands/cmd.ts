@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Profile } from '../../config/schema.js';
 import { type SendResult, sendCommand } from '../../firmware/commands/client.js';
 import { profileOrExit } from '../profile-arg.js';
+import { type DiagReport, renderReport } from '../../firmware/diagnostics/diag.js';
 import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
 
 interface CmdOptions {
@@ -49,7 +50,9 @@ export function reportResult(r: SendResult, box: string, json: boolean): number 
     const via = r.boxKeyFrom === 'pinned' ? 'pinned box key' : 'box key from its retained status (pin it with --box-key)';
     console.log(`${reply.ok ? 'OK' : 'REFUSED'} ${reply.cmd} on ${box}: reply signed by ${reply.key}, ${via}`);
     if (r.forged > 0) console.log(`warning: ${r.forged} forged reply/replies with the same id were refused`);
-    if (reply.ok) console.log(JSON.stringify(reply.result ?? {}, null, 2));
+    const report = reply.result?.report as DiagReport | undefined;
+    if (reply.ok && reply.cmd === 'diag' && report) console.log(renderReport(report, process.stdout.isTTY === true));
+    else if (reply.ok) console.log(JSON.stringify(reply.result ?? {}, null, 2));
     else console.log(`${reply.reason ?? 'error'}: ${reply.error ?? ''}`);
   }
   return reply.ok ? 0 : 1;

@@ -39,8 +39,8 @@ export const commandsSchema = z
     maxBytes: z.number().int().min(256).max(262_144).default(16_384).meta({ description: 'larger command payloads are refused unread, bytes' }),
     rate: z
       .strictObject({
-        perTopic: z.number().min(0.01).max(1000).default(2).meta({ description: 'messages per second on one cmd/<name> topic' }),
-        total: z.number().min(0.01).max(1000).default(10).meta({ description: 'messages per second on all command topics together' }),
+        perTopic: z.number().min(0.01).max(1_000_000).default(2).meta({ description: 'messages per second on one cmd/<name> topic' }),
+        total: z.number().min(0.01).max(1_000_000).default(10).meta({ description: 'messages per second on all command topics together' }),
         burst: z.number().int().min(1).max(1000).default(10).meta({ description: 'messages that may arrive at once on one topic before the rates apply (twice as many on all topics together)' }),
       })
       .prefault({})

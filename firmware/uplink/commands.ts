@@ -6,6 +6,7 @@ import { truncate } from '../security/bounded-json.js';
 import { signReply } from '../security/envelope.js';
 import { type IntakeConfig, type IntakeCounters, CommandIntake, type IntakeDecision } from '../security/intake.js';
 import { signBytes } from '../security/keys.js';
+import { TokenBucket } from '../security/rate.js';
 import { PAYLOAD_VERSION } from './payload.js';
 
 /** Settings of the command gate; plain data (and a KeyObject, which threads may share). */
@@ -53,7 +54,13 @@ export class CommandGate {
   private faultActive = false;
   private lastRefusal = 0;
   private rateLimited = 0;
+  private unlogged = 0;
   private summaryArmed = false;
+  /** refusal log lines: 5 a second, 20 at once; the rest are summed up in one line a second */
+  private readonly logBucket: TokenBucket;
+  /** answered refusals (reply + event): 20 a second, 40 at once; the rest only counted and summed up */
+  private readonly answerBucket: TokenBucket;
+  private unanswered = 0;
 
   constructor(
     private readonly config: CommandGateConfig,
@@ -62,6 +69,8 @@ export class CommandGate {
     this.intake = new CommandIntake(config.intake, () => deps.scheduler.now(), () => Date.now(), config.clockTrusted, (e) =>
       deps.log('error', 'cannot write the command replay cache; nonces are remembered in memory for this run only', { error: e.message }),
     );
+    this.logBucket = new TokenBucket(5, 20, deps.scheduler.now());
+    this.answerBucket = new TokenBucket(20, 40, deps.scheduler.now());
     deps.scheduler.every('commands-refusals', 10_000, () => this.maybeClear(), { phaseMs: 10_000 });
   }
 
@@ -97,22 +106,45 @@ export class CommandGate {
     if (!d.reply) {
       // over the rate: count, and sum up once a second in one event and one log line
       this.rateLimited++;
-      if (!this.summaryArmed) {
-        this.summaryArmed = true;
-        this.deps.scheduler.after(1000, () => this.summarise());
-      }
+      this.armSummary();
+      return;
+    }
+    if (!this.answerBucket.take(this.deps.scheduler.now())) {
+      // a flood of refusals is not answered one by one either (with the rate limits lifted)
+      this.unanswered++;
+      this.armSummary();
       return;
     }
     this.sendReply(d.cmd, d.nonce ?? null, { ok: false, reason: d.reason, error: d.message });
     const who = { ...(d.signer ? { signer: d.signer } : {}), ...(d.nonce ? { re: d.nonce } : {}) };
     this.event({ cmd: d.cmd, outcome: 'refused', reason: d.reason, message: d.message, ...who });
-    this.deps.log('warn', 'command refused', { cmd: d.cmd, reason: d.reason, detail: d.message, ...who });
+    // the run log stays bounded whatever arrives: each line goes to the sampling thread's logger
+    if (this.logBucket.take(this.deps.scheduler.now())) this.deps.log('warn', 'command refused', { cmd: d.cmd, reason: d.reason, detail: d.message, ...who });
+    else {
+      this.unlogged++;
+      this.armSummary();
+    }
+  }
+
+  private armSummary(): void {
+    if (this.summaryArmed) return;
+    this.summaryArmed = true;
+    this.deps.scheduler.after(1000, () => this.summarise());
   }
 
   private summarise(): void {
     this.summaryArmed = false;
     const count = this.rateLimited;
+    const unlogged = this.unlogged;
+    const unanswered = this.unanswered;
     this.rateLimited = 0;
+    this.unlogged = 0;
+    this.unanswered = 0;
+    if (unanswered > 0) {
+      this.event({ cmd: '*', outcome: 'refused', reason: 'unanswered', count: unanswered, refused: { ...this.intake.counters.refused } });
+      this.deps.log('warn', 'commands refused without an answer (more than 20 refusals a second)', { count: unanswered, refused: { ...this.intake.counters.refused } });
+    }
+    if (unlogged > 0) this.deps.log('warn', 'more commands refused (each answered and published on commands/events; not logged one by one)', { count: unlogged, refused: { ...this.intake.counters.refused } });
     if (count === 0) return;
     this.event({ cmd: '*', outcome: 'refused', reason: 'rate-limited', count });
     this.deps.log('warn', 'commands refused over the rate limit', { count, refusedSinceStart: this.intake.counters.refused['rate-limited'] ?? 0 });

@@ -43,7 +43,9 @@ export class Uplink {
   ) {}
 
   start(): void {
-    const w = startWorker(import.meta.url, 'worker');
+    // a small young generation for the worker: a burst of messages through it (a command flood,
+    // 10,000 messages) then costs ~4 MiB of RSS instead of ~35 MiB (bench security)
+    const w = startWorker(import.meta.url, 'worker', { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker = w;
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => this.log.error({ err: e }, 'uplink worker crashed'));

@@ -68,12 +68,12 @@ describe('signed commands over MQTT', () => {
       const relay = (rt.devices.find((d) => d.id === 'relay')?.driver as OutputDriver).outputs()[0];
       await rec.waitFor('relay open', () => relay?.get() === 0);
 
-      const on = tech.sign({ cmd: 'output', box: 'cmd-box', args: { device: 'relay', value: 'on', hold: 1500 } });
+      const on = tech.sign({ cmd: 'output', box: 'cmd-box', args: { device: 'relay', value: 'on', hold: 4000 } });
       rec.client.publish('edgefw/cmd-box/cmd/output', JSON.stringify(on), { qos: 1 });
       await rec.waitFor('output reply', () => replies(rec, 'output').length > 0);
       const r = replies(rec, 'output')[0] as CommandReply;
       expect(verifyReply(r, boxKey)).toBe(true);
-      expect(r).toMatchObject({ ok: true, re: on.nonce, result: { device: 'relay', output: 'state', value: 1, holdMs: 1500, safe: 0 } });
+      expect(r).toMatchObject({ ok: true, re: on.nonce, result: { device: 'relay', output: 'state', value: 1, holdMs: 4000, safe: 0 } });
       expect(relay?.get()).toBe(1);
       // its own timer returns it to the safe state, whatever the sender does
       await rec.waitFor('relay back to safe after the hold', () => relay?.get() === 0, 10_000);

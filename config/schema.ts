@@ -7,6 +7,7 @@ import { pipelineProblems } from './pipeline.js';
 import type { DeviceCommon } from '../drivers/types.js';
 import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
 import { commandsSchema } from './commands.js';
+import { siteSchema } from './site.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const idString = (what: string): z.ZodString =>
@@ -109,6 +110,7 @@ export const profileSchema = z
     health: healthSchema.prefault({}),
     jobs: jobsSchema,
     commands: commandsSchema.meta({ description: 'signed commands: the trust list and the limits on command messages (docs/security.md)' }),
+    site: siteSchema,
   })
   .superRefine((p, ctx) => {
     const busNames = new Map<string, string>();

@@ -119,9 +119,10 @@ export class RunningDevice {
   }
 
   /**
-   * Probe the part again now (the `reprobe` command): sampling pauses, a read in progress
-   * finishes first (never a probe between a measure command and its read), then init() runs
-   * with the backoff reset. Resolves with the state after the probe.
+   * Re-initialise the part now (a technician replugged it; the `reprobe` command, the site's
+   * reprobe action): sampling pauses, a read in progress finishes first (never a probe between
+   * a measure command and its read), then init() runs at once with the backoff reset. A device
+   * that answers goes ok; one that does not keeps its faults. Resolves with the state after.
    */
   async reprobe(): Promise<DeviceState> {
     if (this.stopped) return this.stateValue;
@@ -199,6 +200,11 @@ export class RunningDevice {
 
   private async probe(): Promise<void> {
     if (this.stopped || this.probing) return;
+    if (this.reading) {
+      // a re-probe asked for while a read is in flight: after it, never under it
+      this.scheduleProbe(20);
+      return;
+    }
     this.probing = true;
     try {
       await this.withTimeout(this.driver.init(), 'init');
@@ -208,6 +214,7 @@ export class RunningDevice {
       this.consecutive = 0;
       this.deps.onInit?.(this.id);
       // first reading right away rather than up to one interval later
+      this.probing = false;
       void this.tick();
     } catch (e) {
       if (this.stopped) return;
@@ -223,7 +230,7 @@ export class RunningDevice {
 
   private async tick(): Promise<void> {
     const s = this.stateValue;
-    if (this.stopped || this.reading || s === 'probing' || s === 'failed') return;
+    if (this.stopped || this.reading || this.probing || s === 'probing' || s === 'failed') return;
     this.reading = true;
     try {
       await this.sampleOnce();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { sendCommand } from '../../firmware/commands/client.js';
+import { mqttUrl } from '../options.js';
 import { profileOrExit } from '../profile-arg.js';
 import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
 import { reportResult } from './cmd.js';
@@ -26,7 +27,7 @@ export function registerAck(program: Command): void {
     .option('-s, --subject <subject>', 'only the fault of this device or component')
     .option('-k, --key <file>', 'private key listed in the box\'s trust list with ack')
     .option('--box-key <key>', 'the box\'s public key (base64 or .pub file); default: <storage.dir>/box.key.pub, else its retained status')
-    .option('-u, --url <url>', 'broker URL (default: the profile\'s)')
+    .option('-u, --url <url>', 'broker URL (default: the profile\'s)', mqttUrl)
     .action(async (code: string | undefined, opts: AckOptions) => {
       const profile = profileOrExit(opts.profile);
       if (!profile) return;

@@ -88,7 +88,8 @@ describe('signed commands over MQTT', () => {
       await rec.waitFor('restart hook', () => restarts === 1);
 
       expect(events(rec).map((e) => `${String(e.cmd)} ${String(e.outcome)} ${String(e.signer)}`)).toEqual(['output executed tech', 'reprobe executed tech', 'restart executed tech']);
-      expect(rt.status().uplink.commands).toMatchObject({ accepted: 3, refused: {} });
+      await rec.waitFor('counters in the worker stats', () => rt.status().uplink.commands?.accepted === 3);
+      expect(rt.status().uplink.commands).toMatchObject({ received: 3, accepted: 3, refused: {} });
     } finally {
       await rt.stop();
       await rec.close();

@@ -91,8 +91,10 @@ export function registerDiag(program: Command): void {
         // than re-initialising its parts under it
         const key = senderKey(opts.key, profile);
         const boxKey = pinnedBoxKey(opts.boxKey, profile);
-        if (typeof key === 'string' || typeof boxKey === 'string') console.error(`diag: cannot ask a running service (${typeof key === 'string' ? key : (boxKey as string)}); checking from here`);
-        else {
+        // no box key in storage.dir and none given: no service has run with this storage
+        if (typeof key === 'string' || typeof boxKey === 'string') {
+          if (opts.key || opts.boxKey || typeof boxKey === 'string') console.error(`diag: cannot ask a running service (${typeof key === 'string' ? key : (boxKey as string)}); checking from here`);
+        } else {
           const asked = await requestServiceDiag({
             url: profileBrokerUrl(profile), username: profile.uplink.username, password: profile.uplink.password,
             base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),

@@ -23,6 +23,7 @@ import { resolveTrustList } from '../config/commands.js';
 import { CommandExecutor } from './commands/executor.js';
 import type { CommandGateConfig } from './uplink/commands.js';
 import { BOX_SIGNER } from './security/intake.js';
+import { TrialGate } from './lifecycle/trial.js';
 import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** the `restart` command: stop cleanly and exit for systemd to start us again (default: SIGTERM to this process) */
   readonly onRestart?: () => void;
+  /** end the run cleanly when an update on trial failed its health window (default: SIGTERM to self) */
+  readonly requestStop?: () => void;
 }
 
 export interface RuntimeStatus {
@@ -236,7 +239,7 @@ export class Runtime {
       diagnose: () => diagnostics.diagnose(),
       devices: () => this.devices,
       maxHold: (id) => (p.devices.find((d) => d.id === id) as { maxOn?: number } | undefined)?.maxOn,
-      restart: this.options.onRestart ?? (() => process.kill(process.pid, 'SIGTERM')),
+      restart: this.options.onRestart ?? this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
     });
     this.executor = executor;
     uplink.handleCommands((c) => executor.run(c));
@@ -254,6 +257,18 @@ export class Runtime {
     pipeline.start();
     for (const d of this.devices) d.start();
     diagnostics.start();
+    // an update on trial commits itself once healthy; the retained <base>/update record (docs/install.md)
+    new TrialGate({
+      stateDir: p.storage.dir,
+      version: FIRMWARE_VERSION,
+      boxId: p.box.id,
+      scheduler: this.scheduler,
+      log: this.log,
+      onStats: (l) => uplink.onStats(l),
+      publish: (payload) => uplink.publish('update', payload, true),
+      watchdogWithholding: () => diagnostics.status().watchdog?.withholding,
+      stop: this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+    }).start();
     if (p.site.http) await this.startSite(p.site.http);
   }
 

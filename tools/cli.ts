@@ -12,6 +12,9 @@ import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
 import { registerCmd } from './commands/cmd.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerBundle } from './commands/bundle.js';
+import { registerUpdate } from './commands/update.js';
+import { registerProvision } from './commands/provision.js';
 import { registerSite } from './commands/site.js';
 import { registerSupportBundle } from './commands/support-bundle.js';
 
@@ -37,6 +40,9 @@ registerDiag(program);
 registerAck(program);
 registerKeygen(program);
 registerCmd(program);
+registerBundle(program);
+registerUpdate(program);
+registerProvision(program);
 registerSite(program);
 registerSupportBundle(program);
 

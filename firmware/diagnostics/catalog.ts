@@ -342,6 +342,13 @@ const RUNTIME_FAULTS = {
     remedy: 'Nothing to do for the data: the platform sees one large gap per device and the jump in the status (`skips`). Find why the storage failed (OUTBOX_DISK_FULL, OUTBOX_READ_ONLY, OUTBOX_CORRUPT); replace an SD card that keeps losing writes. Acknowledge the fault once understood.',
     latch: true,
   },
+  COMMANDS_REFUSED: {
+    severity: 'warning',
+    component: 'uplink',
+    description: 'Many messages on the box\'s command topics were refused within a minute (unsigned, unknown key, replayed, expired, oversize, over the rate limit …). Sampling is not affected.',
+    causes: ['someone on the broker is probing or flooding the box\'s cmd/ topics', 'a platform or technician tool signing with a key the trust list does not hold, or with a wrong clock', 'a retained message left on a cmd/ topic'],
+    remedy: 'Read the refusals on <prefix>/<box>/commands/events (reason per message) or the status counters. Fix the sender (key in commands.trust, clock within commands.skew); clear a retained command with an empty retained publish; if nobody of yours sends them, restrict the broker ACL (docs/security.md). Clears after 5 minutes without a refusal.',
+  },
   OUTBOX_IO_ERROR: {
     severity: 'error',
     component: 'storage',

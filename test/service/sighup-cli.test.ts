@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished, startCli } from '../helpers/cli.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { type TestKey, testKey } from '../helpers/commands.js';
 
 type Telemetry = { samples: { dev: string; v: Record<string, number | null> }[] };
 type FaultEvent = { transition: string; fault: { code: string; subject?: string; message: string } };
@@ -17,6 +18,7 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
   let broker: Mosquitto;
   let dir: string;
   let file: string;
+  let tech: TestKey;
   const write = (temperature: string, extra = '', interval = '500ms'): void => {
     writeFileSync(
       file,
@@ -26,6 +28,7 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
         'clock: { assumeTrusted: true }',
         `storage: { dir: "${join(dir, 'data')}" }`,
         'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
+        `commands: { trust: [ { name: tech, key: "${tech.pub}", allow: [diag] } ] }`,
         'devices:',
         `  - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: ${interval}, channels: { temperature: ${temperature} } }`,
         '',
@@ -37,6 +40,7 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
     broker = await Mosquitto.start();
     dir = mkdtempSync(join(tmpdir(), 'edgefw-hup-'));
     file = join(dir, 'profile.yaml');
+    tech = testKey(dir, 'tech');
   });
   afterAll(async () => {
     await broker.stop();
@@ -56,16 +60,19 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { level: number; msg: string });
     // the profile hash the running box reports in its diag (cmd/diag, edgefw diag)
-    const diagHash = async (id: string): Promise<string> => {
-      rec.client.publish('edgefw/reload-box/cmd/diag', JSON.stringify({ id }), { qos: 1 });
-      await rec.waitFor(`diag reply ${id}`, () => rec.on('/cmd/diag/reply').some((m) => (m.payload as { id?: string }).id === id), 20_000);
-      const r = rec.on('/cmd/diag/reply').find((m) => (m.payload as { id?: string }).id === id)?.payload as { report: { profileHash: string } };
-      return r.report.profileHash;
+    const diagHash = async (what: string): Promise<string> => {
+      const cmd = tech.sign({ cmd: 'diag', box: 'reload-box' });
+      rec.client.publish('edgefw/reload-box/cmd/diag', JSON.stringify(cmd), { qos: 1 });
+      const reply = (): { re?: string; result?: { report?: { profileHash: string } } } | undefined =>
+        rec.on('/cmd/diag/reply').map((m) => m.payload as { re?: string; result?: { report?: { profileHash: string } } }).find((p) => p.re === cmd.nonce);
+      await rec.waitFor(`diag reply ${what}`, () => reply() !== undefined, 20_000);
+      return reply()?.result?.report?.profileHash ?? '';
     };
     try {
       await rec.waitFor('five env samples', () => samples().length >= 5, 30_000);
       expect(samples().filter((s) => 'temperature' in s.v)).toHaveLength(1);
       const started = await diagHash('before');
+      expect(started).toMatch(/^[0-9a-f]{16}$/);
 
       // good: temperature on every sample, with a range check it fails; a keepalive change needs a restart
       write('{ checks: { range: { max: -50 } } }', ', keepalive: 20s', '400ms');

@@ -8,6 +8,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
 import { type DeviceStatus, RunningDevice } from './device/running-device.js';
 import { type FaultEvent, FaultRegistry } from './diagnostics/registry.js';
+import type { ExclusiveAt } from './diagnostics/diag.js';
 import { Supervisor } from './diagnostics/supervisor.js';
 import { Scheduler } from './loop/scheduler.js';
 import type { TimerSource } from './loop/timers.js';
@@ -69,6 +70,12 @@ export class Runtime {
   /** checks, host health, jobs, watchdog, diag/ack commands (firmware/diagnostics/supervisor.ts) */
   diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
+  /** diag's and the technician page's bus checks probe a sampled part only between its transactions */
+  private readonly exclusiveAt: ExclusiveAt = (bus, address, fn) => {
+    const entry = this.profile.devices.find((d) => d.enabled && d.bus === bus && deviceType(d.type)?.i2c?.address(d) === address);
+    const running = entry && this.devices.find((d) => d.id === entry.id);
+    return running ? running.exclusive(fn) : fn();
+  };
   private broker: EmbeddedBroker | undefined;
   /** the technician page (site.http), when the profile turns it on */
   site: SiteServer | undefined;
@@ -243,6 +250,7 @@ export class Runtime {
       devices: () => this.devices.map((d) => d.status()),
       drivers: () => this.devices,
       buses: () => this.buses,
+      exclusive: this.exclusiveAt,
       brokerUrl: url,
       ...(this.options.env ? { env: this.options.env } : {}),
     });
@@ -310,6 +318,7 @@ export class Runtime {
         uplink: () => this.status().uplink,
         diagnostics: () => this.diagnostics,
         buses: () => this.buses,
+        exclusive: this.exclusiveAt,
       },
       http,
       this.options.log,

@@ -76,6 +76,8 @@ export class RunningDevice {
   private stopped = false;
   private probing = false;
   private reading = false;
+  /** exclusive() sections under way: no read starts while one runs */
+  private held = 0;
 
   constructor(
     readonly driver: Driver,
@@ -134,6 +136,20 @@ export class RunningDevice {
     this.backoff.reset();
     await this.probe();
     return this.stateValue;
+  }
+
+  /**
+   * Run fn with the part to itself (the on-site scan, diag's probe and identify): sampling
+   * pauses, a read or probe in progress finishes first, and no new one starts until fn is done.
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.held++;
+    try {
+      while (this.reading || this.probing) await this.deps.scheduler.wait(10);
+      return await fn();
+    } finally {
+      this.held--;
+    }
   }
 
   /** Values a driver pushes outside the schedule (edges, streamed frames). */
@@ -200,8 +216,8 @@ export class RunningDevice {
 
   private async probe(): Promise<void> {
     if (this.stopped || this.probing) return;
-    if (this.reading) {
-      // a re-probe asked for while a read is in flight: after it, never under it
+    if (this.reading || this.held > 0) {
+      // a re-probe asked for while a read (or an exclusive section) is in flight: after it, never under it
       this.scheduleProbe(20);
       return;
     }
@@ -230,7 +246,7 @@ export class RunningDevice {
 
   private async tick(): Promise<void> {
     const s = this.stateValue;
-    if (this.stopped || this.reading || this.probing || s === 'probing' || s === 'failed') return;
+    if (this.stopped || this.reading || this.probing || this.held > 0 || s === 'probing' || s === 'failed') return;
     this.reading = true;
     try {
       await this.sampleOnce();

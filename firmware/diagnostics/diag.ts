@@ -148,9 +148,18 @@ export function runningDeviceChecks(profile: Profile, devices: readonly DeviceSt
  * answering address the profile does not name is reported (WARN: a part fitted but not
  * configured, or a strap set to the wrong address). Probing uses each bus's lock.
  */
-export async function busChecks(profile: Profile, buses: OpenBuses, scan = true): Promise<DiagCheck[]> {
+/**
+ * Runs fn while the device that owns an address is between transactions, and keeps it from
+ * starting one until fn is done: a probe or identify() must never land between a part's measure
+ * command and its read (an SHT3x NACKs while it measures, and the scan would call it missing or
+ * the wrong part). Given by a running box; a standalone `edgefw diag` owns the bus alone.
+ */
+export type ExclusiveAt = <T>(bus: string, address: number, fn: () => Promise<T>) => Promise<T>;
+
+export async function busChecks(profile: Profile, buses: OpenBuses, scan = true, exclusive?: ExclusiveAt): Promise<DiagCheck[]> {
   const out: DiagCheck[] = [];
   for (const [name, bus] of buses.i2c) {
+    const hold = <T>(a: number, fn: () => Promise<T>): Promise<T> => (exclusive ? exclusive(name, a, fn) : fn());
     try {
       await bus.check();
     } catch (e) {
@@ -168,15 +177,15 @@ export async function busChecks(profile: Profile, buses: OpenBuses, scan = true)
       const id = deviceType(type)?.i2c?.identify;
       if (!id) return undefined;
       try {
-        return await bus.lock.run(() => id(bus, a));
+        return await hold(a, () => bus.lock.run(() => id(bus, a)));
       } catch {
         return undefined;
       }
     };
     const answered = new Set<number>();
     if (scan) {
-      for (let a = 0x08; a <= 0x77; a++) if (await bus.lock.run(() => bus.probe(a))) answered.add(a);
-    } else for (const a of expected.keys()) if (await bus.lock.run(() => bus.probe(a))) answered.add(a);
+      for (let a = 0x08; a <= 0x77; a++) if (await hold(a, () => bus.lock.run(() => bus.probe(a)))) answered.add(a);
+    } else for (const a of expected.keys()) if (await hold(a, () => bus.lock.run(() => bus.probe(a)))) answered.add(a);
     for (const [a, { who, type }] of expected) {
       const where = `${name} ${hex(a)}`;
       if (!answered.has(a)) {

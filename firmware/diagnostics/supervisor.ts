@@ -17,7 +17,7 @@ import { type PreviousRun, RunRecord } from '../watchdog/run-record.js';
 import { Watchdog, type WatchdogStats } from '../watchdog/watchdog.js';
 import { probeBroker } from './broker-probe.js';
 import { type ChannelCheckSpec, ValueChecks } from './checks.js';
-import { type DiagCheck, type DiagReport, profileHash, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
+import { type DiagCheck, type DiagReport, type ExclusiveAt, profileHash, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
 import { type HealthReport, HealthMonitor } from './health.js';
 import type { FaultRegistry } from './registry.js';
 
@@ -36,6 +36,8 @@ export interface SupervisorDeps {
   /** the drivers by device id (quiet hours switch output devices) */
   readonly drivers: () => readonly { readonly id: string; readonly driver: Driver }[];
   readonly buses: () => OpenBuses | undefined;
+  /** probe and identify a sampled part only between its transactions */
+  readonly exclusive?: ExclusiveAt;
   /** the broker URL the uplink really uses (the embedded broker's port is known only at start) */
   readonly brokerUrl: string;
   readonly env?: NodeJS.ProcessEnv;
@@ -268,7 +270,7 @@ export class Supervisor {
     const checks: DiagCheck[] = [];
     checks.push(...runningDeviceChecks(p, deps.devices()));
     const buses = deps.buses();
-    if (buses) checks.push(...(await busChecks(p, buses, false)));
+    if (buses) checks.push(...(await busChecks(p, buses, false, deps.exclusive)));
     const probe = await probeBroker({ url: deps.brokerUrl, username: p.uplink.username, password: p.uplink.password, base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
     checks.push(brokerCheck(deps.brokerUrl, probe));
     checks.push(clockCheck(deps.clock));

@@ -74,7 +74,7 @@ export class SiteActions {
       case 'i2c-scan': {
         const buses = this.src.buses();
         if (!buses) return { ok: false, action, status: 503, error: 'buses are not open yet' };
-        return { ok: true, action, checks: await busChecks(this.src.profile, buses, true) };
+        return { ok: true, action, checks: await busChecks(this.src.profile, buses, true, this.src.exclusive) };
       }
       case 'reprobe': {
         const id = args.device ?? '';

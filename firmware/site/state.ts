@@ -1,6 +1,7 @@
 import type { Profile } from '../../config/schema.js';
 import type { Clock } from '../../drivers/bus/clock.js';
 import type { OpenBuses } from '../buses.js';
+import type { ExclusiveAt } from '../diagnostics/diag.js';
 import type { DeviceStatus } from '../device/running-device.js';
 import type { HealthReport } from '../diagnostics/health.js';
 import type { ActiveFault, FaultRegistry } from '../diagnostics/registry.js';
@@ -26,6 +27,8 @@ export interface SiteSource {
   uplink(): UplinkStats;
   diagnostics(): Supervisor | undefined;
   buses(): OpenBuses | undefined;
+  /** probe and identify a sampled part only between its transactions */
+  readonly exclusive?: ExclusiveAt;
 }
 
 /** Sparkline span and resolution: the last 5 minutes, at most 60 points per channel. */

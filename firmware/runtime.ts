@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
@@ -30,6 +31,7 @@ import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
 import { SiteServer } from './site/server.js';
+import { isOutputDriver } from '../drivers/outputs.js';
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -293,6 +295,11 @@ export class Runtime {
           return d !== undefined;
         },
         uplink: () => this.status().uplink,
+        outputs: () =>
+          this.devices.flatMap((d) => (isOutputDriver(d.driver) ? d.driver.outputs().map((o) => ({ device: d.id, name: o.name, pwm: o.pwm, value: o.get(), safe: o.safe })) : [])),
+        // the page's ack and output are the signed-command handlers themselves; the signer is the technician
+        command: (name, args, signer) =>
+          this.executor ? this.executor.run({ cmd: name, args, nonce: randomBytes(8).toString('hex'), signer }) : Promise.resolve({ ok: false as const, reason: 'unavailable', error: 'commands are not running yet' }),
         diagnostics: () => this.diagnostics,
         buses: () => this.buses,
       },

@@ -195,7 +195,7 @@ export class Runtime {
           commitIntervalMs: 50,
           drainRate: p.uplink.outbox.drainRate,
           ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
-          commands: this.commandGateConfig(identity),
+          commands: this.commandGateConfig(p.commands, identity),
           maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
@@ -331,12 +331,24 @@ export class Runtime {
       }
       if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);
     }
-    this.running = plan.running;
+    let running = plan.running;
+    const restart = [...plan.restart];
+    if (plan.commands && this.boxIdentity) {
+      try {
+        this.uplink?.reconfigureCommands(this.commandGateConfig(next.commands, this.boxIdentity));
+        this.log.info({ keys: next.commands.trust.map((t) => t.name) }, 'trust list and command limits reloaded');
+      } catch (e) {
+        // a key file that cannot be read: keep the running trust list, say why
+        running = { ...running, commands: this.running.commands };
+        restart.push(`commands (not applied: ${(e as Error).message})`);
+      }
+    }
+    this.running = running;
     this.faults.clear('PROFILE_REJECTED', 'profile');
-    if (plan.restart.length > 0) {
-      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${plan.restart.length} change${plan.restart.length === 1 ? '' : 's'} take effect at the next restart: ${plan.restart.join(', ')}`, details: { file, keys: plan.restart } });
+    if (restart.length > 0) {
+      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${restart.length} change${restart.length === 1 ? '' : 's'} take effect at the next restart: ${restart.join(', ')}`, details: { file, keys: restart } });
     } else this.faults.clear('PROFILE_RESTART_PENDING', 'profile');
-    return plan;
+    return { ...plan, restart, running };
   }
 
   /** A reload whose profile the loader refused: the box keeps the profile it runs. */
@@ -374,8 +386,7 @@ export class Runtime {
   }
 
   /** The worker's command gate: trust list, limits, the box key that signs replies. */
-  private commandGateConfig(identity: BoxIdentity): CommandGateConfig {
-    const c = this.options.profile.commands;
+  private commandGateConfig(c: Profile['commands'], identity: BoxIdentity): CommandGateConfig {
     const trust = resolveTrustList(c, (file) => this.log.warn({ file }, 'created a key pair for the trust list (commands.trust[].create: demo only)'));
     if (trust.length === 0) this.log.info('no trust list (commands.trust): this box refuses every command from the network');
     // the box's own key may ask for diag: `edgefw diag` on the box, by someone who can read the key

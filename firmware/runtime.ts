@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
@@ -19,10 +18,8 @@ import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
-import { resolveTrustList } from '../config/commands.js';
 import { CommandExecutor } from './commands/executor.js';
-import type { CommandGateConfig } from './uplink/commands.js';
-import { BOX_SIGNER } from './security/intake.js';
+import { commandGateConfig } from './commands/gate-config.js';
 import { TrialGate } from './lifecycle/trial.js';
 import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
@@ -195,7 +192,7 @@ export class Runtime {
           commitIntervalMs: 50,
           drainRate: p.uplink.outbox.drainRate,
           ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
-          commands: this.commandGateConfig(p.commands, identity),
+          commands: this.gateConfig(p.commands, identity),
           maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
@@ -335,7 +332,7 @@ export class Runtime {
     const restart = [...plan.restart];
     if (plan.commands && this.boxIdentity) {
       try {
-        this.uplink?.reconfigureCommands(this.commandGateConfig(next.commands, this.boxIdentity));
+        this.uplink?.reconfigureCommands(this.gateConfig(next.commands, this.boxIdentity));
         this.log.info({ keys: next.commands.trust.map((t) => t.name) }, 'trust list and command limits reloaded');
       } catch (e) {
         // a key file that cannot be read: keep the running trust list, say why
@@ -385,22 +382,8 @@ export class Runtime {
     return this.stopping;
   }
 
-  /** The worker's command gate: trust list, limits, the box key that signs replies. */
-  private commandGateConfig(c: Profile['commands'], identity: BoxIdentity): CommandGateConfig {
-    const trust = resolveTrustList(c, (file) => this.log.warn({ file }, 'created a key pair for the trust list (commands.trust[].create: demo only)'));
-    if (trust.length === 0) this.log.info('no trust list (commands.trust): this box refuses every command from the network');
-    // the box's own key may ask for diag: `edgefw diag` on the box, by someone who can read the key
-    trust.push({ name: BOX_SIGNER, key: identity.publicKey, allow: ['diag'] });
-    return {
-      intake: {
-        boxId: this.options.profile.box.id, trust, maxBytes: c.maxBytes, rate: c.rate, skewMs: c.skew, maxLifetimeMs: c.maxLifetime,
-        json: c.json, replayCache: c.replayCache, replayFile: join(this.options.profile.storage.dir, 'command-nonces'),
-      },
-      signingKey: identity.privateKey,
-      keyId: identity.keyId,
-      clockTrusted: this.clock.timeSource() !== 'none',
-      refusalFault: c.refusalFault,
-    };
+  private gateConfig(c: Profile['commands'], identity: BoxIdentity): ReturnType<typeof commandGateConfig> {
+    return commandGateConfig(this.options.profile, c, identity, this.clock.timeSource() !== 'none', this.log);
   }
 
   private sendFaults(): void {

@@ -22,7 +22,8 @@ import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
-import { FIRMWARE_VERSION } from './version.js';
+import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
+import { readLastWall, saveLastWall } from './state/last-wall.js';
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -47,7 +48,7 @@ export interface RuntimeStatus {
  */
 export class Runtime {
   readonly scheduler: Scheduler;
-  readonly clock: Clock;
+  readonly clock: SystemClock;
   readonly faults: FaultRegistry;
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
@@ -70,7 +71,7 @@ export class Runtime {
     this.log = options.log.child({ module: 'runtime' });
     this.scheduler = new Scheduler(options.timers);
     this.scheduler.onError = (name, e) => this.log.error({ task: name, err: e }, 'scheduled task threw');
-    this.clock = new SystemClock({ assumeTrusted: p.clock.assumeTrusted });
+    this.clock = new SystemClock({ assumeTrusted: p.clock.assumeTrusted, floorMs: FIRMWARE_DATE_MS });
     this.faults = new FaultRegistry(this.clock);
   }
 
@@ -92,6 +93,8 @@ export class Runtime {
     p.buses.gpio.forEach((b, i) => {
       if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
     });
+    const lastWall = readLastWall(p.storage.dir);
+    if (lastWall !== undefined) this.clock.raiseFloor(lastWall);
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
     const identity = loadOrCreateIdentity(p.storage.dir, {
       onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
@@ -228,6 +231,8 @@ export class Runtime {
       });
     }
     pipeline.start();
+    // the clock's floor for the next start (GPS week-rollover and plausibility checks)
+    this.scheduler.every('last-wall-time', 600_000, () => this.saveWallTime(), { phaseMs: 60_000 });
     for (const d of this.devices) d.start();
     diagnostics.start();
   }
@@ -280,6 +285,7 @@ export class Runtime {
       this.log.info('stopping');
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
+      this.saveWallTime();
       await this.diagnostics?.stop();
       this.sendFaults();
       await this.uplink?.stop();
@@ -289,6 +295,12 @@ export class Runtime {
       this.log.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /** Keep the wall time for the next start's clock floor, only while the clock is trusted. */
+  private saveWallTime(): void {
+    if (this.clock.timeSource() === 'none') return;
+    saveLastWall(this.options.profile.storage.dir, this.clock.wallMs(), (e) => this.log.warn({ err: e }, 'cannot save the last wall time'));
   }
 
   private sendFaults(): void {

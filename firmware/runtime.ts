@@ -18,12 +18,14 @@ import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
+import { TrialGate } from './lifecycle/trial.js';
 import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
 import { readLastWall, saveLastWall } from './state/last-wall.js';
+import { SiteServer } from './site/server.js';
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -33,6 +35,8 @@ export interface RuntimeOptions {
   readonly onSample?: (s: Sample) => void;
   /** environment for systemd's NOTIFY_SOCKET / WATCHDOG_USEC (default process.env) */
   readonly env?: NodeJS.ProcessEnv;
+  /** end the run cleanly when an update on trial failed its health window (default: SIGTERM to self) */
+  readonly requestStop?: () => void;
 }
 
 export interface RuntimeStatus {
@@ -57,6 +61,8 @@ export class Runtime {
   diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
+  /** the technician page (site.http), when the profile turns it on */
+  site: SiteServer | undefined;
   private bootCounter = 0;
   private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
@@ -235,6 +241,59 @@ export class Runtime {
     this.scheduler.every('last-wall-time', 600_000, () => this.saveWallTime(), { phaseMs: 60_000 });
     for (const d of this.devices) d.start();
     diagnostics.start();
+    // an update on trial commits itself once healthy; the retained <base>/update record (docs/install.md)
+    new TrialGate({
+      stateDir: p.storage.dir,
+      version: FIRMWARE_VERSION,
+      boxId: p.box.id,
+      scheduler: this.scheduler,
+      log: this.log,
+      onStats: (l) => uplink.onStats(l),
+      publish: (payload) => uplink.publish('update', payload, true),
+      watchdogWithholding: () => diagnostics.status().watchdog?.withholding,
+      stop: this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+    }).start();
+    if (p.site.http) await this.startSite(p.site.http);
+  }
+
+  /** The technician page (firmware/site/): a failure to listen is logged, never fatal to sampling. */
+  private async startSite(http: NonNullable<Profile['site']['http']>): Promise<void> {
+    const runtime = this;
+    const site = new SiteServer(
+      {
+        // the profile the box runs now: names and channels a reload applied show at once
+        get profile(): Profile {
+          return runtime.profile;
+        },
+        boot: this.bootCounter,
+        firmware: FIRMWARE_VERSION,
+        scheduler: this.scheduler,
+        clock: this.clock,
+        faults: this.faults,
+        devices: () => this.devices.map((d) => d.status()),
+        reprobe: (id) => {
+          const d = this.devices.find((x) => x.id === id);
+          d?.reprobe();
+          return d !== undefined;
+        },
+        uplink: () => this.status().uplink,
+        diagnostics: () => this.diagnostics,
+        buses: () => this.buses,
+      },
+      http,
+      this.options.log,
+    );
+    try {
+      await site.start();
+      this.site = site;
+    } catch (e) {
+      this.log.error({ err: e, host: http.host, port: http.port }, 'technician page not started (address in use?); the box samples and publishes as usual');
+    }
+  }
+
+  /** Simulated parts by device id (demo, tests, training: inject faults through their test face). */
+  simulator(id: string): unknown {
+    return this.buses?.simulators.get(id);
   }
 
   /** The profile the box runs now (the start profile plus what reloads applied live). */
@@ -283,6 +342,7 @@ export class Runtime {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       this.log.info('stopping');
+      await this.site?.stop();
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
       this.saveWallTime();

@@ -231,7 +231,7 @@ export default {
       title: 'Cảm biến không bao giờ khởi động xong',
       description: 'Cảm biến bụi hoặc CO₂ liên tục gửi khung dữ liệu toàn số 0 hợp lệ (nghĩa là "đang làm nóng, chưa có số đo") lâu hơn nhiều so với thời gian nó cần; không có số đo nào được gửi từ các khung này.',
       causes: ['quạt của cảm biến bụi không quay (bị kẹt, mòn, thiếu 5 V)', 'laser hoặc đèn NDIR bị hỏng', 'nguồn cấp quá yếu cho quạt hoặc bộ sưởi'],
-      steps: ['Nghe tiếng quạt và đo 5 V tại cảm biến khi đang chạy.', 'Tắt rồi bật lại nguồn cảm biến.', 'Nếu vẫn chỉ toàn số 0, thay cảm biến.'],
+      steps: ['Nghe tiếng quạt và đo 5 V tại cảm biến khi đang chạy.', 'Tắt rồi bật lại nguồn cảm biến.', 'Nếu vẫn chỉ toàn số 0, thay cảm biến. `edgefw diag` hiện warmingUp và zeroFramesDropped của thiết bị.'],
     },
     JOB_MISSED: {
       title: 'Tác vụ định kỳ bị lỡ',

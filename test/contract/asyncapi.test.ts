@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseProfile } from '../../config/load.js';
 import { Runtime } from '../../firmware/runtime.js';
+import { readLastWall } from '../../firmware/state/last-wall.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 
@@ -86,6 +87,8 @@ describe('what the box publishes matches docs/asyncapi.yaml', () => {
       await rt.stop();
     }
     await rec.waitFor('the offline status', () => rec.on('/status').some((m) => (m.payload as { state?: string }).state === 'offline'), 10_000);
+    // a clean stop keeps the trusted wall time for the next start's clock floor (GPS checks)
+    expect(Math.abs((readLastWall(join(dir, 'data')) ?? 0) - Date.now())).toBeLessThan(30_000);
     await rec.close();
 
     const channels = contract(profile.uplink.topicPrefix, profile.box.id);

@@ -1,3 +1,4 @@
+import { footprintBenchmark } from './footprint/index.js';
 import { loopBenchmark } from './loop.js';
 import { pipelineBenchmark } from './pipeline.js';
 import { serialFramesBenchmark } from './serial-frames.js';
@@ -5,4 +6,4 @@ import type { Benchmark } from './types.js';
 import { uplinkBenchmark } from './uplink.js';
 
 /** Every benchmark of `npm run bench`, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [footprintBenchmark, loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark];

@@ -7,6 +7,7 @@ import { compensateHumidity, compensatePressure, compensateTemperature } from '.
 import { bme280 } from '../drivers/i2c/bme280/index.js';
 import { SIM_CALIBRATION } from '../drivers/i2c/bme280/simulator.js';
 import { SimulatedI2cBus } from '../drivers/sim/i2c-bus.js';
+import { i2cSimulator } from '../drivers/sim/registry.js';
 import { RunningDevice } from '../firmware/device/running-device.js';
 import { FaultRegistry } from '../firmware/diagnostics/registry.js';
 import { LatencyHistogram } from '../firmware/loop/histogram.js';
@@ -60,7 +61,7 @@ async function runEdgefw(url: string, seconds: number): Promise<LoopResult> {
     const bus = buses[i % buses.length] as SimulatedI2cBus;
     const address = i < 10 ? 0x76 : 0x77;
     const o = { id: `d${i}`, type: 'bme280' as const, bus: bus.name, address, variant: 'bme280' as const, interval: INTERVAL_MS, timeout: 1000, enabled: true, oversampling: { temperature: 1, pressure: 1, humidity: 1 }, filter: 'off' as const };
-    bus.attach(address, bme280.i2c?.simulator(o, clock) as never);
+    bus.attach(address, i2cSimulator('bme280')?.create(o, clock) as never);
     const driver = bme280.create(o, { id: o.id, clock, log, buses: { i2c: () => bus }, emit: () => {} });
     const r = new RunningDevice(driver, { id: o.id, type: 'bme280', intervalMs: INTERVAL_MS, phaseMs: (INTERVAL_MS * i) / DEVICES, timeoutMs: 1000 }, {
       scheduler, clock, faults, log,

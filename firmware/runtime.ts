@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
-import { World } from '../drivers/sim/world.js';
 import { deviceType } from '../drivers/registry.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
@@ -190,15 +189,10 @@ export class Runtime {
     });
     this.diagnostics = diagnostics;
 
-    if (buses.simulators.size > 0 || buses.scenes.length > 0) {
-      const world = new World();
-      for (const sim of buses.simulators.values()) world.add(sim);
+    const world = buses.world;
+    if (world) {
       const t0 = this.scheduler.now();
-      this.scheduler.every('world', 1000, () => {
-        const tS = (this.scheduler.now() - t0) / 1000;
-        world.update(tS);
-        for (const scene of buses.scenes) scene.update(tS);
-      });
+      this.scheduler.every('world', 1000, () => world.update((this.scheduler.now() - t0) / 1000));
     }
     pipeline.start();
     for (const d of this.devices) d.start();

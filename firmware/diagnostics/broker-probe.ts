@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import mqtt from 'mqtt';
 import type { DiagReport } from './diag.js';
 import type { ActiveFault } from './registry.js';
+
+/** mqtt.js on first probe: the sampling thread of a running box loads it only if a probe runs. */
+const loadMqtt = async (): Promise<typeof import('mqtt').default> => (await import('mqtt')).default;
 
 export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string };
 
@@ -20,7 +22,8 @@ export interface BrokerProbeOptions {
  * (connect time excluded). Also picks up the box's retained fault snapshot, which tells a
  * technician what the running service has seen. Never throws; resolves within timeoutMs.
  */
-export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
+export async function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
+  const mqtt = await loadMqtt();
   const timeoutMs = o.timeoutMs ?? 5000;
   const echo = `${o.base}/diag/echo/${randomBytes(4).toString('hex')}`;
   return new Promise((resolve) => {
@@ -73,7 +76,8 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
  * retained status is not "online" (service stopped) or the broker cannot be reached, so the
  * caller can check by itself instead; never throws.
  */
-export function requestServiceDiag(o: BrokerProbeOptions): Promise<DiagReport | undefined> {
+export async function requestServiceDiag(o: BrokerProbeOptions): Promise<DiagReport | undefined> {
+  const mqtt = await loadMqtt();
   const timeoutMs = o.timeoutMs ?? 15_000;
   const id = randomBytes(6).toString('hex');
   return new Promise((resolve) => {

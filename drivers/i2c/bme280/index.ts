@@ -25,7 +25,6 @@ import {
   measureTimeMaxMs,
 } from './registers.js';
 import { type Bme280Options, bme280Options } from './schema.js';
-import { Bme280Simulator } from './simulator.js';
 
 const CHANNELS_BME280: readonly ChannelSpec[] = [
   { name: 'temperature', unit: '°C', min: -40, max: 85 },
@@ -168,6 +167,5 @@ export const bme280: DeviceDefinition<Bme280Options> = {
       const name = chipName(id);
       return name ? `${name} (chip id ${hex(id)})` : undefined;
     },
-    simulator: (o, clock) => new Bme280Simulator(clock, o.variant),
   },
 };

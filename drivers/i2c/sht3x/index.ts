@@ -5,7 +5,6 @@ import type { ChannelSpec, ChannelValue, DeviceDefinition, Driver, ReadResult } 
 import { commandBytes, sensirionHumidity, sensirionTemperature, unpackWords } from '../sensirion.js';
 import { ADDRESSES, CMD, MEASURE_MAX_MS, SINGLE_SHOT, SOFT_RESET_MS, STATUS } from './registers.js';
 import { type Sht3xOptions, sht3xOptions } from './schema.js';
-import { Sht3xSimulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
   { name: 'temperature', unit: '°C', min: -40, max: 125 },
@@ -123,6 +122,5 @@ export const sht3x: DeviceDefinition<Sht3xOptions> = {
         throw e;
       }
     },
-    simulator: (_o, clock) => new Sht3xSimulator(clock),
   },
 };

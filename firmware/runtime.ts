@@ -95,7 +95,7 @@ export class Runtime {
     // after it: a filter can never hide a broken sensor.
     const checks: RawInspector = (s) => this.diagnostics?.observe(s);
     const sink = sampleFlow(checks, pipeline.push);
-    enabled.forEach((d, i) => {
+    enabled.forEach((d) => {
       const def = deviceType(d.type);
       if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
       const log = this.options.log.child({ module: 'device' });
@@ -113,8 +113,10 @@ export class Runtime {
           id: d.id,
           type: d.type,
           intervalMs: d.interval,
-          // spread devices across their interval unless the profile says otherwise
-          phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
+          // devices that share an interval share its deadlines (one wake-up of the sampling
+          // thread for all of them, their conversion waits overlapping) unless the profile
+          // spreads them with `phase` (docs/performance.md)
+          phaseMs: d.phase ?? 0,
           timeoutMs: d.timeout,
         },
         { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log, onInit: (id) => pipeline.restart(id) },

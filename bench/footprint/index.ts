@@ -10,7 +10,8 @@ import { startBenchBroker } from '../broker.js';
 import type { BenchOptions, BenchResult, Benchmark } from '../types.js';
 import { footprintProfile, packageRoot, shippedLaunch } from './edgefw.js';
 import { ensureNodeRed, nodeRedDir, nodeRedFlow } from './node-red.js';
-import { type Stats, cpuSeconds, loadAverage, rssMb, stats, stopProcess } from './proc.js';
+import { type Stats, cpuSeconds, loadAverage, rssMb, stats, stopProcess, wakeups } from './proc.js';
+import { whereMemoryGoes } from './where.js';
 
 const DEVICES = 20;
 const INTERVAL_MS = 100; // 20 sensors × 10 Hz = 200 samples/s
@@ -29,6 +30,9 @@ interface Run {
   readonly cpu: number;
   /** readings that reached the subscriber per second over the window */
   readonly perSecond: number;
+  /** voluntary context switches per second over the window: every thread, the main thread */
+  readonly wakeAll: number;
+  readonly wakeMain: number;
   readonly load: string;
 }
 
@@ -39,7 +43,7 @@ interface Launch {
 
 interface Contender {
   readonly name: string;
-  launch(url: string, box: string, topic: string): Launch;
+  launch(url: string, box: string, topic: string, extra?: { nodeArgs?: string[]; env?: Record<string, string> }): Launch;
   /** readings in one telemetry message */
   count(payload: Buffer): number;
 }
@@ -52,13 +56,16 @@ function freePortFrom(url: string): { host: string; port: number } {
 function edgefw(): Contender {
   const root = packageRoot();
   const { env, nodeArgs } = shippedLaunch(root);
+  // probes of other settings (docs/performance.md): EDGEFW_FOOTPRINT_NODE_ARGS="--max-semi-space-size=1"
+  const probe = (process.env.EDGEFW_FOOTPRINT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   return {
-    name: 'edgefw',
-    launch(url, box) {
+    name: probe.length ? `edgefw ${probe.join(' ')}` : 'edgefw',
+    launch(url, box, _topic, extra = {}) {
       const dir = mkdtempSync(join(tmpdir(), 'edgefw-footprint-'));
       const profile = join(dir, 'profile.yaml');
       writeFileSync(profile, footprintProfile({ url, box, dataDir: join(dir, 'data'), devices: DEVICES, intervalMs: INTERVAL_MS, batch: BATCH }));
-      const proc = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'edgefw.js'), 'run', '--profile', profile], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      const args = [...nodeArgs, ...probe, ...(extra.nodeArgs ?? []), join(root, 'bin', 'edgefw.js'), 'run', '--profile', profile];
+      const proc = spawn(process.execPath, args, { env: { ...process.env, ...env, ...extra.env }, stdio: 'ignore' });
       return { proc, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
     },
     count: (p) => (JSON.parse(p.toString()) as { samples?: unknown[] }).samples?.length ?? 0,
@@ -92,7 +99,14 @@ function nodeRed(redJs: string, version: string): Contender {
   };
 }
 
-async function measure(c: Contender, round: number, url: string, sub: mqtt.MqttClient, seconds: number): Promise<Run> {
+async function measure(
+  c: Contender,
+  round: number,
+  url: string,
+  sub: mqtt.MqttClient,
+  seconds: number,
+  extra?: { nodeArgs?: string[]; env?: Record<string, string>; beforeStop?: (pid: number) => Promise<void> },
+): Promise<Run> {
   const box = `fp-${c.name.split(' ')[0]?.toLowerCase()}-${round}-${process.pid}`;
   const topic = `bench/${box}/telemetry`;
   let readings = 0;
@@ -110,7 +124,7 @@ async function measure(c: Contender, round: number, url: string, sub: mqtt.MqttC
   sub.on('message', onMessage);
   const load = loadAverage();
   const t0 = performance.now();
-  const { proc, cleanup } = c.launch(url, box, topic);
+  const { proc, cleanup } = c.launch(url, box, topic, extra);
   const pid = proc.pid as number;
   try {
     const died = new Promise<never>((_, reject) => proc.once('exit', (code, sig) => reject(new Error(`${c.name} exited (${code ?? sig}) before the measurement ended`))));
@@ -118,13 +132,19 @@ async function measure(c: Contender, round: number, url: string, sub: mqtt.MqttC
     const firstS = ((first as number) - t0) / 1000;
     await Promise.race([sleep(WARMUP_S * 1000), died]);
     const cpu0 = cpuSeconds(pid);
+    const wake0 = wakeups(pid);
     const r0 = readings;
     const w0 = performance.now();
     await Promise.race([sleep(seconds * 1000), died]);
     const cpu1 = cpuSeconds(pid);
+    const wake1 = wakeups(pid);
     const window = (performance.now() - w0) / 1000;
     const mem = rssMb(pid);
-    return { contender: c.name, round, firstS, rssMb: mem.rss, hwmMb: mem.hwm, threads: mem.threads, cpu: ((cpu1 - cpu0) / window) * 100, perSecond: (readings - r0) / window, load };
+    await extra?.beforeStop?.(pid);
+    return {
+      contender: c.name, round, firstS, rssMb: mem.rss, hwmMb: mem.hwm, threads: mem.threads, cpu: ((cpu1 - cpu0) / window) * 100, perSecond: (readings - r0) / window,
+      wakeAll: (wake1.all - wake0.all) / window, wakeMain: (wake1.main - wake0.main) / window, load,
+    };
   } finally {
     sub.off('message', onMessage);
     await stopProcess(proc);
@@ -142,13 +162,16 @@ export const footprintBenchmark: Benchmark = {
   async run(options: BenchOptions): Promise<BenchResult> {
     const contenders: Contender[] = [edgefw()];
     const haveNodeRed = existsSync(join(nodeRedDir(), 'node_modules', 'node-red', 'red.js'));
-    if (options.withNodeRed || haveNodeRed) {
+    const only = process.env.EDGEFW_FOOTPRINT_ONLY === 'edgefw'; // probes of settings: edgefw alone
+    if (only) {
+      // nothing else
+    } else if (options.withNodeRed || haveNodeRed) {
       const nr = ensureNodeRed(options.log);
       contenders.push(nodeRed(nr.redJs, nr.version));
     } else {
       options.log(`footprint: Node-RED not installed in ${nodeRedDir()}; add --with-node-red to install it there and compare`);
     }
-    contenders.push(plainMqtt());
+    if (!only) contenders.push(plainMqtt());
     const rounds = options.rounds ?? 3;
     const broker = await startBenchBroker({ nice: 0 });
     const sub = mqtt.connect(broker.url, { clientId: `bench-footprint-sub-${process.pid}` });
@@ -157,6 +180,7 @@ export const footprintBenchmark: Benchmark = {
       sub.once('error', reject);
     });
     const runs: Run[] = [];
+    let where: string[] = [];
     try {
       for (let round = 1; round <= rounds; round++) {
         // interleaved, and the order rotates so no contender always runs first
@@ -168,13 +192,16 @@ export const footprintBenchmark: Benchmark = {
           runs.push(r);
         }
       }
+      options.log(`footprint: where the memory goes (edgefw with heap and module reports), ${options.seconds} s …`);
+      where = await whereMemoryGoes((extra) => measure(contenders[0] as Contender, 0, broker.url, sub, options.seconds, extra));
     } finally {
       sub.end(true);
       broker.stop();
     }
-    const of = (name: string, k: 'rssMb' | 'cpu' | 'firstS' | 'perSecond' | 'hwmMb'): Stats => stats(runs.filter((r) => r.contender === name).map((r) => r[k]));
+    const of = (name: string, k: 'rssMb' | 'cpu' | 'firstS' | 'perSecond' | 'hwmMb' | 'wakeAll' | 'wakeMain'): Stats => stats(runs.filter((r) => r.contender === name).map((r) => r[k]));
     const rows = contenders.map((c) => [
       c.name, triple(of(c.name, 'rssMb'), f1), triple(of(c.name, 'hwmMb'), f1), triple(of(c.name, 'cpu'), f1), triple(of(c.name, 'firstS'), f2), f1(of(c.name, 'perSecond').median),
+      `${f1(of(c.name, 'wakeMain').median)} / ${f1(of(c.name, 'wakeAll').median)}`,
     ]);
     const notes: string[] = [];
     const e = contenders[0] as Contender;
@@ -182,6 +209,7 @@ export const footprintBenchmark: Benchmark = {
     const eRss = of(e.name, 'rssMb').median;
     const eCpu = of(e.name, 'cpu').median;
     const eFirst = of(e.name, 'firstS');
+    notes.push(...where);
     if (nr) {
       const rr = eRss / of(nr.name, 'rssMb').median;
       const cr = eCpu / of(nr.name, 'cpu').median;
@@ -195,7 +223,7 @@ export const footprintBenchmark: Benchmark = {
     notes.push(`load average at the start of each run: ${runs.map((r) => `${r.contender.split(' ')[0]}#${r.round} ${r.load}`).join('; ')}`);
     return {
       title: `Footprint: ${DEVICES} simulated sensors × ${1000 / INTERVAL_MS} Hz, every reading to Mosquitto QoS 1 — ${rounds} interleaved rounds, ${options.seconds} s window after ${WARMUP_S} s warm-up (min / median / max)`,
-      columns: ['contender', 'RSS MB', 'peak RSS MB', 'CPU % of a core', 'start → first message s', 'readings/s at subscriber'],
+      columns: ['contender', 'RSS MB', 'peak RSS MB', 'CPU % of a core', 'start → first message s', 'readings/s at subscriber', 'wake-ups/s main / all threads'],
       rows,
       notes,
     };

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** Kernel clock ticks per second for /proc/<pid>/stat (getconf CLK_TCK; 100 on Linux). */
 let clkTck: number | undefined;
@@ -30,6 +30,27 @@ export function rssMb(pid: number): { rss: number; hwm: number; threads: number 
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024, threads: kb('Threads') };
+}
+
+/**
+ * Voluntary context switches so far (a thread that blocked, in epoll_wait or on a lock, and was
+ * woken): of every thread together, and of the main thread (its event loop's wake-ups).
+ */
+export function wakeups(pid: number): { all: number; main: number } {
+  let all = 0;
+  let main = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const n = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    all += n;
+    if (tid === String(pid)) main = n;
+  }
+  return { all, main };
 }
 
 export function loadAverage(): string {

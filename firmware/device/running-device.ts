@@ -97,7 +97,8 @@ export class RunningDevice {
   start(): void {
     const { scheduler } = this.deps;
     this.scheduleProbe(this.options.phaseMs);
-    this.task = scheduler.every(this.options.id, this.options.intervalMs, () => this.tick(), { phaseMs: this.options.phaseMs });
+    // on the scheduler's grid: devices with the same interval and phase sample in one wake-up
+    this.task = scheduler.every(this.options.id, this.options.intervalMs, () => this.tick(), { phaseMs: this.options.phaseMs, align: true });
   }
 
   /** Values a driver pushes outside the schedule (edges, streamed frames). */

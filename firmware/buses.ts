@@ -43,7 +43,7 @@ export function profileSimulates(profile: Profile): boolean {
  * is simulated.
  */
 export async function openBuses(profile: Profile, clock: Clock, faults: FaultSink, log: Logger, ticker?: Ticker): Promise<OpenBuses> {
-  const sim = profileSimulates(profile) ? new (await import('./simulation.js')).Simulation(profile, clock, ticker) : undefined;
+  const sim = profileSimulates(profile) ? await (await import('./simulation.js')).Simulation.create(profile, clock, ticker) : undefined;
   const i2c = new Map<string, I2cBus>();
   for (const b of profile.buses.i2c) {
     if (b.simulated && sim) {

@@ -3,7 +3,7 @@ import type { Clock } from '../drivers/bus/clock.js';
 import type { GpioBus } from '../drivers/bus/gpio.js';
 import type { SerialHub } from '../drivers/bus/serial-hub.js';
 import type { FirmataOptions } from '../drivers/firmata/schema.js';
-import { FirmataScene } from '../drivers/firmata/sim-scene.js';
+import type { FirmataScene } from '../drivers/firmata/sim-scene.js';
 import { SimulatedGpioChip } from '../drivers/sim/gpio-chip.js';
 import { GpioScene } from '../drivers/sim/gpio-scene.js';
 import { SimulatedI2cBus } from '../drivers/sim/i2c-bus.js';
@@ -28,17 +28,25 @@ export class Simulation {
   readonly serialPorts: SimulatedSerialPorts;
   private readonly boards: FirmataScene[] = [];
 
-  constructor(
+  private constructor(
     private readonly profile: Profile,
     private readonly clock: Clock,
     ticker?: Ticker,
   ) {
     this.serialPorts = new SimulatedSerialPorts(undefined, ticker);
-    // a simulated Firmata board answers on its device's path; the world task is its loop() clock
-    for (const d of profile.devices) {
-      if (d.type === 'firmata' && d.enabled && (d as { simulated?: boolean }).simulated) this.boards.push(new FirmataScene(d as unknown as FirmataOptions));
+  }
+
+  static async create(profile: Profile, clock: Clock, ticker?: Ticker): Promise<Simulation> {
+    const sim = new Simulation(profile, clock, ticker);
+    // a simulated Firmata board answers on its device's path; the world task is its loop() clock.
+    // Its link needs all of serialport: loaded only when a board is simulated.
+    const boards = profile.devices.filter((d) => d.type === 'firmata' && d.enabled && (d as { simulated?: boolean }).simulated);
+    if (boards.length > 0) {
+      const { FirmataScene } = await import('../drivers/firmata/sim-scene.js');
+      for (const d of boards) sim.boards.push(new FirmataScene(d as unknown as FirmataOptions));
+      sim.scenes.push(...sim.boards);
     }
-    this.scenes.push(...this.boards);
+    return sim;
   }
 
   /** A simulated I²C bus with each enabled device's register simulator at its address. */

@@ -215,8 +215,8 @@ export const footprintBenchmark: Benchmark = {
       const cr = eCpu / of(nr.name, 'cpu').median;
       notes.push(`edgefw / Node-RED (medians): RSS ${f2(rr)}× (target ≤ 0.5: ${rr <= 0.5 ? 'met' : 'not met'}), CPU ${f2(cr)}× (target ≤ 0.33: ${cr <= 0.33 ? 'met' : 'not met'})`);
     }
-    const plain = contenders[contenders.length - 1] as Contender;
-    notes.push(`edgefw / plain mqtt.js (medians): RSS ${f2(eRss / of(plain.name, 'rssMb').median)}×, CPU ${f2(eCpu / of(plain.name, 'cpu').median)}×`);
+    const plain = contenders.find((c) => c.name === 'plain mqtt.js');
+    if (plain) notes.push(`edgefw / plain mqtt.js (medians): RSS ${f2(eRss / of(plain.name, 'rssMb').median)}×, CPU ${f2(eCpu / of(plain.name, 'cpu').median)}×`);
     notes.push(`edgefw RSS median ${f1(eRss)} MB (target ≤ 70: ${eRss <= 70 ? 'met' : 'not met'}); start → first reading max ${f2(eFirst.max)} s (target ≤ 1 s: ${eFirst.max <= 1 ? 'met' : 'not met'})`);
     const launch = shippedLaunch();
     notes.push(`edgefw as its unit starts it: node ${launch.nodeArgs.join(' ') || '(no flags)'}, ${Object.entries(launch.env).map(([k, v]) => `${k}=${v}`).join(' ')}; outbox on, batches of ${BATCH}; Mosquitto at the same priority`);

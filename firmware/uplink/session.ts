@@ -187,6 +187,9 @@ export class UplinkSession {
       connectTimeout: 10_000,
       queueQoSZero: false,
       resubscribe: false,
+      // mqtt-packet's number cache is 65 536 pre-built buffers (≈ 6 MB per publishing thread) to
+      // save an allocation of a few bytes per packet; a box sends a few messages a second
+      writeCache: false,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
     };
     const client = mqtt.connect(c.url, options);

@@ -13,6 +13,8 @@ import type { Sample } from './reading.js';
 import { type RawInspector, sampleFlow } from './pipeline/flow.js';
 import { SignalPipeline } from './pipeline/pipeline.js';
 import { applySafeStates } from './outputs/safe-state.js';
+import { type ReloadPlan, planReload } from './reload.js';
+import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
@@ -52,12 +54,16 @@ export class Runtime {
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
   private bootCounter = 0;
+  private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
+  /** the profile the box runs: the start profile with what reloads applied live */
+  private running: Profile;
 
   constructor(private readonly options: RuntimeOptions) {
     const p = options.profile;
+    this.running = p;
     this.log = options.log.child({ module: 'runtime' });
     this.scheduler = new Scheduler(options.timers);
     this.scheduler.onError = (name, e) => this.log.error({ task: name, err: e }, 'scheduled task threw');
@@ -69,10 +75,21 @@ export class Runtime {
     return this.bootCounter;
   }
 
+  /** The box key (firmware/security/identity.ts); loaded or created at the start of start(). */
+  get identity(): BoxIdentity {
+    if (!this.boxIdentity) throw new Error('the box identity is loaded by start()');
+    return this.boxIdentity;
+  }
+
   async start(): Promise<void> {
     const p = this.options.profile;
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
-    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
+    const identity = loadOrCreateIdentity(p.storage.dir, {
+      onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
+      onWriteError: (file, err) => this.log.error({ file, err }, 'cannot save the new box key (disk full or read-only?): this run uses a key that the next start will not have'),
+    });
+    this.boxIdentity = identity;
+    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
     // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
@@ -146,6 +163,7 @@ export class Runtime {
           boxId: p.box.id,
           boot: this.bootCounter,
           firmware: FIRMWARE_VERSION,
+          identity: { key: identity.publicKey, keyId: identity.keyId },
           reconnectMinMs: p.uplink.reconnect.min,
           reconnectMaxMs: p.uplink.reconnect.max,
           maxSamplesPerMessage: p.uplink.batch.maxSamples,
@@ -183,6 +201,7 @@ export class Runtime {
       uplink,
       boot: this.bootCounter,
       firmware: FIRMWARE_VERSION,
+      identity,
       devices: () => this.devices.map((d) => d.status()),
       drivers: () => this.devices,
       buses: () => this.buses,
@@ -199,6 +218,38 @@ export class Runtime {
     pipeline.start();
     for (const d of this.devices) d.start();
     diagnostics.start();
+  }
+
+  /** The profile the box runs now (the start profile plus what reloads applied live). */
+  get profile(): Profile {
+    return this.running;
+  }
+
+  /**
+   * A new profile that passed the loader (SIGHUP): apply what can change live (device channels:
+   * checks, calibration, filters, report; device interval, timeout, name); every other change
+   * waits for a restart and raises PROFILE_RESTART_PENDING listing the keys. Never throws.
+   */
+  reload(next: Profile, file: string): ReloadPlan {
+    const plan = planReload(this.running, next);
+    for (const c of plan.live) {
+      if (c.channels) {
+        this.pipeline?.reconfigure(c.next);
+        this.diagnostics?.reloadChecks(c.id, c.next.channels);
+      }
+      if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);
+    }
+    this.running = plan.running;
+    this.faults.clear('PROFILE_REJECTED', 'profile');
+    if (plan.restart.length > 0) {
+      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${plan.restart.length} change${plan.restart.length === 1 ? '' : 's'} take effect at the next restart: ${plan.restart.join(', ')}`, details: { file, keys: plan.restart } });
+    } else this.faults.clear('PROFILE_RESTART_PENDING', 'profile');
+    return plan;
+  }
+
+  /** A reload whose profile the loader refused: the box keeps the profile it runs. */
+  reloadRefused(file: string, problems: readonly string[]): void {
+    this.faults.raise({ code: 'PROFILE_REJECTED', subject: 'profile', message: `${file}: reload refused, ${problems.length} problem${problems.length === 1 ? '' : 's'}; first: ${problems[0] ?? '?'}`, details: { file, problems: [...problems] } });
   }
 
   status(): RuntimeStatus {

@@ -10,6 +10,7 @@ import type { Driver } from '../../drivers/types.js';
 import { Jobs, type JobStatus, type QuietHoursJob } from '../jobs/jobs.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
+import type { BoxIdentity } from '../security/identity.js';
 import type { Uplink } from '../uplink/uplink.js';
 import { systemdNotifier, watchdogIntervalMs } from '../watchdog/notify.js';
 import { type PreviousRun, RunRecord } from '../watchdog/run-record.js';
@@ -30,6 +31,8 @@ export interface SupervisorDeps {
   readonly uplink: Uplink;
   readonly boot: number;
   readonly firmware: string;
+  /** the box key: its public half goes in the commissioning record */
+  readonly identity?: BoxIdentity;
   readonly devices: () => readonly DeviceStatus[];
   /** the drivers by device id (quiet hours switch output devices) */
   readonly drivers: () => readonly { readonly id: string; readonly driver: Driver }[];
@@ -95,6 +98,23 @@ export class Supervisor {
     this.record = new RunRecord(p.storage.dir);
   }
 
+  private started = false;
+  private staleTask = false;
+
+  private armStaleChecks(): void {
+    if (this.staleTask || !this.started || this.checks.size === 0) return;
+    this.staleTask = true;
+    this.deps.scheduler.every('checks-stale', 1000, () => this.checks.stale(this.deps.scheduler.now()));
+  }
+
+  /** A profile reload changed a device's channels: its value checks take the new limits. */
+  reloadChecks(device: string, channels: Readonly<Record<string, { readonly checks?: ChannelCheckSpec['checks'] }>>): void {
+    const specs: ChannelCheckSpec[] = [];
+    for (const [channel, cfg] of Object.entries(channels)) if (cfg.checks) specs.push({ device, channel, checks: cfg.checks });
+    this.checks.replaceDevice(device, specs, this.deps.scheduler.now());
+    this.armStaleChecks();
+  }
+
   /** The value-check stage: raw samples from the device runners, before any filter. */
   observe(sample: Sample): void {
     this.checks.observe(sample);
@@ -156,7 +176,8 @@ export class Supervisor {
 
     this.health.start();
     deps.scheduler.every('health', deps.profile.health.interval, async () => void (await this.reportHealth()), { phaseMs: Math.min(5000, deps.profile.health.interval) });
-    if (this.checks.size > 0) deps.scheduler.every('checks-stale', 1000, () => this.checks.stale(deps.scheduler.now()));
+    this.started = true;
+    this.armStaleChecks();
     this.jobs.start();
     if (!this.commissioned && !deps.profile.jobs.some((j) => j.action === 'self-test')) {
       // no self-test job: still try to commission, 30 s after start (devices probed, broker up)
@@ -259,7 +280,8 @@ export class Supervisor {
   }
 
   private commission(r: DiagReport): void {
-    const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t });
+    const id = this.deps.identity;
+    const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t, ...(id ? { key: id.publicKey, keyId: id.keyId } : {}) });
     this.deps.uplink.publish('commissioning', record, true);
     try {
       writeFileSync(this.commissioningFile(), `${record}\n`);

@@ -69,11 +69,12 @@ export class FakeTimers implements TimerSource {
 }
 
 /**
- * Let every promise chain started so far settle: the microtask queue drains completely before a
- * setImmediate callback runs, however long the chains (five devices queued on one bus lock are
- * hundreds of turns). Counting a fixed number of turns instead made fake time depend on extra
- * timer callbacks at the same instant.
+ * Let every promise chain that can progress without time passing settle: a macrotask turn runs
+ * only once the microtask queue is empty, however long the chains are (a fixed number of
+ * microtask turns let a long driver chain, such as a BME280's first read that loads its
+ * calibration, miss a timer it registers and lose its timeout race).
  */
 export async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
   await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -2,8 +2,9 @@ import { footprintBenchmark } from './footprint/index.js';
 import { loopBenchmark } from './loop.js';
 import { pipelineBenchmark } from './pipeline.js';
 import { serialFramesBenchmark } from './serial-frames.js';
+import { steadyBenchmark } from './steady.js';
 import type { Benchmark } from './types.js';
 import { uplinkBenchmark } from './uplink.js';
 
 /** Every benchmark of `npm run bench`, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [footprintBenchmark, loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [footprintBenchmark, loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark, steadyBenchmark];

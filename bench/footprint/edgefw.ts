@@ -14,6 +14,13 @@ export function packageRoot(): string {
   }
 }
 
+/** Node flags in bin/edgefw.js's shebang (`#!/usr/bin/env -S node --flag …`). */
+export function launcherFlags(root = packageRoot()): string[] {
+  const first = readFileSync(join(root, 'bin', 'edgefw.js'), 'utf8').split('\n')[0] ?? '';
+  const m = /^#!.*\bnode((?:\s+--\S+)*)\s*$/.exec(first);
+  return m?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
 /**
  * How the systemd unit starts edgefw (tools/systemd/edgefw.service): its Environment= lines and
  * any node flags of its ExecStart=, so the benchmark runs the box as shipped, not as a guess.
@@ -35,6 +42,8 @@ export function shippedLaunch(root = packageRoot()): { env: Record<string, strin
       const words = line.slice('ExecStart='.length).split(/\s+/);
       const node = words.findIndex((w) => /(^|\/)node$/.test(w));
       if (node >= 0) nodeArgs = words.slice(node + 1).filter((w, i, all) => w.startsWith('--') && all.slice(0, i).every((x) => x.startsWith('--')));
+      // `edgefw run` through the installed command: the launcher's shebang carries the flags
+      else if (words.some((w) => /(^|\/)edgefw$/.test(w))) nodeArgs = launcherFlags(root);
     }
   }
   return { env, nodeArgs };

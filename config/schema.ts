@@ -6,6 +6,7 @@ import { type ChannelConfig, channelConfig } from './channel.js';
 import { pipelineProblems } from './pipeline.js';
 import type { DeviceCommon } from '../drivers/types.js';
 import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
+import { siteSchema } from './site.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const idString = (what: string): z.ZodString =>
@@ -107,6 +108,7 @@ export const profileSchema = z
     devices: z.array(deviceSchema).default([]),
     health: healthSchema.prefault({}),
     jobs: jobsSchema,
+    site: siteSchema,
   })
   .superRefine((p, ctx) => {
     const busNames = new Map<string, string>();

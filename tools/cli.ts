@@ -19,6 +19,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   simulate: async () => (await import('./commands/simulate-serial.js')).registerSimulateSerial,
   diag: async () => (await import('./commands/diag.js')).registerDiag,
   ack: async () => (await import('./commands/ack.js')).registerAck,
+  site: async () => (await import('./commands/site.js')).registerSite,
+  'support-bundle': async () => (await import('./commands/support-bundle.js')).registerSupportBundle,
 };
 
 const program = new Command();
@@ -26,11 +28,17 @@ program
   .name('edgefw')
   .description('Edge firmware runtime for smart-city kiosks and sensor boxes')
   .version(FIRMWARE_VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError('(edgefw <command> --help lists the options)');
 
 const wanted = process.argv.slice(2).find((a) => !a.startsWith('-'));
 for (const name of wanted !== undefined && wanted in COMMANDS ? [wanted] : Object.keys(COMMANDS)) {
   (await (COMMANDS[name] as () => Promise<Register>)())(program);
 }
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // a command that did not handle its own bad input: one line, the stack only when asked for
+  console.error(`edgefw: ${e instanceof Error ? e.message : String(e)}${process.env.EDGEFW_DEBUG ? `\n${(e as Error).stack ?? ''}` : ' (EDGEFW_DEBUG=1 shows where)'}`);
+  process.exit(1);
+}

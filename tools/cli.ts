@@ -19,6 +19,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   simulate: async () => (await import('./commands/simulate-serial.js')).registerSimulateSerial,
   diag: async () => (await import('./commands/diag.js')).registerDiag,
   ack: async () => (await import('./commands/ack.js')).registerAck,
+  bundle: async () => (await import('./commands/bundle.js')).registerBundle,
+  update: async () => (await import('./commands/update.js')).registerUpdate,
+  provision: async () => (await import('./commands/provision.js')).registerProvision,
   site: async () => (await import('./commands/site.js')).registerSite,
   'support-bundle': async () => (await import('./commands/support-bundle.js')).registerSupportBundle,
 };

@@ -6,6 +6,7 @@ import { steadyBenchmark } from './steady.js';
 import { siteBenchmark } from './site.js';
 import type { Benchmark } from './types.js';
 import { uplinkBenchmark } from './uplink.js';
+import { securityBenchmark } from './security.js';
 
 /** Every benchmark of `npm run bench`, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [footprintBenchmark, loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark, siteBenchmark, steadyBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [footprintBenchmark, loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark, siteBenchmark, securityBenchmark, steadyBenchmark];

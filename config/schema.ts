@@ -6,6 +6,7 @@ import { type ChannelConfig, channelConfig } from './channel.js';
 import { pipelineProblems } from './pipeline.js';
 import type { DeviceCommon } from '../drivers/types.js';
 import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
+import { commandsSchema } from './commands.js';
 import { siteSchema } from './site.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -108,6 +109,7 @@ export const profileSchema = z
     devices: z.array(deviceSchema).default([]),
     health: healthSchema.prefault({}),
     jobs: jobsSchema,
+    commands: commandsSchema.meta({ description: 'signed commands: the trust list and the limits on command messages (docs/security.md)' }),
     site: siteSchema,
   })
   .superRefine((p, ctx) => {

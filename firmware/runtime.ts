@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
@@ -17,6 +18,10 @@ import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
+import { resolveTrustList } from '../config/commands.js';
+import { CommandExecutor } from './commands/executor.js';
+import type { CommandGateConfig } from './uplink/commands.js';
+import { BOX_SIGNER } from './security/intake.js';
 import { TrialGate } from './lifecycle/trial.js';
 import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
@@ -33,6 +38,8 @@ export interface RuntimeOptions {
   readonly onSample?: (s: Sample) => void;
   /** environment for systemd's NOTIFY_SOCKET / WATCHDOG_USEC (default process.env) */
   readonly env?: NodeJS.ProcessEnv;
+  /** the `restart` command: stop cleanly and exit for systemd to start us again (default: SIGTERM to this process) */
+  readonly onRestart?: () => void;
   /** end the run cleanly when an update on trial failed its health window (default: SIGTERM to self) */
   readonly requestStop?: () => void;
 }
@@ -62,6 +69,7 @@ export class Runtime {
   /** the technician page (site.http), when the profile turns it on */
   site: SiteServer | undefined;
   private bootCounter = 0;
+  private executor: CommandExecutor | undefined;
   private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
   private stopping: Promise<void> | undefined;
@@ -188,6 +196,8 @@ export class Runtime {
           commitIntervalMs: 50,
           drainRate: p.uplink.outbox.drainRate,
           ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
+          commands: this.commandGateConfig(identity),
+          maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
         batchMaxDelayMs: p.uplink.batch.maxDelay,
@@ -223,6 +233,17 @@ export class Runtime {
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     this.diagnostics = diagnostics;
+    const executor = new CommandExecutor({
+      scheduler: this.scheduler,
+      faults: this.faults,
+      log: this.options.log.child({ module: 'commands' }),
+      diagnose: () => diagnostics.diagnose(),
+      devices: () => this.devices,
+      maxHold: (id) => (p.devices.find((d) => d.id === id) as { maxOn?: number } | undefined)?.maxOn,
+      restart: this.options.onRestart ?? this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+    });
+    this.executor = executor;
+    uplink.handleCommands((c) => executor.run(c));
 
     const world = buses.world;
     if (world) {
@@ -264,7 +285,7 @@ export class Runtime {
         devices: () => this.devices.map((d) => d.status()),
         reprobe: (id) => {
           const d = this.devices.find((x) => x.id === id);
-          d?.reprobe();
+          void d?.reprobe();
           return d !== undefined;
         },
         uplink: () => this.status().uplink,
@@ -336,6 +357,7 @@ export class Runtime {
       await this.site?.stop();
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
+      this.executor?.stop();
       await this.diagnostics?.stop();
       this.sendFaults();
       await this.uplink?.stop();
@@ -345,6 +367,25 @@ export class Runtime {
       this.log.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /** The worker's command gate: trust list, limits, the box key that signs replies. */
+  private commandGateConfig(identity: BoxIdentity): CommandGateConfig {
+    const c = this.options.profile.commands;
+    const trust = resolveTrustList(c, (file) => this.log.warn({ file }, 'created a key pair for the trust list (commands.trust[].create: demo only)'));
+    if (trust.length === 0) this.log.info('no trust list (commands.trust): this box refuses every command from the network');
+    // the box's own key may ask for diag: `edgefw diag` on the box, by someone who can read the key
+    trust.push({ name: BOX_SIGNER, key: identity.publicKey, allow: ['diag'] });
+    return {
+      intake: {
+        boxId: this.options.profile.box.id, trust, maxBytes: c.maxBytes, rate: c.rate, skewMs: c.skew, maxLifetimeMs: c.maxLifetime,
+        json: c.json, replayCache: c.replayCache, replayFile: join(this.options.profile.storage.dir, 'command-nonces'),
+      },
+      signingKey: identity.privateKey,
+      keyId: identity.keyId,
+      clockTrusted: this.clock.timeSource() !== 'none',
+      refusalFault: c.refusalFault,
+    };
   }
 
   private sendFaults(): void {

@@ -19,6 +19,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   simulate: async () => (await import('./commands/simulate-serial.js')).registerSimulateSerial,
   diag: async () => (await import('./commands/diag.js')).registerDiag,
   ack: async () => (await import('./commands/ack.js')).registerAck,
+  keygen: async () => (await import('./commands/keygen.js')).registerKeygen,
+  cmd: async () => (await import('./commands/cmd.js')).registerCmd,
   bundle: async () => (await import('./commands/bundle.js')).registerBundle,
   update: async () => (await import('./commands/update.js')).registerUpdate,
   provision: async () => (await import('./commands/provision.js')).registerProvision,

@@ -329,6 +329,13 @@ const RUNTIME_FAULTS = {
     causes: ['power cut during a write on an SD card that ignores flush commands', 'failing SD card', 'file edited or truncated by hand'],
     remedy: 'Replace the SD card with an industrial-grade one if this repeats; the old file (name in the fault details) can be read with sqlite3 to recover readings. Sequences restart above all earlier ones, so the platform sees the loss as one gap.',
   },
+  COMMANDS_REFUSED: {
+    severity: 'warning',
+    component: 'uplink',
+    description: 'Many messages on the box\'s command topics were refused within a minute (unsigned, unknown key, replayed, expired, oversize, over the rate limit …). Sampling is not affected.',
+    causes: ['someone on the broker is probing or flooding the box\'s cmd/ topics', 'a platform or technician tool signing with a key the trust list does not hold, or with a wrong clock', 'a retained message left on a cmd/ topic'],
+    remedy: 'Read the refusals on <prefix>/<box>/commands/events (reason per message) or the status counters. Fix the sender (key in commands.trust, clock within commands.skew); clear a retained command with an empty retained publish; if nobody of yours sends them, restrict the broker ACL (docs/security.md). Clears after 5 minutes without a refusal.',
+  },
   OUTBOX_IO_ERROR: {
     severity: 'error',
     component: 'storage',

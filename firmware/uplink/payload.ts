@@ -76,6 +76,8 @@ export interface StatusPayload {
   readonly seq?: Readonly<Record<string, number>>;
   /** the outbox: readings stored, readings lost by its bounds since start (exact), storage mode */
   readonly outbox?: OutboxStatus;
+  /** command messages since start: received, accepted, refused by reason (docs/security.md) */
+  readonly commands?: { readonly received: number; readonly accepted: number; readonly refused: Readonly<Record<string, number>> };
 }
 
 export interface OutboxStatus {

@@ -9,14 +9,15 @@ import { type OutboxStatus, PAYLOAD_VERSION, type StatusPayload, encodeTelemetry
 import type { UplinkConfig, UplinkStats } from './protocol.js';
 import { type Batch, type SampleQueue, totalDrops } from './queue.js';
 import { type Topics, topicsFor } from './topics.js';
+import type { IntakeCounters } from '../security/intake.js';
 
 export interface SessionEvents {
   stats(s: UplinkStats): void;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
   /** the broker acknowledged this batch (tests and benchmarks count what the broker holds) */
   acked?(batch: Batch, atMs: number): void;
-  /** a command arrived on cmd/<name> */
-  command?(name: string, payload: string): void;
+  /** a message arrived on cmd/<name> (unchecked: the worker's CommandGate judges it) */
+  command?(name: string, payload: Buffer, retain: boolean): void;
 }
 
 /**
@@ -58,6 +59,8 @@ export class UplinkSession {
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
   private readonly retainedExtra = new Map<string, string>();
+  /** the command gate's counters, for stats and the retained status */
+  commandCounters: (() => IntakeCounters) | undefined;
 
   constructor(
     private readonly config: UplinkConfig,
@@ -120,6 +123,7 @@ export class UplinkSession {
       lastError: this.lastError,
       protocolVersion: this.protocolVersion,
       ...(this.counters ? { outbox: this.counters() } : {}),
+      ...(this.commandCounters ? { commands: this.commandCounters() } : {}),
     };
   }
 
@@ -165,6 +169,7 @@ export class UplinkSession {
     const p: StatusPayload = {
       v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, fw: c.firmware, ...c.identity, since: Date.now(), ...(reason ? { reason } : {}),
       seq: this.queue.sequences(), outbox: this.outboxStatus(),
+      ...(this.commandCounters ? { commands: this.commandCounters() } : {}),
     };
     return JSON.stringify(p);
   }
@@ -191,6 +196,8 @@ export class UplinkSession {
       // save an allocation of a few bytes per packet; a box sends a few messages a second
       writeCache: false,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+      // MQTT 5: the broker drops larger messages before they reach the box (commands are small)
+      ...(this.protocolVersion === 5 && c.maxIncomingBytes ? { properties: { maximumPacketSize: c.maxIncomingBytes } } : {}),
     };
     const client = mqtt.connect(c.url, options);
     this.client = client;
@@ -200,9 +207,9 @@ export class UplinkSession {
     client.on('close', () => {
       if (gen === this.gen) this.onClose(client);
     });
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
       const name = topic.slice(this.topics.base.length + 5); // "<base>/cmd/<name>"
-      if (gen === this.gen && topic.startsWith(`${this.topics.base}/cmd/`) && !name.includes('/')) this.events.command?.(name, payload.toString('utf8'));
+      if (gen === this.gen && topic.startsWith(`${this.topics.base}/cmd/`) && !name.includes('/')) this.events.command?.(name, payload, packet.retain);
     });
     client.on('error', (e) => {
       if (gen !== this.gen) return;
@@ -227,7 +234,9 @@ export class UplinkSession {
     this.publishStatus();
     this.publishFaults();
     for (const [topic, payload] of this.retainedExtra) this.client?.publish(topic, payload, { qos: 1, retain: true });
-    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1 });
+    // retain-as-published (MQTT 5): a retained command published while we are subscribed shows
+    // its retain flag too, so the gate refuses it at once and not only at the next connect
+    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1, ...(this.protocolVersion === 5 ? { rap: true } : {}) });
     this.events.stats(this.stats());
     this.pump();
   }

@@ -6,6 +6,7 @@ import { type StorageTrouble } from './outbox-db.js';
 import { Outbox } from './outbox.js';
 import { MemoryQueue, totalDrops } from './queue.js';
 import { UplinkSession } from './session.js';
+import { CommandGate } from './commands.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 
 /**
@@ -27,6 +28,7 @@ try {
 }
 const scheduler = new Scheduler();
 let session: UplinkSession | undefined;
+let gate: CommandGate | undefined;
 
 const TROUBLE_CODES: Record<StorageTrouble, FaultCode> = {
   full: 'OUTBOX_DISK_FULL',
@@ -60,11 +62,23 @@ function start(config: UplinkConfig): void {
     });
   }
   const queue = outbox ?? new MemoryQueue({ maxRows: config.memoryQueueLimit, maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: 0, policy: 'drop-oldest', boot: config.boot });
+  const log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) });
+  const c = config.commands;
+  const g = c
+    ? new CommandGate(c, {
+        scheduler, boxId: config.boxId, boot: config.boot, log,
+        publish: (suffix, payload) => session?.publishExtra(suffix, payload, false),
+        fault: (op, code, message, details) => send(op === 'raise' ? { t: 'fault', op, code, subject: 'commands', message: message ?? code, ...(details ? { details } : {}) } : { t: 'fault', op, code, subject: 'commands' }),
+        forward: (command) => send({ t: 'command', command }),
+      })
+    : undefined;
+  gate = g;
   const s = new UplinkSession(config, queue, scheduler, {
     stats: (stats) => send({ t: 'stats', stats }),
-    log: (level, msg, fields) => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) }),
-    command: (name, payload) => send({ t: 'command', name, payload }),
+    log,
+    ...(g ? { command: (name: string, payload: Buffer, retain: boolean) => g.onMessage(name, payload, retain) } : {}),
   }, outbox ? () => outbox.counters() : undefined);
+  if (g) s.commandCounters = () => g.counters;
   session = s;
   s.start();
 
@@ -107,6 +121,10 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'clock':
       session?.restamp(m.offsetMs, m.source);
+      gate?.trustClock();
+      return;
+    case 'reply':
+      gate?.reply(m.command, m.result);
       return;
     case 'publish':
       session?.publishExtra(m.topic, m.payload, m.retain);

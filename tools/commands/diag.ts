@@ -12,6 +12,7 @@ import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { ensureDir } from '../../firmware/state/dirs.js';
 import { FIRMWARE_VERSION } from '../../firmware/version.js';
 import { profileOrExit } from '../profile-arg.js';
+import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
 
 interface DiagOptions {
   profile: string;
@@ -19,6 +20,8 @@ interface DiagOptions {
   scan: boolean;
   standalone?: boolean;
   simulateUnplug?: string[];
+  key?: string;
+  boxKey?: string;
 }
 
 const EMPTY_UPLINK = { connected: false, received: 0, acked: 0, pending: 0, dropped: 0, messagesInFlight: 0, connects: 0, lastError: undefined };
@@ -76,16 +79,29 @@ export function registerDiag(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--no-scan', 'probe only the addresses the profile names instead of scanning 0x08-0x77')
     .option('--standalone', 'probe the hardware from this process even when the service is running')
+    .option('-k, --key <file>', 'key to sign the diag request to a running service (default: the box key in storage.dir)')
+    .option('--box-key <key>', 'the box\'s public key to verify its reply (default: <storage.dir>/box.key.pub, else its retained status)')
     .option('--simulate-unplug <device...>', 'simulated buses only: unplug these devices first (training, tests)')
     .action(async (opts: DiagOptions) => {
       const profile = profileOrExit(opts.profile);
       if (!profile) return;
       let report: DiagReport | undefined;
       if (!opts.standalone && !opts.simulateUnplug) {
-        // a running service owns the buses: ask it, rather than re-initialising its parts under it
-        const eb = profile.uplink.embeddedBroker;
-        const url = eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url;
-        report = await requestServiceDiag({ url, username: profile.uplink.username, password: profile.uplink.password, base: `${profile.uplink.topicPrefix}/${profile.box.id}` });
+        // a running service owns the buses: ask it (signed diag command, signed reply), rather
+        // than re-initialising its parts under it
+        const key = senderKey(opts.key, profile);
+        const boxKey = pinnedBoxKey(opts.boxKey, profile);
+        // no box key in storage.dir and none given: no service has run with this storage
+        if (typeof key === 'string' || typeof boxKey === 'string') {
+          if (opts.key || opts.boxKey || typeof boxKey === 'string') console.error(`diag: cannot ask a running service (${typeof key === 'string' ? key : (boxKey as string)}); checking from here`);
+        } else {
+          const asked = await requestServiceDiag({
+            url: profileBrokerUrl(profile), username: profile.uplink.username, password: profile.uplink.password,
+            base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),
+          });
+          if (asked.note) console.error(`diag: ${asked.note}${asked.report ? '' : '; checking from here'}`);
+          report = asked.report;
+        }
       }
       try {
         report ??= await runDiag(profile, { scan: opts.scan, ...(opts.simulateUnplug ? { simulateUnplug: opts.simulateUnplug } : {}) });

@@ -5,6 +5,7 @@ import { requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
 import type { DiagReport } from '../../firmware/diagnostics/diag.js';
 import { buildSupportBundle } from '../../firmware/support/bundle.js';
 import { profileOrExit } from '../profile-arg.js';
+import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
 import { runDiag } from './diag.js';
 
 export function registerSupportBundle(program: Command): void {
@@ -20,9 +21,17 @@ export function registerSupportBundle(program: Command): void {
       let diag: DiagReport | undefined;
       if (opts.diag) {
         // the running service's own report when it runs (it owns the buses), else a standalone diag
-        const eb = profile.uplink.embeddedBroker;
-        const url = eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url;
-        diag = await requestServiceDiag({ url, username: profile.uplink.username, password: profile.uplink.password, base: `${profile.uplink.topicPrefix}/${profile.box.id}` });
+        // (signed with the box key, readable on the box; the reply must be signed by the box)
+        const key = senderKey(undefined, profile);
+        const boxKey = pinnedBoxKey(undefined, profile);
+        if (typeof key !== 'string' && typeof boxKey !== 'string') {
+          const asked = await requestServiceDiag({
+            url: profileBrokerUrl(profile), username: profile.uplink.username, password: profile.uplink.password,
+            base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),
+          });
+          if (asked.note) console.error(`support-bundle: ${asked.note}`);
+          diag = asked.report;
+        }
         try {
           diag ??= await runDiag(profile, { scan: true });
         } catch (e) {

@@ -82,4 +82,5 @@ export const EN_FAULTS: Readonly<Record<FaultCode, { readonly title: string; rea
   OUTBOX_READ_ONLY: { title: 'Disk read-only: readings in memory' },
   OUTBOX_CORRUPT: { title: 'Outbox file was corrupt' },
   OUTBOX_IO_ERROR: { title: 'Storage I/O errors' },
+  COMMANDS_REFUSED: { title: 'Many commands refused', verify: 'No new refusals on <prefix>/<box>/commands/events for 5 minutes: the fault clears by itself.' },
 };

@@ -298,5 +298,12 @@ export default {
       causes: ['thẻ SD hoặc USB sắp hỏng', 'storage.dir nằm trên ổ mạng hoặc ổ rời đã bị tháo'],
       steps: ['Kiểm tra `dmesg` có lỗi lưu trữ, và storage.dir có tồn tại và được gắn.', 'Thay thẻ nếu lỗi lặp lại.'],
     },
+    COMMANDS_REFUSED: {
+      title: 'Nhiều lệnh bị từ chối',
+      description: 'Trong một phút, hộp đã từ chối nhiều tin nhắn trên các chủ đề lệnh (không ký, khóa lạ, gửi lại, hết hạn, quá lớn, quá tần suất …). Việc lấy mẫu không bị ảnh hưởng.',
+      causes: ['có người trên broker đang dò thử hoặc gửi dồn dập vào các chủ đề cmd/ của hộp', 'công cụ của nền tảng hoặc kỹ thuật viên ký bằng khóa không có trong danh sách tin cậy, hoặc đồng hồ sai', 'một tin nhắn giữ lại (retained) còn nằm trên chủ đề cmd/'],
+      steps: ['Đọc lý do từ chối trên <prefix>/<box>/commands/events hoặc các bộ đếm trong trạng thái.', 'Sửa bên gửi (khóa trong commands.trust, đồng hồ trong commands.skew); xóa lệnh retained bằng một tin retained rỗng.', 'Nếu không phải người của bạn gửi, siết ACL của broker (docs/security.md).'],
+      verify: 'Không có từ chối mới trên commands/events trong 5 phút: lỗi tự xóa.',
+    },
   },
 } satisfies Translation;

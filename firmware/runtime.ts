@@ -17,7 +17,7 @@ import { withPartDecimals } from './pipeline/precision.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
-import { nextBootCounter } from './state/boot.js';
+import { type BootIdentity, startBoot } from './state/boot.js';
 import { resolveTrustList } from '../config/commands.js';
 import { CommandExecutor } from './commands/executor.js';
 import type { CommandGateConfig } from './uplink/commands.js';
@@ -29,6 +29,9 @@ import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
 import { SiteServer } from './site/server.js';
+
+/** how often readings cross to the uplink worker when it keeps an outbox, ms at most */
+const FLUSH_WITH_OUTBOX_MS = 50;
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -69,6 +72,7 @@ export class Runtime {
   /** the technician page (site.http), when the profile turns it on */
   site: SiteServer | undefined;
   private bootCounter = 0;
+  private bootIdentity: BootIdentity | undefined;
   private executor: CommandExecutor | undefined;
   private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
@@ -91,6 +95,11 @@ export class Runtime {
     return this.bootCounter;
   }
 
+  /** random id of this start (docs/mqtt.md) */
+  get bootId(): string | undefined {
+    return this.bootIdentity?.bootId;
+  }
+
   /** The box key (firmware/security/identity.ts); loaded or created at the start of start(). */
   get identity(): BoxIdentity {
     if (!this.boxIdentity) throw new Error('the box identity is loaded by start()');
@@ -105,13 +114,15 @@ export class Runtime {
     p.buses.gpio.forEach((b, i) => {
       if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
     });
-    this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
+    const bootIdentity = startBoot(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot read or save the boot counter (disk full or read-only?); the boot id still names this start'));
+    this.bootIdentity = bootIdentity;
+    this.bootCounter = bootIdentity.boot;
     const identity = loadOrCreateIdentity(p.storage.dir, {
       onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
       onWriteError: (file, err) => this.log.error({ file, err }, 'cannot save the new box key (disk full or read-only?): this run uses a key that the next start will not have'),
     });
     this.boxIdentity = identity;
-    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
+    this.log.info({ box: p.box.id, boot: this.bootCounter, bootId: bootIdentity.bootId, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
     // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
@@ -184,6 +195,8 @@ export class Runtime {
           prefix: p.uplink.topicPrefix,
           boxId: p.box.id,
           boot: this.bootCounter,
+          bootId: bootIdentity.bootId,
+          firstStart: bootIdentity.firstStart,
           firmware: FIRMWARE_VERSION,
           identity: { key: identity.publicKey, keyId: identity.keyId },
           reconnectMinMs: p.uplink.reconnect.min,
@@ -200,7 +213,9 @@ export class Runtime {
           maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
-        batchMaxDelayMs: p.uplink.batch.maxDelay,
+        // with an outbox, messages are made from committed rows: hand readings to the worker often,
+        // so a power cut loses at most FLUSH_WITH_OUTBOX_MS + commitInterval (docs/mqtt.md)
+        batchMaxDelayMs: p.uplink.outbox.enabled ? Math.min(p.uplink.batch.maxDelay, FLUSH_WITH_OUTBOX_MS) : p.uplink.batch.maxDelay,
       },
       this.scheduler,
       this.options.log.child({ module: 'uplink' }),

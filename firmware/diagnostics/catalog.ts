@@ -329,6 +329,19 @@ const RUNTIME_FAULTS = {
     causes: ['power cut during a write on an SD card that ignores flush commands', 'failing SD card', 'file edited or truncated by hand'],
     remedy: 'Replace the SD card with an industrial-grade one if this repeats; the old file (name in the fault details) can be read with sqlite3 to recover readings. Sequences restart above all earlier ones, so the platform sees the loss as one gap.',
   },
+  OUTBOX_SEQ_JUMP: {
+    severity: 'warning',
+    component: 'storage',
+    description: 'Sequence numbers jumped to a fresh range: the box could not prove where its numbering stood, so it continued far above every number it may have issued before. No number is reused; the status message lists the jump (outbox skips).',
+    causes: [
+      'the outbox file was missing, empty or corrupt at start on a box that ran before (SD card lost writes, file deleted)',
+      'the storage could not be written at start (full or read-only), so no numbers could be reserved',
+      'the write-ahead log (outbox.db-wal) was damaged',
+      'disk trouble lasted so long that the numbers reserved ahead were used up',
+    ],
+    remedy: 'Nothing to do for the data: the platform sees one large gap per device and the jump in the status (`skips`). Find why the storage failed (OUTBOX_DISK_FULL, OUTBOX_READ_ONLY, OUTBOX_CORRUPT); replace an SD card that keeps losing writes. Acknowledge the fault once understood.',
+    latch: true,
+  },
   COMMANDS_REFUSED: {
     severity: 'warning',
     component: 'uplink',

@@ -35,6 +35,10 @@ export interface UplinkConfig {
   readonly prefix: string;
   readonly boxId: string;
   readonly boot: number;
+  /** random id of this start (firmware/state/boot.ts); the worker makes one when absent */
+  readonly bootId?: string;
+  /** the box never started before with this storage (a new outbox may then start sequences at 0) */
+  readonly firstStart?: boolean;
   readonly firmware: string;
   /** the box's public key and key id (firmware/security/identity.ts), carried in the retained status */
   readonly identity?: { readonly key: string; readonly keyId: string };

@@ -81,6 +81,7 @@ export const EN_FAULTS: Readonly<Record<FaultCode, { readonly title: string; rea
   OUTBOX_DISK_FULL: { title: 'Disk full: readings in memory' },
   OUTBOX_READ_ONLY: { title: 'Disk read-only: readings in memory' },
   OUTBOX_CORRUPT: { title: 'Outbox file was corrupt' },
+  OUTBOX_SEQ_JUMP: { title: 'Sequence numbers jumped to a fresh range', verify: 'Acknowledge the fault; after the next restart no new OUTBOX_SEQ_JUMP appears and the status lists no new fresh range.' },
   OUTBOX_IO_ERROR: { title: 'Storage I/O errors' },
   COMMANDS_REFUSED: { title: 'Many commands refused', verify: 'No new refusals on <prefix>/<box>/commands/events for 5 minutes: the fault clears by itself.' },
 };

@@ -18,7 +18,7 @@ export const deviceCommon = {
   id: idString('device id').meta({ description: 'stable device id; appears in topics and payloads' }),
   name: z.string().optional().meta({ description: 'human description, e.g. "kiosk ceiling sensor"' }),
   interval: duration('interval', { min: 10, max: 86_400_000 }).default(1000).meta({ description: 'sampling interval' }),
-  phase: duration('phase', { min: 0, max: 86_400_000 }).optional().meta({ description: 'offset of the first sample; default spreads devices evenly' }),
+  phase: duration('phase', { min: 0, max: 86_400_000 }).optional().meta({ description: 'offset of the sample times within the interval; default 0: devices with the same interval sample together, in one wake-up' }),
   timeout: duration('timeout', { min: 1, max: 600_000 }).default(1000).meta({ description: 'a read taking longer fails with DEVICE_TIMEOUT' }),
   enabled: z.boolean().default(true),
   channels: z.record(z.string(), channelConfig).default({}).meta({ description: 'per-channel checks, calibration and reporting' }),
@@ -77,7 +77,7 @@ export const uplinkSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true).meta({ description: 'keep readings on disk until the broker has them (off: memory only, lost on restart)' }),
       file: z.string().min(1).default('outbox.db').meta({ description: 'SQLite file, relative to storage.dir' }),
-      commitInterval: duration('outbox.commitInterval', { min: 10, max: 10_000 }).default(250).meta({ description: 'readings are committed (fsync) at most this often; a power cut loses at most one interval' }),
+      commitInterval: duration('outbox.commitInterval', { min: 10, max: 10_000 }).default(250).meta({ description: 'readings are committed (fsync) at most this often; a power cut loses the readings of at most one interval plus 50 ms' }),
       maxRows: z.number().int().min(10).max(100_000_000).default(1_000_000).meta({ description: 'readings kept at most' }),
       maxBytes: z.number().int().min(4096).default(256 * 1024 * 1024).meta({ description: 'bytes of stored readings at most' }),
       maxAge: duration('outbox.maxAge', { min: 0 }).default(30 * 24 * 3_600_000).meta({ description: 'readings older than this are dropped; 0 = no limit' }),

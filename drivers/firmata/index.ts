@@ -2,17 +2,19 @@ import { DeviceError } from '../errors.js';
 import { type OutputControl, type OutputDriver, outputValue } from '../outputs.js';
 import { decimalsForStep } from '../precision.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../types.js';
-import { type ConnectionOptions, FirmataConnection, type FirmataIo, load } from './connection.js';
+import { type ConnectionOptions, FirmataConnection, type FirmataIo, load, prepare } from './connection.js';
 import { MODE_NAMES } from './protocol.js';
 import { type BoardOutput, type FirmataOptions, firmataOptions, scaleAnalog } from './schema.js';
 
 export function firmataChannels(o: Pick<FirmataOptions, 'analog' | 'digital' | 'outputs' | 'vref'>): ChannelSpec[] {
   return [
     ...o.analog.map((a) => {
-      const lo = scaleAnalog(0, a, o.vref);
-      const hi = scaleAnalog(1023, a, o.vref);
+      // a scaled input's plausible range is its transducer's (`range`: 4 mA → 0 °C, 20 mA → 100 °C;
+      // below 4 mA is a broken loop, not −25 °C); unscaled, what the 10-bit ADC reaches
+      const lo = a.range ? a.range[0] : scaleAnalog(0, a, o.vref);
+      const hi = a.range ? a.range[1] : scaleAnalog(1023, a, o.vref);
       // one step of the board's 10-bit ADC in the input's unit
-      const step = Math.abs(scaleAnalog(1, a, o.vref) - lo);
+      const step = Math.abs(scaleAnalog(1, a, o.vref) - scaleAnalog(0, a, o.vref));
       return { name: a.name, unit: a.unit, min: Math.min(lo, hi), max: Math.max(lo, hi), decimals: decimalsForStep(step) };
     }),
     ...o.digital.map((d) => ({ name: d.name, unit: 'state', min: 0, max: 1, decimals: 0 })),
@@ -82,6 +84,7 @@ export class FirmataDriver implements OutputDriver {
 
   async init(): Promise<void> {
     await this.drop();
+    await prepare(this.options.simulated);
     const conn = this.connect({ path: this.path, baudRate: this.options.baudRate, simulated: this.options.simulated, queryAfterMs: this.options.queryAfter });
     this.conn = conn;
     conn.onLost = (reason) => {

@@ -19,16 +19,18 @@ import {
 import { timeoutCovers } from '../read-budget.js';
 import { readRegister16, writeRegister16 } from '../register16.js';
 import { type Ads1115Input, type Ads1115Options, ads1115Options, toValue } from './schema.js';
-import { Ads1115Simulator } from './simulator.js';
 
 /** A conversion not done after this many 1 ms polls past its expected time is DEVICE_TIMEOUT. */
 const MAX_POLLS = 5;
 
 function channels(o: Ads1115Options): readonly ChannelSpec[] {
   return o.inputs.map((i) => {
+    // the plausible range: a scaled input reports a transducer, whose span is the scale's
+    // values (a soil probe reads 0..100 %; 175 % is a probe off its wire, not wet soil); an
+    // unscaled input the voltages the ADC can measure
     const single = muxPins(MUX[i.input])[1] < 0;
-    const a = toValue(i, single ? 0 : -i.fullScale);
-    const b = toValue(i, i.fullScale);
+    const a = i.scale ? i.scale.values[0] : toValue(i, single ? 0 : -i.fullScale);
+    const b = i.scale ? i.scale.values[1] : toValue(i, i.fullScale);
     // one code (LSB = FS / 2¹⁵, datasheet 9.3.3) in the channel's unit
     const step = Math.abs(toValue(i, i.fullScale / 32768) - toValue(i, 0));
     return { name: i.name, unit: i.unit, min: Math.min(a, b), max: Math.max(a, b), decimals: decimalsForStep(step) };
@@ -157,6 +159,5 @@ export const ads1115: DeviceDefinition<Ads1115Options> = {
       const hi = await readRegister16(bus, address, REG.HI_THRESH);
       return lo === LO_THRESH_RESET && hi === HI_THRESH_RESET ? 'ADS1115/ADS1015 (thresholds at reset values)' : undefined;
     },
-    simulator: (o, clock) => new Ads1115Simulator(clock, o.inputs),
   },
 };

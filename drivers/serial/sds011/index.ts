@@ -1,14 +1,12 @@
-import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
-import type { SerialSimDevice } from '../../sim/serial-device.js';
-import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import type { ChannelSpec, ChannelValue, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import { ZeroFrames, allZero } from '../warmup.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
 import { openPort, timeoutCovers } from '../options.js';
 import { QUERY, SET_ACTIVE, SET_QUERY, setPeriod } from './commands.js';
 import { type SdsMeasurement, decodeMeasurement, sdsFrame } from './parser.js';
 import { type Sds011Options, sds011Options } from './schema.js';
-import { Sds011Simulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
   // the frame carries 0.1 µg/m³
@@ -32,7 +30,9 @@ function values(m: SdsMeasurement): ChannelValue[] {
 export class Sds011Driver extends SerialDriver {
   readonly channels = CHANNELS;
   private latest: SdsMeasurement | undefined;
-  private answered: SdsMeasurement | undefined;
+  private answered: SdsMeasurement | 'warming' | undefined;
+  /** all-zero frames (D1..D6, the id too) while laser and fan start: 30 s in the datasheet */
+  private readonly zeros = new ZeroFrames('SDS011', 120_000);
 
   constructor(link: SerialLink, protected override readonly options: Sds011Options, ctx: DeviceContext) {
     super(link, sdsFrame, { ...options, staleAfter: Math.max(options.staleAfter, options.workPeriod * 3 * 60_000) }, ctx);
@@ -40,6 +40,11 @@ export class Sds011Driver extends SerialDriver {
 
   protected onFrame(f: Uint8Array): void {
     const m = decodeMeasurement(f);
+    if (m && this.zeros.note(allZero(f, 2, 8), this.clock.monoMs())) {
+      this.latest = undefined; // never hand out an older reading for a frame that had none
+      this.answered = 'warming';
+      return;
+    }
     if (m) {
       this.latest = m;
       this.answered = m;
@@ -47,6 +52,7 @@ export class Sds011Driver extends SerialDriver {
   }
 
   protected override async configure(): Promise<void> {
+    this.zeros.reset();
     await this.link.write(this.options.mode === 'query' ? SET_QUERY : SET_ACTIVE);
     if (this.options.mode === 'active') await this.link.write(setPeriod(this.options.workPeriod));
   }
@@ -66,17 +72,18 @@ export class Sds011Driver extends SerialDriver {
       },
       take: () => this.answered,
       checksumErrors: () => this.checksumErrors(),
-      done: (m) => ({ values: values(m) }),
+      done: (m) => ({ values: m === 'warming' ? [] : values(m) }),
     });
   }
 
+  conditions(): readonly DeviceCondition[] {
+    return this.zeros.conditions(this.ctx.id, this.clock.monoMs());
+  }
+
   override describe(): Readonly<Record<string, string | number | boolean>> {
-    return { part: 'SDS011', mode: this.options.mode, sensorId: this.latest ? this.latest.id.toString(16).padStart(4, '0') : 'unknown', ...super.describe() };
+    return { part: 'SDS011', mode: this.options.mode, warmingUp: this.zeros.warming, zeroFramesDropped: this.zeros.dropped, sensorId: this.latest ? this.latest.id.toString(16).padStart(4, '0') : 'unknown', ...super.describe() };
   }
 }
-
-/** The part's simulator, for `simulated: true`, the demo and tests. */
-const simulator = (_o: Sds011Options, clock: Clock): SerialSimDevice => new Sds011Simulator(clock);
 
 export const sds011: DeviceDefinition<Sds011Options> = {
   type: 'sds011',
@@ -85,11 +92,10 @@ export const sds011: DeviceDefinition<Sds011Options> = {
   options: sds011Options,
   example: { type: 'sds011', port: '/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0', interval: '10s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new Sds011Driver(openPort(ctx, o, simulator), o, ctx),
+  create: (o, ctx) => new Sds011Driver(openPort(ctx, o), o, ctx),
   check: (o) => timeoutCovers(o, (o.mode === 'query' ? o.responseTimeout * (o.retries + 1) : 0)),
   serial: {
     shared: false,
-    simulator,
     probe: { part: 'Nova SDS011', baud: 9600, format: sdsFrame, query: QUERY },
   },
 };

@@ -15,7 +15,8 @@ export default {
     sev_critical: 'nghiêm trọng', sev_error: 'lỗi', sev_warning: 'cảnh báo', sev_info: 'thông tin',
     login: 'Đăng nhập', logout: 'Đăng xuất', who: 'Tên của bạn', passphrase: 'Mật khẩu kỹ thuật viên', loginNeeded: 'Hãy đăng nhập để thực hiện thao tác.', loggedInAs: 'Đã đăng nhập: {who}', wrongPassphrase: 'Sai mật khẩu.', tooManyAttempts: 'Thử quá nhiều lần: hãy đợi {n} giây.', noPassphraseSet: 'Hộp này chưa có mật khẩu kỹ thuật viên: chạy `edgefw site passphrase` trên hộp.', sessionNeeded: 'Phiên làm việc đã hết hạn: hãy đăng nhập lại.',
     selfTest: 'Tự kiểm tra', runSelfTest: 'Chạy tự kiểm tra', i2cScan: 'Quét I²C', runI2cScan: 'Quét các bus I²C', serialProbe: 'Dò cổng nối tiếp', port: 'Cổng', runSerialProbe: 'Dò cổng', reprobe: 'Dò lại', reprobeHint: 'Khởi động lại một thiết bị ngay (sau khi cắm lại).', running: 'đang chạy…', busy: 'Đang có thao tác khác; hãy thử lại sau giây lát.', result: 'Kết quả', failed: 'thất bại',
-    pass: 'ĐẠT', warn: 'CẢNH BÁO', fail: 'HỎNG', actionLog: 'Nhật ký thao tác', supportBundle: 'Gói hỗ trợ', downloadBundle: 'Tải gói hỗ trợ', outputsAbsent: 'Xác nhận lỗi và bật/tắt đầu ra từ trang này cần quyền lệnh có chữ ký, phần mềm này chưa có.',
+    pass: 'ĐẠT', warn: 'CẢNH BÁO', fail: 'HỎNG', actionLog: 'Nhật ký thao tác', supportBundle: 'Gói hỗ trợ', downloadBundle: 'Tải gói hỗ trợ', outputsAbsent: 'Hộp này không cho phép xác nhận lỗi và bật/tắt đầu ra từ trang này (site.http.allow trong cấu hình).',
+    acknowledge: 'Xác nhận', acknowledged: 'đã xác nhận', outputs: 'Đầu ra', switchOn: 'Bật', switchOff: 'Tắt', holdFor: 'trong', minutes: '{n} phút',
     commissionIntro: 'Lần lắp đặt đầu tiên: kiểm tra từng linh kiện mà cấu hình cần, sửa những gì thiếu, rồi ghi biên bản nghiệm thu.', expected: 'Cần có', found: 'có', missing: 'thiếu', commissionRun: 'Kiểm tra và ghi biên bản', commissioned: 'Hộp đã được nghiệm thu với cấu hình hiện tại.', notCommissioned: 'Chưa nghiệm thu với cấu hình này.', commissionAllPass: 'Tất cả đều đạt: đã ghi biên bản nghiệm thu.', commissionFix: 'Sửa các dòng HỎNG bên dưới, rồi kiểm tra lại.',
     docTitle: 'Mã lỗi',
     docIntro: 'Mỗi lỗi edgefw báo đều có một trong các mã cố định dưới đây, thiết bị hoặc thành phần liên quan (*subject*), thông báo chi tiết, lần đầu/lần cuối thấy và số lần. Hộp gửi danh sách lỗi đang có (retained) trên `<prefix>/<box>/faults` và mọi thay đổi trên `<prefix>/<box>/faults/events`; `edgefw diag` và trang kỹ thuật viên ([site.md](site.md)) hiển thị chúng cùng cách khắc phục. Bản tiếng Anh: [faults.md](faults.md).',
@@ -220,6 +221,18 @@ export default {
       description: 'Giờ hệ thống chưa được đồng bộ (không có NTP hoặc GPS); số đo chỉ mang thời gian đơn điệu.',
       causes: ['không có mạng lúc khởi động nên NTP chưa đồng bộ', 'tường lửa chặn NTP (UDP 123)', 'hộp không có mạng và không có pin RTC'],
       steps: ['Kiểm tra mạng và `timedatectl`.', 'Mở UDP 123 tới máy chủ NTP.', 'Số đo sẽ được gắn lại thời gian khi đồng hồ đáng tin.'],
+    },
+    GPS_DATE_IMPLAUSIBLE: {
+      title: 'Ngày GPS lệch nhiều năm',
+      description: 'Bộ thu GPS báo một ngày cách xa nhiều năm so với điều hộp biết (ngày build firmware và lần chạy trước), kể cả sau khi hiệu chỉnh lỗi tràn số tuần GPS; đồng hồ không được tin theo ngày đó.',
+      causes: ['bộ thu có firmware cũ sau lần tràn số tuần GPS (mỗi 1024 tuần: tháng 4/2019, tháng 11/2038)', 'almanac hỏng hoặc bộ thu vừa khởi động nguội', 'firmware của hộp quá cũ, hoặc thư mục trạng thái được chép từ hộp khác'],
+      steps: ['Xem ngày của bộ thu trong `edgefw diag` (thiết bị nmea-gps hiện gpsTime và rollovers).', 'Cập nhật firmware bộ thu hoặc thay mô-đun.', 'Giữ NTP truy cập được trong lúc đó; số đo sẽ được gắn lại thời gian khi đồng hồ đáng tin.'],
+    },
+    WARMUP_TOO_LONG: {
+      title: 'Cảm biến không bao giờ khởi động xong',
+      description: 'Cảm biến bụi hoặc CO₂ liên tục gửi khung dữ liệu toàn số 0 hợp lệ (nghĩa là "đang làm nóng, chưa có số đo") lâu hơn nhiều so với thời gian nó cần; không có số đo nào được gửi từ các khung này.',
+      causes: ['quạt của cảm biến bụi không quay (bị kẹt, mòn, thiếu 5 V)', 'laser hoặc đèn NDIR bị hỏng', 'nguồn cấp quá yếu cho quạt hoặc bộ sưởi'],
+      steps: ['Nghe tiếng quạt và đo 5 V tại cảm biến khi đang chạy.', 'Tắt rồi bật lại nguồn cảm biến.', 'Nếu vẫn chỉ toàn số 0, thay cảm biến. `edgefw diag` hiện warmingUp và zeroFramesDropped của thiết bị.'],
     },
     JOB_MISSED: {
       title: 'Tác vụ định kỳ bị lỡ',

@@ -17,6 +17,7 @@ import { applySafeStates } from './outputs/safe-state.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
+import { transportSecretsOrThrow } from '../config/secrets.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
 
@@ -125,6 +126,10 @@ export class Runtime {
 
     await applySafeStates(this.devices.map((d) => ({ id: d.id, driver: d.driver })), this.log, 'start');
 
+    // password and TLS files are read now, bounded; a missing or bad one stops the start with
+    // its profile path named (ProfileError), as any other profile problem does
+    const files = p.uplink.embeddedBroker ? undefined : transportSecretsOrThrow(p);
+    for (const w of files?.warnings ?? []) this.log.warn(w);
     let url = p.uplink.url;
     if (p.uplink.embeddedBroker) {
       const eb = p.uplink.embeddedBroker;
@@ -138,8 +143,8 @@ export class Runtime {
         config: {
           url,
           clientId: p.uplink.clientId ?? `edgefw-${p.box.id}`,
-          username: p.uplink.username,
-          password: p.uplink.password,
+          ...(p.uplink.username !== undefined && !p.uplink.embeddedBroker ? { username: p.uplink.username } : {}),
+          ...(files ? { secrets: files.secrets } : {}),
           keepaliveMs: p.uplink.keepalive,
           prefix: p.uplink.topicPrefix,
           boxId: p.box.id,
@@ -186,6 +191,7 @@ export class Runtime {
       drivers: () => this.devices,
       buses: () => this.buses,
       brokerUrl: url,
+      ...(files ? { brokerSecrets: files.secrets } : {}),
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     this.diagnostics = diagnostics;

@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { DiagReport } from './diag.js';
 import type { ActiveFault } from './registry.js';
+import { type BrokerTransport, transportOptions } from '../uplink/transport.js';
 
-export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string };
+export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string; errorCode?: unknown };
 
-export interface BrokerProbeOptions {
-  readonly url: string;
-  readonly username?: string;
-  readonly password?: string;
+export interface BrokerProbeOptions extends BrokerTransport {
   /** <prefix>/<box>: the probe echoes on <base>/diag/echo/<random>, and reads the retained <base>/faults */
   readonly base: string;
   readonly timeoutMs?: number;
@@ -26,8 +24,7 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
   return new Promise((resolve) => {
     const client = mqtt.connect(o.url, {
       clientId: `edgefw-diag-${randomBytes(4).toString('hex')}`,
-      username: o.username,
-      password: o.password,
+      ...transportOptions(o),
       reconnectPeriod: 0,
       connectTimeout: timeoutMs,
       clean: true,
@@ -43,7 +40,7 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
       resolve(r);
     };
     const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    client.on('error', (e) => finish({ ok: false, error: e.message }));
+    client.on('error', (e) => finish({ ok: false, error: e.message, errorCode: (e as { code?: unknown }).code }));
     client.on('close', () => finish({ ok: false, error: 'connection closed' }));
     client.on('message', (topic, payload) => {
       if (topic === `${o.base}/faults`) {
@@ -77,7 +74,7 @@ export function requestServiceDiag(o: BrokerProbeOptions): Promise<DiagReport | 
   const timeoutMs = o.timeoutMs ?? 15_000;
   const id = randomBytes(6).toString('hex');
   return new Promise((resolve) => {
-    const client = mqtt.connect(o.url, { clientId: `edgefw-diag-${id}`, username: o.username, password: o.password, reconnectPeriod: 0, connectTimeout: 3000, clean: true });
+    const client = mqtt.connect(o.url, { clientId: `edgefw-diag-${id}`, ...transportOptions(o), reconnectPeriod: 0, connectTimeout: 3000, clean: true });
     let done = false;
     const finish = (r: DiagReport | undefined): void => {
       if (done) return;

@@ -9,6 +9,10 @@ import { type OutboxStatus, PAYLOAD_VERSION, type StatusPayload, encodeTelemetry
 import type { UplinkConfig, UplinkStats } from './protocol.js';
 import { type Batch, type SampleQueue, totalDrops } from './queue.js';
 import { type Topics, topicsFor } from './topics.js';
+import { displayUrl } from '../../config/transport.js';
+import type { FaultCode } from '../diagnostics/catalog.js';
+import { transportOptions } from './transport.js';
+import { TransportWatch } from './transport-watch.js';
 
 export interface SessionEvents {
   stats(s: UplinkStats): void;
@@ -17,6 +21,8 @@ export interface SessionEvents {
   acked?(batch: Batch, atMs: number): void;
   /** a command arrived on cmd/<name> */
   command?(name: string, payload: string): void;
+  /** a transport fault (TLS, login, ACL, session takeover) raised or cleared */
+  fault?(op: 'raise' | 'clear', code: FaultCode, message?: string): void;
 }
 
 /**
@@ -58,6 +64,7 @@ export class UplinkSession {
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
   private readonly retainedExtra = new Map<string, string>();
+  private readonly watch: TransportWatch;
 
   constructor(
     private readonly config: UplinkConfig,
@@ -71,9 +78,11 @@ export class UplinkSession {
     this.protocolVersion = config.protocolVersion === 4 ? 4 : 5;
     this.tokens = config.maxSamplesPerMessage;
     this.lastRefill = scheduler.now();
+    this.watch = new TransportWatch(config.url, (op, code, message) => events.fault?.(op, code, message), () => scheduler.now());
   }
 
   start(): void {
+    this.scheduler.every('transport-watch', 5000, () => this.watch.tick());
     this.scheduler.every('outbox-commit', this.config.outbox?.commitIntervalMs ?? this.config.commitIntervalMs ?? 50, () => {
       this.queue.commit();
       this.pump();
@@ -178,8 +187,7 @@ export class UplinkSession {
     };
     const options: IClientOptions = {
       clientId: c.clientId,
-      username: c.username,
-      password: c.password,
+      ...transportOptions({ url: c.url, ...(c.username !== undefined ? { username: c.username } : {}), ...(c.secrets ? { secrets: c.secrets } : {}) }),
       protocolVersion: this.protocolVersion,
       keepalive: Math.round(c.keepaliveMs / 1000),
       clean: true,
@@ -191,11 +199,20 @@ export class UplinkSession {
     };
     const client = mqtt.connect(c.url, options);
     this.client = client;
+    const seen = { hadConnack: false, sawError: false, takeoverSeen: false };
     client.on('connect', () => {
+      seen.hadConnack = true;
       if (gen === this.gen) this.onConnect();
     });
+    client.on('disconnect', (packet) => {
+      if (gen !== this.gen) return;
+      seen.takeoverSeen = packet.reasonCode === 0x8e;
+      this.watch.disconnectPacket(packet.reasonCode);
+    });
     client.on('close', () => {
-      if (gen === this.gen) this.onClose(client);
+      if (gen !== this.gen) return;
+      if (!this.stopping) this.watch.closed({ ...seen, protocolVersion: this.protocolVersion });
+      this.onClose(client);
     });
     client.on('message', (topic, payload) => {
       const name = topic.slice(this.topics.base.length + 5); // "<base>/cmd/<name>"
@@ -204,13 +221,17 @@ export class UplinkSession {
     client.on('error', (e) => {
       if (gen !== this.gen) return;
       this.lastError = e.message;
+      seen.sawError = true;
       const code = (e as { code?: unknown }).code;
       // 0x84 (MQTT 5) or 1 (3.1.1): unsupported protocol version: speak 3.1.1 from now on
       if (this.protocolVersion === 5 && c.protocolVersion !== 5 && (code === 132 || code === 1)) {
         this.protocolVersion = 4;
         this.retryNow = true; // not a failure of the broker: try 3.1.1 at once, without backoff
         this.events.log('info', 'broker does not speak MQTT 5; using 3.1.1');
-      } else this.events.log('warn', 'broker error', { error: e.message });
+      } else {
+        this.watch.error(e as Error & { code?: unknown }, this.protocolVersion);
+        this.events.log('warn', 'broker error', { error: e.message, ...(this.watch.failure ? { fault: this.watch.failure } : {}) });
+      }
     });
   }
 
@@ -218,13 +239,18 @@ export class UplinkSession {
     this.connected = true;
     this.connects++;
     this.backoff.reset();
-    this.events.log('info', 'connected to broker', { url: this.config.url, connects: this.connects, mqtt: this.protocolVersion });
+    this.watch.connected();
+    this.events.log('info', 'connected to broker', { url: displayUrl(this.config.url), connects: this.connects, mqtt: this.protocolVersion });
     // what is stored now is backlog; what is committed from now on is live
     this.queue.splitBacklog();
     this.publishStatus();
     this.publishFaults();
     for (const [topic, payload] of this.retainedExtra) this.client?.publish(topic, payload, { qos: 1, retain: true });
-    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1 });
+    if (this.events.command) {
+      this.client?.subscribe(this.topics.commands, { qos: 1 }, (err) => {
+        if (err) this.watch.refused(`the subscription to ${this.topics.commands}`, (err as { code?: number }).code);
+      });
+    }
     this.events.stats(this.stats());
     this.pump();
   }
@@ -315,6 +341,7 @@ export class UplinkSession {
         // refused (an MQTT 5 PUBACK reason code ≥ 0x80) or the client ended: keep the batch
         this.queue.release(batch.id);
         this.lastError = err.message;
+        this.watch.refused(`publishing on ${this.topics.telemetry}`, (err as { code?: number }).code);
         this.events.log('warn', 'publish failed', { error: err.message });
         if (!this.cancelPump) {
           this.cancelPump = this.scheduler.after(1000, () => {
@@ -325,6 +352,7 @@ export class UplinkSession {
         return;
       }
       this.queue.ack(batch.id);
+      this.watch.accepted();
       this.acked += batch.count;
       this.events.acked?.(batch, Date.now());
       this.pump();

@@ -64,6 +64,8 @@ function start(config: UplinkConfig): void {
     stats: (stats) => send({ t: 'stats', stats }),
     log: (level, msg, fields) => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) }),
     command: (name, payload) => send({ t: 'command', name, payload }),
+    fault: (op, code, message) =>
+      send(op === 'raise' ? { t: 'fault', op, code, subject: 'uplink', message: message ?? code } : { t: 'fault', op, code, subject: 'uplink' }),
   }, outbox ? () => outbox.counters() : undefined);
   session = s;
   s.start();

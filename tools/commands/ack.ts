@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import mqtt from 'mqtt';
+import { ProfileError } from '../../config/load.js';
+import { displayUrl } from '../../config/transport.js';
+import { type BrokerTransport, brokerTransport, transportOptions } from '../../firmware/uplink/transport.js';
 import { profileOrExit } from '../profile-arg.js';
 
 interface AckOptions {
@@ -24,11 +27,19 @@ export function registerAck(program: Command): void {
     .action(async (code: string | undefined, opts: AckOptions) => {
       const profile = profileOrExit(opts.profile);
       if (!profile) return;
-      const eb = profile.uplink.embeddedBroker;
-      const url = opts.url ?? (eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url);
+      let transport: BrokerTransport;
+      try {
+        transport = brokerTransport(profile, opts.url);
+      } catch (e) {
+        if (!(e instanceof ProfileError)) throw e;
+        console.error(e.message);
+        process.exitCode = 2;
+        return;
+      }
+      const url = displayUrl(transport.url);
       const base = `${profile.uplink.topicPrefix}/${profile.box.id}`;
       const id = randomBytes(6).toString('hex');
-      const client = mqtt.connect(url, { username: profile.uplink.username, password: profile.uplink.password, reconnectPeriod: 0, connectTimeout: 5000 });
+      const client = mqtt.connect(transport.url, { ...transportOptions(transport), reconnectPeriod: 0, connectTimeout: 5000 });
       const result = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => resolve(`no reply from ${profile.box.id} within 10 s (is edgefw running?)`), 10_000);
         client.on('error', (e) => resolve(`broker ${url}: ${e.message}`));

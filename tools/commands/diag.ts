@@ -6,7 +6,8 @@ import { SystemClock } from '../../drivers/bus/clock.js';
 import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import { openBuses } from '../../firmware/buses.js';
 import { probeBroker, requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
-import { type DiagCheck, type DiagReport, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
+import { brokerTransport } from '../../firmware/uplink/transport.js';
+import { type DiagCheck, type DiagReport, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../firmware/loop/scheduler.js';
@@ -50,8 +51,10 @@ export async function runDiag(profile: Profile, opts: { scan: boolean; simulateU
   }
   const base = `${profile.uplink.topicPrefix}/${profile.box.id}`;
   const eb = profile.uplink.embeddedBroker;
-  const url = eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url;
-  const probe = await probeBroker({ url, username: profile.uplink.username, password: profile.uplink.password, base, timeoutMs: 5000 });
+  const transport = brokerTransport(profile);
+  const url = transport.url;
+  const probe = await probeBroker({ ...transport, base, timeoutMs: 5000 });
+  checks.push(...transportChecks(profile, transport.secrets));
   if (!probe.ok && eb) {
     checks.push({ section: 'broker', name: 'broker', verdict: 'WARN', detail: `embedded broker ${url} not answering: it runs only inside \`edgefw run\` (${probe.error})` });
   } else checks.push(brokerCheck(url, probe));
@@ -81,13 +84,11 @@ export function registerDiag(program: Command): void {
       const profile = profileOrExit(opts.profile);
       if (!profile) return;
       let report: DiagReport | undefined;
-      if (!opts.standalone && !opts.simulateUnplug) {
-        // a running service owns the buses: ask it, rather than re-initialising its parts under it
-        const eb = profile.uplink.embeddedBroker;
-        const url = eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url;
-        report = await requestServiceDiag({ url, username: profile.uplink.username, password: profile.uplink.password, base: `${profile.uplink.topicPrefix}/${profile.box.id}` });
-      }
       try {
+        if (!opts.standalone && !opts.simulateUnplug) {
+          // a running service owns the buses: ask it, rather than re-initialising its parts under it
+          report = await requestServiceDiag({ ...brokerTransport(profile), base: `${profile.uplink.topicPrefix}/${profile.box.id}` });
+        }
         report ??= await runDiag(profile, { scan: opts.scan, ...(opts.simulateUnplug ? { simulateUnplug: opts.simulateUnplug } : {}) });
       } catch (e) {
         console.error(`diag: ${(e as Error).message}`);

@@ -236,8 +236,8 @@ export class Supervisor {
     if (buses) checks.push(...(await busChecks(p, buses, false)));
     const login = p.uplink.embeddedBroker || p.uplink.username === undefined ? {} : { username: p.uplink.username };
     const probe = await probeBroker({ url: deps.brokerUrl, ...login, ...(deps.brokerSecrets ? { secrets: deps.brokerSecrets } : {}), base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
-    checks.push(...transportChecks(p, deps.brokerSecrets));
     checks.push(brokerCheck(deps.brokerUrl, probe));
+    checks.push(...transportChecks(p, deps.brokerSecrets));
     checks.push(clockCheck(deps.clock));
     const h = this.lastHealth ?? (await this.health.check());
     checks.push(...healthChecks(h, p.health));

@@ -87,7 +87,8 @@ export function classifyConnackRefusal(code: unknown, url: string, protocolVersi
   const bad = protocolVersion === 5 ? code === 0x86 || code === 0x87 : code === 4 || code === 5;
   if (!bad) return undefined;
   const what = code === 4 || code === 0x86 ? 'bad user name or password' : 'not authorised';
-  return { code: 'BROKER_AUTH_REFUSED', message: `${displayUrl(url)}: the broker refused the box's login (${what})` };
+  const hex = `0x${Number(code).toString(16).padStart(2, '0')}`;
+  return { code: 'BROKER_AUTH_REFUSED', message: `${displayUrl(url)}: the broker refused the box's login (CONNACK ${hex}, ${what}): check uplink.username and the password file` };
 }
 
 /**

@@ -54,10 +54,10 @@ export async function runDiag(profile: Profile, opts: { scan: boolean; simulateU
   const transport = brokerTransport(profile);
   const url = transport.url;
   const probe = await probeBroker({ ...transport, base, timeoutMs: 5000 });
-  checks.push(...transportChecks(profile, transport.secrets));
   if (!probe.ok && eb) {
     checks.push({ section: 'broker', name: 'broker', verdict: 'WARN', detail: `embedded broker ${url} not answering: it runs only inside \`edgefw run\` (${probe.error})` });
   } else checks.push(brokerCheck(url, probe));
+  checks.push(...transportChecks(profile, transport.secrets));
   checks.push(clockCheck(clock));
   try {
     mkdirSync(profile.storage.dir, { recursive: true }); // as `edgefw run` does at start

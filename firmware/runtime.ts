@@ -14,6 +14,7 @@ import type { Sample } from './reading.js';
 import { type RawInspector, sampleFlow } from './pipeline/flow.js';
 import { SignalPipeline } from './pipeline/pipeline.js';
 import { applySafeStates } from './outputs/safe-state.js';
+import { type ReloadPlan, planReload } from './reload.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
@@ -57,9 +58,12 @@ export class Runtime {
   private pendingFaultEvents: FaultEvent[] = [];
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
+  /** the profile the box runs: the start profile with what reloads applied live */
+  private running: Profile;
 
   constructor(private readonly options: RuntimeOptions) {
     const p = options.profile;
+    this.running = p;
     this.log = options.log.child({ module: 'runtime' });
     this.scheduler = new Scheduler(options.timers);
     this.scheduler.onError = (name, e) => this.log.error({ task: name, err: e }, 'scheduled task threw');
@@ -209,6 +213,38 @@ export class Runtime {
     pipeline.start();
     for (const d of this.devices) d.start();
     diagnostics.start();
+  }
+
+  /** The profile the box runs now (the start profile plus what reloads applied live). */
+  get profile(): Profile {
+    return this.running;
+  }
+
+  /**
+   * A new profile that passed the loader (SIGHUP): apply what can change live (device channels:
+   * checks, calibration, filters, report; device interval, timeout, name); every other change
+   * waits for a restart and raises PROFILE_RESTART_PENDING listing the keys. Never throws.
+   */
+  reload(next: Profile, file: string): ReloadPlan {
+    const plan = planReload(this.running, next);
+    for (const c of plan.live) {
+      if (c.channels) {
+        this.pipeline?.reconfigure(c.next);
+        this.diagnostics?.reloadChecks(c.id, c.next.channels);
+      }
+      if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);
+    }
+    this.running = plan.running;
+    this.faults.clear('PROFILE_REJECTED', 'profile');
+    if (plan.restart.length > 0) {
+      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${plan.restart.length} change${plan.restart.length === 1 ? '' : 's'} take effect at the next restart: ${plan.restart.join(', ')}`, details: { file, keys: plan.restart } });
+    } else this.faults.clear('PROFILE_RESTART_PENDING', 'profile');
+    return plan;
+  }
+
+  /** A reload whose profile the loader refused: the box keeps the profile it runs. */
+  reloadRefused(file: string, problems: readonly string[]): void {
+    this.faults.raise({ code: 'PROFILE_REJECTED', subject: 'profile', message: `${file}: reload refused, ${problems.length} problem${problems.length === 1 ? '' : 's'}; first: ${problems[0] ?? '?'}`, details: { file, problems: [...problems] } });
   }
 
   status(): RuntimeStatus {

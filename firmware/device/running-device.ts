@@ -79,10 +79,10 @@ export class RunningDevice {
 
   constructor(
     readonly driver: Driver,
-    readonly options: RunningDeviceOptions,
+    private opts: RunningDeviceOptions,
     private readonly deps: RunningDeviceDeps,
   ) {
-    this.backoff = new Backoff(options.backoffMinMs ?? 1000, options.backoffMaxMs ?? 60_000);
+    this.backoff = new Backoff(opts.backoffMinMs ?? 1000, opts.backoffMaxMs ?? 60_000);
     this.units = new Map(driver.channels.map((c: ChannelSpec) => [c.name, c.unit]));
   }
 
@@ -91,13 +91,31 @@ export class RunningDevice {
   }
 
   get id(): string {
-    return this.options.id;
+    return this.opts.id;
   }
 
   start(): void {
     const { scheduler } = this.deps;
-    this.scheduleProbe(this.options.phaseMs);
-    this.task = scheduler.every(this.options.id, this.options.intervalMs, () => this.tick(), { phaseMs: this.options.phaseMs });
+    this.scheduleProbe(this.opts.phaseMs);
+    this.task = scheduler.every(this.opts.id, this.opts.intervalMs, () => this.tick(), { phaseMs: this.opts.phaseMs });
+  }
+
+  get options(): RunningDeviceOptions {
+    return this.opts;
+  }
+
+  /**
+   * A profile reload changed the sampling interval or the read timeout (SIGHUP). The periodic
+   * task is replaced; its first tick comes one new interval from now. A read in progress finishes
+   * under the timeout it started with.
+   */
+  retime(intervalMs: number, timeoutMs: number): void {
+    if (intervalMs === this.opts.intervalMs && timeoutMs === this.opts.timeoutMs) return;
+    const changedInterval = intervalMs !== this.opts.intervalMs;
+    this.opts = { ...this.opts, intervalMs, timeoutMs };
+    if (!changedInterval || this.stopped || !this.task) return;
+    this.task.cancel();
+    this.task = this.deps.scheduler.every(this.opts.id, intervalMs, () => this.tick(), { phaseMs: intervalMs });
   }
 
   /** Values a driver pushes outside the schedule (edges, streamed frames). */
@@ -135,7 +153,7 @@ export class RunningDevice {
     }
     return {
       id: this.id,
-      type: this.options.type,
+      type: this.opts.type,
       state: this.stateValue,
       reads: this.reads,
       errors: this.errors,
@@ -200,7 +218,7 @@ export class RunningDevice {
   private async sampleOnce(): Promise<void> {
     const startMono = this.deps.clock.monoMs();
     const startWall = this.deps.clock.wallMs();
-    const retries = this.options.retries ?? 2;
+    const retries = this.opts.retries ?? 2;
     for (let attempt = 0; ; attempt++) {
       try {
         const values = await this.readOnce();
@@ -218,7 +236,7 @@ export class RunningDevice {
   }
 
   private async readOnce(): Promise<readonly ChannelValue[]> {
-    const deadline = this.deps.scheduler.now() + this.options.timeoutMs;
+    const deadline = this.deps.scheduler.now() + this.opts.timeoutMs;
     let r: ReadResult = await this.withTimeout(this.driver.read(), 'read', deadline);
     while ('waitMs' in r) {
       await this.deps.scheduler.wait(r.waitMs);
@@ -227,14 +245,14 @@ export class RunningDevice {
     return r.values;
   }
 
-  private withTimeout<T>(p: Promise<T>, op: string, deadline = this.deps.scheduler.now() + this.options.timeoutMs): Promise<T> {
+  private withTimeout<T>(p: Promise<T>, op: string, deadline = this.deps.scheduler.now() + this.opts.timeoutMs): Promise<T> {
     const remaining = deadline - this.deps.scheduler.now();
     return new Promise<T>((resolve, reject) => {
       const cancel = this.deps.scheduler.after(remaining, () =>
         reject(
-          new DeviceError('DEVICE_TIMEOUT', `${this.id}: ${op} took longer than ${this.options.timeoutMs} ms`, {
+          new DeviceError('DEVICE_TIMEOUT', `${this.id}: ${op} took longer than ${this.opts.timeoutMs} ms`, {
             retryable: false,
-            details: { timeoutMs: this.options.timeoutMs, op },
+            details: { timeoutMs: this.opts.timeoutMs, op },
           }),
         ),
       );
@@ -268,7 +286,7 @@ export class RunningDevice {
 
   private onBadRead(err: DeviceError): void {
     this.noteError(err);
-    if (this.consecutive >= (this.options.failAfter ?? 3)) {
+    if (this.consecutive >= (this.opts.failAfter ?? 3)) {
       this.stateValue = 'failed';
       this.raise('DEVICE_FAILED', `${this.id}: ${this.consecutive} reads in a row failed; last: ${err.message}`, { lastCode: err.code });
       const delay = this.backoff.next();

@@ -288,6 +288,20 @@ const RUNTIME_FAULTS = {
     causes: ['a technician opened the box (expected during a visit)', 'door not latched or forced open', 'tamper switch misaligned, wire broken (reads open)'],
     remedy: 'If nobody is on site, treat as a break-in and dispatch. Otherwise close and latch the door; the fault clears by itself. If it stays with the door closed, check the switch actuator and its wire to the GPIO line named in the fault.',
   },
+  PROFILE_REJECTED: {
+    severity: 'warning',
+    component: 'config',
+    description: 'A profile reload (SIGHUP, `systemctl reload edgefw`) was refused: the file has problems. The box keeps running on the profile it had.',
+    causes: ['a typo or wrong value in the edited profile', 'the file was reloaded while half written', 'the file is missing or unreadable by the edgefw user'],
+    remedy: 'Run `edgefw config check /etc/edgefw/profile.yaml`, fix every problem it lists (the fault message names the first), then reload again. The fault clears at the next good reload.',
+  },
+  PROFILE_RESTART_PENDING: {
+    severity: 'info',
+    component: 'config',
+    description: 'The reloaded profile changes keys that take effect only at start; the box runs with the old values of those keys until it is restarted.',
+    causes: ['buses, driver options, added or removed devices, uplink, storage, box, clock, health or jobs were edited (docs/profile.md lists what applies live)'],
+    remedy: 'Restart the service when convenient (`systemctl restart edgefw`); the fault details list the keys waiting for it.',
+  },
   OUTBOX_DROPPING: {
     severity: 'error',
     component: 'storage',

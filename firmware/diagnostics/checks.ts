@@ -1,6 +1,9 @@
 import type { ChannelChecks } from '../../config/checks.js';
 import type { Sample } from '../reading.js';
+import { type FaultCode, faultDefinition } from './catalog.js';
 import type { FaultSink } from './registry.js';
+
+const CHECK_CODES: readonly FaultCode[] = ['VALUE_OUT_OF_RANGE', 'SENSOR_STUCK', 'VALUE_RATE', 'SENSOR_STALE'];
 
 /** Checks of one channel of one device, from the profile. */
 export interface ChannelCheckSpec {
@@ -45,6 +48,31 @@ export class ValueChecks {
       const subject = `${spec.device}/${spec.channel}`;
       this.channels.set(subject, { spec, subject, anchor: undefined, prevValue: undefined, lastMono: startMono, sameRun: 0 });
     }
+  }
+
+  /**
+   * A profile reload changed this device's checks (SIGHUP). A channel whose checks are unchanged
+   * keeps its state (stuck run, previous value); a changed one starts over with the new limits;
+   * a channel whose checks were removed has its value faults cleared, since nothing would clear
+   * them any more.
+   */
+  replaceDevice(device: string, specs: readonly ChannelCheckSpec[], nowMono: number): void {
+    const next = new Map(specs.map((s) => [`${device}/${s.channel}`, s]));
+    for (const [subject, st] of this.channels) {
+      if (st.spec.device !== device) continue;
+      const spec = next.get(subject);
+      if (spec && JSON.stringify(spec.checks) === JSON.stringify(st.spec.checks)) {
+        next.delete(subject);
+        continue;
+      }
+      this.channels.delete(subject);
+      if (!spec) {
+        for (const code of CHECK_CODES) {
+          for (let i = 0; i < (faultDefinition(code).clearAfter ?? 1); i++) this.faults.clear(code, subject);
+        }
+      }
+    }
+    for (const [subject, spec] of next) this.channels.set(subject, { spec, subject, anchor: undefined, prevValue: undefined, lastMono: nowMono, sameRun: 0 });
   }
 
   /** Whether any channel has checks (the runtime skips the stage otherwise). */

@@ -98,6 +98,23 @@ export class Supervisor {
     this.record = new RunRecord(p.storage.dir);
   }
 
+  private started = false;
+  private staleTask = false;
+
+  private armStaleChecks(): void {
+    if (this.staleTask || !this.started || this.checks.size === 0) return;
+    this.staleTask = true;
+    this.deps.scheduler.every('checks-stale', 1000, () => this.checks.stale(this.deps.scheduler.now()));
+  }
+
+  /** A profile reload changed a device's channels: its value checks take the new limits. */
+  reloadChecks(device: string, channels: Readonly<Record<string, { readonly checks?: ChannelCheckSpec['checks'] }>>): void {
+    const specs: ChannelCheckSpec[] = [];
+    for (const [channel, cfg] of Object.entries(channels)) if (cfg.checks) specs.push({ device, channel, checks: cfg.checks });
+    this.checks.replaceDevice(device, specs, this.deps.scheduler.now());
+    this.armStaleChecks();
+  }
+
   /** The value-check stage: raw samples from the device runners, before any filter. */
   observe(sample: Sample): void {
     this.checks.observe(sample);
@@ -159,7 +176,8 @@ export class Supervisor {
 
     this.health.start();
     deps.scheduler.every('health', deps.profile.health.interval, async () => void (await this.reportHealth()), { phaseMs: Math.min(5000, deps.profile.health.interval) });
-    if (this.checks.size > 0) deps.scheduler.every('checks-stale', 1000, () => this.checks.stale(deps.scheduler.now()));
+    this.started = true;
+    this.armStaleChecks();
     this.jobs.start();
     if (!this.commissioned && !deps.profile.jobs.some((j) => j.action === 'self-test')) {
       // no self-test job: still try to commission, 30 s after start (devices probed, broker up)

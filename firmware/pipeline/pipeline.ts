@@ -41,7 +41,10 @@ export class SignalPipeline {
       if (p) this.devices.set(d.id, p);
     }
     this.emit = deps.emit;
+    this.deps = deps;
   }
+
+  private readonly deps: PipelineDeps;
 
   private readonly emit: SampleSink;
 
@@ -64,6 +67,20 @@ export class SignalPipeline {
   /** Start report-period tasks (windows are aligned to wall-clock multiples of the period). */
   start(): void {
     for (const d of this.devices.values()) d.start();
+  }
+
+  /**
+   * A profile reload changed this device's channels (SIGHUP): its chains are rebuilt from the new
+   * rules. Open report windows of the old chains leave first as partial aggregates (as at stop),
+   * filters start empty, report-on-change sends the next value. Call after start().
+   */
+  reconfigure(device: PipelineDevice): void {
+    this.devices.get(device.id)?.stop();
+    this.devices.delete(device.id);
+    const p = DevicePipeline.create(device, this.deps);
+    if (!p) return;
+    this.devices.set(device.id, p);
+    p.start();
   }
 
   /** Cancel heartbeats and periods; publish the open windows as partial aggregates. */

@@ -2,7 +2,31 @@ import type { Command } from 'commander';
 import { createLogger } from '../../firmware/log.js';
 import { Runtime } from '../../firmware/runtime.js';
 import { LiveConsole } from '../console.js';
+import { ProfileError, loadProfile } from '../../config/load.js';
+import type { Logger } from 'pino';
 import { profileOrExit } from '../profile-arg.js';
+
+/** SIGHUP: read and check the profile file again; apply it, or keep the running one and say why. */
+function reloadProfile(runtime: Runtime, file: string, dataDir: string | undefined, log: Logger): void {
+  let next;
+  try {
+    next = loadProfile(file);
+  } catch (e) {
+    const problems = e instanceof ProfileError ? e.problems : [String((e as Error).message)];
+    log.error({ file, problems }, `profile reload refused, still running the previous profile: ${problems.join('; ')}`);
+    runtime.reloadRefused(file, problems);
+    return;
+  }
+  if (dataDir) next = { ...next, storage: { ...next.storage, dir: dataDir } };
+  try {
+    const plan = runtime.reload(next, file);
+    const applied = plan.live.map((c) => `${c.id}: ${[c.channels ? 'channels' : '', c.timing ? 'interval/timeout' : ''].filter(Boolean).join(', ') || 'name'}`);
+    log.info({ file, applied, restartNeeded: plan.restart }, `profile reloaded: ${applied.length ? `applied live ${applied.join('; ')}` : 'nothing to apply live'}`);
+    if (plan.restart.length > 0) log.warn({ file, restartNeeded: plan.restart }, `profile changes that need a restart (systemctl restart edgefw): ${plan.restart.join(', ')}`);
+  } catch (e) {
+    log.error({ file, err: e }, 'profile reload failed while applying; the box keeps running');
+  }
+}
 
 export function registerRun(program: Command): void {
   program
@@ -32,6 +56,21 @@ export function registerRun(program: Command): void {
       };
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('SIGTERM', () => shutdown('SIGTERM'));
+      // SIGHUP (systemctl reload, or the ssh session that started us closed) reloads the profile;
+      // it never stops the box. A reload during start waits for the start to finish.
+      let started = false;
+      let reloadWaiting = false;
+      const reload = (): void => {
+        if (exiting) return;
+        if (!started) {
+          reloadWaiting = true;
+          return;
+        }
+        reloadProfile(runtime, opts.profile, opts.dataDir, log);
+      };
+      process.on('SIGHUP', reload);
+      // a closed terminal must not kill the box: writes to it fail with EIO/EPIPE, drop them
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
       try {
         await runtime.start();
@@ -40,6 +79,8 @@ export function registerRun(program: Command): void {
         await runtime.stop();
         process.exit(1);
       }
+      started = true;
+      if (reloadWaiting) reload();
       if (live) runtime.scheduler.every('console', 2000, () => live.print(runtime.status()), { phaseMs: 2000 });
     });
 }

@@ -120,3 +120,23 @@ describe('RunningDevice lifecycle', () => {
     env.sim.faults.slowMs = 0;
   });
 });
+
+describe('RunningDevice.retime (profile reload)', () => {
+  it('a new interval replaces the periodic task on the scheduler clock; the same interval leaves it alone', async () => {
+    const { timers, samples, runners, scheduler } = rig([{ id: 'env', address: 0x76, interval: 100 }]);
+    const runner = runners[0]?.runner;
+    if (!runner) throw new Error('rig');
+    runner.start();
+    await timers.advance(1000);
+    const tick = (): number => scheduler.allStats().find((t) => t.name === 'env')?.runs ?? -1;
+    runner.retime(100, 50);
+    expect(tick()).toBeGreaterThanOrEqual(9);
+    const before = samples.length;
+    runner.retime(250, 80);
+    expect(runner.options).toMatchObject({ intervalMs: 250, timeoutMs: 80 });
+    await timers.advance(1000);
+    // 1000 ms at 250 ms: exactly four ticks, each a sample
+    expect(samples.length - before).toBe(4);
+    expect(scheduler.allStats().filter((t) => t.name === 'env')).toHaveLength(1);
+  });
+});

@@ -134,7 +134,11 @@ export class UplinkSession {
 
   /** Publish the status again (the worker does so when the drop counters move). */
   publishStatus(): void {
-    if (this.connected) this.client?.publish(this.topics.status, this.status('online'), { qos: 1, retain: true });
+    if (!this.connected) return;
+    this.client?.publish(this.topics.status, this.status('online'), { qos: 1, retain: true }, (err) => {
+      // a broker whose ACL refuses the box its own topics says so here first (MQTT 5 PUBACK 0x87)
+      if (err) this.watch.refused(`publishing on ${this.topics.status}`, (err as { code?: number }).code);
+    });
   }
 
   /**
@@ -199,19 +203,19 @@ export class UplinkSession {
     };
     const client = mqtt.connect(c.url, options);
     this.client = client;
-    const seen = { hadConnack: false, sawError: false, takeoverSeen: false };
+    const seen = { hadConnack: false, sawError: false, disconnectSeen: false };
     client.on('connect', () => {
       seen.hadConnack = true;
       if (gen === this.gen) this.onConnect();
     });
     client.on('disconnect', (packet) => {
       if (gen !== this.gen) return;
-      seen.takeoverSeen = packet.reasonCode === 0x8e;
+      seen.disconnectSeen = true;
       this.watch.disconnectPacket(packet.reasonCode);
     });
     client.on('close', () => {
       if (gen !== this.gen) return;
-      if (!this.stopping) this.watch.closed({ ...seen, protocolVersion: this.protocolVersion });
+      if (!this.stopping) this.watch.closed(seen);
       this.onClose(client);
     });
     client.on('message', (topic, payload) => {

@@ -68,17 +68,19 @@ export class TransportWatch {
   }
 
   /**
-   * The connection closed. `sawError`: mqtt.js reported an error for it; `takeoverSeen`: the
-   * DISCONNECT packet already said why. MQTT 3.1.1 has no DISCONNECT from the broker: a clean
-   * close soon after a successful connect is counted as a suspected takeover.
+   * The connection closed. `sawError`: mqtt.js reported an error for it (a broker killed or a
+   * network cut resets the socket); `disconnectSeen`: a DISCONNECT packet already said why.
+   * MQTT 3.1.1 has no DISCONNECT from the broker, and Mosquitto 2.0 sends none on a takeover
+   * even with MQTT 5 (it just closes the old connection): a clean close soon after a successful
+   * connect is counted as a takeover. One alone is no fault (raiseAfter 3 in the catalogue).
    */
-  closed(o: { hadConnack: boolean; sawError: boolean; protocolVersion: 4 | 5; takeoverSeen: boolean }): void {
+  closed(o: { hadConnack: boolean; sawError: boolean; disconnectSeen: boolean }): void {
     const up = this.connectedAt === undefined ? 0 : this.now() - this.connectedAt;
     const was = this.connectedAt !== undefined;
     this.connectedAt = undefined;
     if (was && up >= this.stableMs) this.stable();
-    if (o.hadConnack && !o.sawError && !o.takeoverSeen && o.protocolVersion === 4 && up < 10_000) {
-      this.takenOver(`the broker closed the connection ${Math.round(up / 100) / 10} s after accepting it, without a reason (MQTT 3.1.1): probably another client with this client id`);
+    if (o.hadConnack && !o.sawError && !o.disconnectSeen && up < 10_000) {
+      this.takenOver(`the broker closed the connection ${Math.round(up / 100) / 10} s after accepting it, without a reason: probably another client connected with this client id`);
     }
     // a TLS port resets a plain CONNECT (or just closes): one handshake attempt tells
     const reset = !o.sawError || this.lastErrorCode === 'ECONNRESET' || this.lastErrorCode === 'EPIPE';

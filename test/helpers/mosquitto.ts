@@ -31,14 +31,14 @@ export class Mosquitto {
   private readonly plain: boolean;
 
   /** `listener`: the lines after `listener <port> 127.0.0.1` (TLS files, ACL…; the default: anonymous, plain) */
-  private constructor(port: number, listener?: (dir: string) => string[]) {
+  private constructor(port: number, listener?: (dir: string) => string[], unlimited = true) {
     this.port = port;
     this.plain = listener === undefined;
     // a broker started as root drops to the mosquitto user, and reads password and ACL files after
     if (listener) chmodSync(this.dir, 0o755);
     writeFileSync(
       join(this.dir, 'mosquitto.conf'),
-      [`listener ${port} 127.0.0.1`, ...(listener ? listener(this.dir) : ['allow_anonymous true']), 'max_queued_messages 0', 'max_inflight_messages 0', 'persistence false', ''].join('\n'),
+      [`listener ${port} 127.0.0.1`, ...(listener ? listener(this.dir) : ['allow_anonymous true']), ...(unlimited ? ['max_queued_messages 0', 'max_inflight_messages 0'] : []), 'persistence false', ''].join('\n'),
     );
   }
 
@@ -51,10 +51,12 @@ export class Mosquitto {
   /**
    * A broker with its own listener settings (TLS, require_certificate, password file, ACL);
    * `listener` gets the broker's temporary folder to write its files into. Ready when the port
-   * accepts TCP connections.
+   * accepts TCP connections. `unlimitedQueues: false` keeps Mosquitto's default inflight window:
+   * with `max_inflight_messages 0`, Mosquitto 2.0.11 drops the connection right after a PUBACK
+   * that refuses a publish (reason 0x87), which would hide what the box reports about an ACL.
    */
-  static async startWith(listener: (dir: string) => string[]): Promise<Mosquitto> {
-    const m = new Mosquitto(await freePort(), listener);
+  static async startWith(listener: (dir: string) => string[], o: { unlimitedQueues?: boolean } = {}): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort(), listener, o.unlimitedQueues ?? true);
     await m.start();
     return m;
   }

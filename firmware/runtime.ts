@@ -15,6 +15,7 @@ import { type RawInspector, sampleFlow } from './pipeline/flow.js';
 import { SignalPipeline } from './pipeline/pipeline.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
+import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
@@ -55,6 +56,7 @@ export class Runtime {
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
   private bootCounter = 0;
+  private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
@@ -75,10 +77,21 @@ export class Runtime {
     return this.bootCounter;
   }
 
+  /** The box key (firmware/security/identity.ts); loaded or created at the start of start(). */
+  get identity(): BoxIdentity {
+    if (!this.boxIdentity) throw new Error('the box identity is loaded by start()');
+    return this.boxIdentity;
+  }
+
   async start(): Promise<void> {
     const p = this.options.profile;
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
-    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length }, 'starting');
+    const identity = loadOrCreateIdentity(p.storage.dir, {
+      onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
+      onWriteError: (file, err) => this.log.error({ file, err }, 'cannot save the new box key (disk full or read-only?): this run uses a key that the next start will not have'),
+    });
+    this.boxIdentity = identity;
+    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
     // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
@@ -154,6 +167,7 @@ export class Runtime {
           boxId: p.box.id,
           boot: this.bootCounter,
           firmware: FIRMWARE_VERSION,
+          identity: { key: identity.publicKey, keyId: identity.keyId },
           reconnectMinMs: p.uplink.reconnect.min,
           reconnectMaxMs: p.uplink.reconnect.max,
           maxSamplesPerMessage: p.uplink.batch.maxSamples,
@@ -191,6 +205,7 @@ export class Runtime {
       uplink,
       boot: this.bootCounter,
       firmware: FIRMWARE_VERSION,
+      identity,
       devices: () => this.devices.map((d) => d.status()),
       drivers: () => this.devices,
       buses: () => this.buses,

@@ -95,16 +95,3 @@ export function sensirionTemperature(raw: number): number {
 export function sensirionHumidity(raw: number): number {
   return (100 * raw) / 65535;
 }
-
-/** Inverses for simulators: the raw word whose conversion is closest to the value, clamped. */
-export function sensirionTemperatureRaw(celsius: number): number {
-  return clamp16(Math.round(((celsius + 45) * 65535) / 175));
-}
-
-export function sensirionHumidityRaw(percent: number): number {
-  return clamp16(Math.round((percent * 65535) / 100));
-}
-
-function clamp16(v: number): number {
-  return Math.min(0xffff, Math.max(0, v));
-}

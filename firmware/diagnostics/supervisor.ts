@@ -11,6 +11,7 @@ import type { Driver } from '../../drivers/types.js';
 import { Jobs, type JobStatus, type QuietHoursJob } from '../jobs/jobs.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
+import type { BoxIdentity } from '../security/identity.js';
 import type { Uplink } from '../uplink/uplink.js';
 import { systemdNotifier, watchdogIntervalMs } from '../watchdog/notify.js';
 import { type PreviousRun, RunRecord } from '../watchdog/run-record.js';
@@ -31,6 +32,8 @@ export interface SupervisorDeps {
   readonly uplink: Uplink;
   readonly boot: number;
   readonly firmware: string;
+  /** the box key: its public half goes in the commissioning record */
+  readonly identity?: BoxIdentity;
   readonly devices: () => readonly DeviceStatus[];
   /** the drivers by device id (quiet hours switch output devices) */
   readonly drivers: () => readonly { readonly id: string; readonly driver: Driver }[];
@@ -282,7 +285,8 @@ export class Supervisor {
   }
 
   private commission(r: DiagReport): void {
-    const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t });
+    const id = this.deps.identity;
+    const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t, ...(id ? { key: id.publicKey, keyId: id.keyId } : {}) });
     this.deps.uplink.publish('commissioning', record, true);
     try {
       writeFileSync(this.commissioningFile(), `${record}\n`);

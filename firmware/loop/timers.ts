@@ -68,6 +68,13 @@ export class FakeTimers implements TimerSource {
   }
 }
 
+/**
+ * Let every promise chain that can progress without time passing settle: a macrotask turn runs
+ * only once the microtask queue is empty, however long the chains are (a fixed number of
+ * microtask turns let a long driver chain, such as a BME280's first read that loads its
+ * calibration, miss a timer it registers and lose its timeout race).
+ */
 export async function flushPromises(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -65,6 +65,9 @@ export interface StatusPayload {
   readonly state: 'online' | 'offline';
   readonly boot: number;
   readonly fw: string;
+  /** the box's Ed25519 public key (raw 32 bytes, base64) and key id: replies are signed by it */
+  readonly key?: string;
+  readonly keyId?: string;
   /** wall ms when this state began */
   readonly since: number;
   /** why the box went offline: 'shutdown' (clean stop) or 'connection lost' (last will) */

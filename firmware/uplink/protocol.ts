@@ -35,6 +35,8 @@ export interface UplinkConfig {
   readonly boxId: string;
   readonly boot: number;
   readonly firmware: string;
+  /** the box's public key and key id (firmware/security/identity.ts), carried in the retained status */
+  readonly identity?: { readonly key: string; readonly keyId: string };
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
   readonly maxSamplesPerMessage: number;

@@ -176,7 +176,7 @@ export class UplinkSession {
   private status(state: 'online' | 'offline', reason?: string): string {
     const c = this.config;
     const p: StatusPayload = {
-      v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, fw: c.firmware, since: Date.now(), ...(reason ? { reason } : {}),
+      v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, fw: c.firmware, ...c.identity, since: Date.now(), ...(reason ? { reason } : {}),
       seq: this.queue.sequences(), outbox: this.outboxStatus(),
     };
     return JSON.stringify(p);
@@ -186,7 +186,7 @@ export class UplinkSession {
     const c = this.config;
     const gen = ++this.gen;
     const will: StatusPayload = {
-      v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, fw: c.firmware, since: this.sinceMs, reason: 'connection lost',
+      v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, fw: c.firmware, ...c.identity, since: this.sinceMs, reason: 'connection lost',
       seq: this.queue.sequences(), outbox: this.outboxStatus(),
     };
     const options: IClientOptions = {

@@ -123,6 +123,8 @@ describe('diagnostics of a running box over MQTT', () => {
       const c = rec.messages[0] as { payload: DiagReport & { commissionedAt: number }; retain: boolean };
       expect(c.payload).toMatchObject({ box: 'diag-box', verdict: expect.stringMatching(/^(PASS|WARN)$/), profileHash: expect.stringMatching(/^[0-9a-f]{16}$/) });
       hash = c.payload.profileHash;
+      // the record pins the box key the platform will verify replies with
+      expect(c.payload).toMatchObject({ key: rt.identity.publicKey, keyId: rt.identity.keyId });
       expect(readdirSync(join(dir, 'data'))).toContain(`commissioned-${hash}.json`);
     } finally {
       await rt.stop();

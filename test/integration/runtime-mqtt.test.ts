@@ -50,6 +50,9 @@ describe('runtime → real Mosquitto', () => {
       await rec.waitFor('online status', () => rec.on('/status').some((m) => (m.payload as { state: string }).state === 'online'));
       const status = rec.on('/status').at(-1)?.payload as Record<string, unknown>;
       expect(status).toMatchObject({ v: 1, box: 'e2e-box', state: 'online', boot: rt.boot, fw: expect.any(String) });
+      // the box's identity: its Ed25519 public key (what the platform pins) and key id
+      expect(status).toMatchObject({ key: rt.identity.publicKey, keyId: rt.identity.keyId });
+      expect(status.key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
 
       const samples = (): TelemetryPayload['samples'][number][] =>
         rec.on('/telemetry').flatMap((m) => (m.payload as TelemetryPayload).samples);

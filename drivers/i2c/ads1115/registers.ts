@@ -47,9 +47,6 @@ export function pgaCode(fs: number): number {
   if (i < 0) throw new RangeError(`${fs} V is not an ADS1115 full-scale range`);
   return i;
 }
-export function fullScaleOf(pga: number): number {
-  return FULL_SCALES[Math.min(pga & 7, 5)] as number;
-}
 
 /** DR[7:5] data rate, samples per second. */
 export const DATA_RATES = [8, 16, 32, 64, 128, 250, 475, 860] as const;
@@ -98,10 +95,4 @@ export function decodeConfig(word: number): ConfigFields & { readonly idle: bool
 export function codeToVolts(raw: number, fs: number): number {
   const code = raw & 0x8000 ? raw - 0x10000 : raw;
   return (code * fs) / 32768;
-}
-
-/** Inverse for the simulator, clipped at the code range as the ADC clips (table 3). */
-export function voltsToCode(volts: number, fs: number): number {
-  const code = Math.max(-32768, Math.min(32767, Math.round((volts * 32768) / fs)));
-  return code & 0xffff;
 }

@@ -63,10 +63,3 @@ export function toValue(input: Ads1115Input, volts: number): number {
   if (!s) return volts;
   return s.values[0] + ((volts - s.volts[0]) * (s.values[1] - s.values[0])) / (s.volts[1] - s.volts[0]);
 }
-
-/** The channel's engineering value → volts at the input (the simulator's test face). */
-export function toVolts(input: Ads1115Input, value: number): number {
-  const s = input.scale;
-  if (!s) return value;
-  return s.volts[0] + ((value - s.values[0]) * (s.volts[1] - s.volts[0])) / (s.values[1] - s.values[0]);
-}

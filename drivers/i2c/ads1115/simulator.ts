@@ -10,13 +10,42 @@ import {
   OS,
   REG,
   conversionMs,
-  fullScaleOf,
   muxPins,
-  voltsToCode,
 } from './registers.js';
-import { type Ads1115Input, toValue, toVolts } from './schema.js';
+import type { Ads1115Input } from './schema.js';
 
 const DR = [8, 16, 32, 64, 128, 250, 475, 860] as const;
+
+/*
+ * The analog side is written from the datasheet apart from the driver's conversion, so that a
+ * mistake there cannot be mirrored here: PGA[11:9] full scales (table 8), the ideal output code
+ * of 9.3.3 (LSB = FS / 2¹⁵, two's complement, clipped at 0x7FFF / 0x8000, table 3), and the
+ * profile's two-point scale solved for volts.
+ */
+const PGA_FULL_SCALE = [6.144, 4.096, 2.048, 1.024, 0.512, 0.256, 0.256, 0.256] as const;
+
+/** The code the ADC outputs for a differential input voltage at a full scale. */
+export function voltsToCode(volts: number, fullScale: number): number {
+  const ideal = Math.round((volts / fullScale) * 0x8000);
+  const clipped = ideal > 0x7fff ? 0x7fff : ideal < -0x8000 ? -0x8000 : ideal;
+  return clipped < 0 ? clipped + 0x10000 : clipped;
+}
+
+/** Volts at the input for a value in the channel's unit: the scale line solved for volts. */
+function voltsFor(input: Ads1115Input, value: number): number {
+  const s = input.scale;
+  if (!s) return value;
+  const slope = (s.volts[1] - s.volts[0]) / (s.values[1] - s.values[0]);
+  return s.volts[0] + (value - s.values[0]) * slope;
+}
+
+/** The value in the channel's unit a voltage stands for (the test face's range). */
+function valueFor(input: Ads1115Input, volts: number): number {
+  const s = input.scale;
+  if (!s) return volts;
+  const slope = (s.values[1] - s.values[0]) / (s.volts[1] - s.volts[0]);
+  return s.values[0] + (volts - s.volts[0]) * slope;
+}
 /** supply of the simulated board, V: single-ended inputs cannot go above it */
 const VDD = 3.3;
 
@@ -66,23 +95,23 @@ export class Ads1115Simulator extends I2cSimDevice {
     const i = this.input(channel);
     const span = Math.min(i.fullScale, VDD) * 0.98;
     const single = muxPins(MUX[i.input])[1] < 0;
-    const a = toValue(i, single ? 0 : -span);
-    const b = toValue(i, span);
-    const lsb = Math.abs(toValue(i, i.fullScale / 32768) - toValue(i, 0));
+    const a = valueFor(i, single ? 0 : -span);
+    const b = valueFor(i, span);
+    const lsb = Math.abs(valueFor(i, i.fullScale / 32768) - valueFor(i, 0));
     return { min: Math.min(a, b), max: Math.max(a, b), tolerance: lsb };
   }
 
   protected applyChannel(channel: string, value: number): void {
     const i = this.input(channel);
     const [p, n] = muxPins(MUX[i.input]);
-    this.pins[p] = toVolts(i, value) + (n < 0 ? 0 : (this.pins[n] as number));
+    this.pins[p] = voltsFor(i, value) + (n < 0 ? 0 : (this.pins[n] as number));
   }
 
   private sample(mux: number, pga: number): number {
     const [p, n] = muxPins(mux);
     const v = (this.pins[p] as number) - (n < 0 ? 0 : (this.pins[n] as number));
     this.conversions++;
-    return voltsToCode(v, fullScaleOf(pga));
+    return voltsToCode(v, PGA_FULL_SCALE[pga & 7] as number);
   }
 
   private tick(): void {

@@ -46,9 +46,3 @@ export function countToLux(count: number, resolution: Resolution, mtreg: number)
   const lux = (count / 1.2) * (MTREG_DEFAULT / mtreg);
   return resolution === 'high2' ? lux / 2 : lux;
 }
-
-/** Inverse for the simulator: the count the part reports for an illuminance, clamped to 16 bits. */
-export function luxToCount(lux: number, resolution: Resolution, mtreg: number): number {
-  const count = Math.round(lux * 1.2 * (mtreg / MTREG_DEFAULT) * (resolution === 'high2' ? 2 : 1));
-  return Math.min(0xffff, Math.max(0, count));
-}

@@ -8,10 +8,24 @@ import {
   ONE_TIME,
   OP,
   type Resolution,
-  countToLux,
-  luxToCount,
   measureMaxMs,
 } from './registers.js';
+
+/**
+ * The count the part reports for an illuminance, written from the datasheet apart from the
+ * driver's conversion (page 7 and 11): count = lux × 1.2 × MTreg / 69 (the typical measurement
+ * accuracy 1.2 counts per lx at the default MTreg 69), twice that in H-resolution mode2 (0.5 lx
+ * steps), saturating at 0xFFFF. Datasheet example: 28066.7 lx at MTreg 69 → 0x8390.
+ */
+export function luxToCount(lux: number, resolution: Resolution, mtreg: number): number {
+  const count = Math.round(lux * 1.2 * (mtreg / 69) * (resolution === 'high2' ? 2 : 1));
+  return Math.min(0xffff, Math.max(0, count));
+}
+
+/** The illuminance the part reaches at a count (the test face's range), same datasheet relation. */
+function luxAt(count: number, resolution: Resolution, mtreg: number): number {
+  return count / (1.2 * (mtreg / 69) * (resolution === 'high2' ? 2 : 1));
+}
 
 const BY_OPCODE = new Map<number, { resolution: Resolution; continuous: boolean }>();
 for (const [res, op] of Object.entries(CONTINUOUS)) BY_OPCODE.set(op, { resolution: res as Resolution, continuous: true });
@@ -48,7 +62,7 @@ export class Bh1750Simulator extends I2cSimDevice {
   sampleRange(channel: string): SampleRange {
     if (channel !== 'illuminance') throw new Error(`BH1750 simulator has no channel ${channel}`);
     const { resolution, mtreg } = this.configured;
-    return { min: 0, max: countToLux(0xffff, resolution, mtreg) * 0.95, tolerance: countToLux(1, resolution, mtreg) };
+    return { min: 0, max: luxAt(0xffff, resolution, mtreg), tolerance: luxAt(1, resolution, mtreg) };
   }
 
   protected applyChannel(_channel: string, value: number): void {

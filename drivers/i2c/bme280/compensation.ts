@@ -49,21 +49,6 @@ export function parseCalibration(a: Uint8Array, b: Uint8Array): Calibration {
   };
 }
 
-/** Inverse of parseCalibration, for the simulator's NVM. */
-export function encodeCalibration(c: Calibration): { a: Uint8Array; b: Uint8Array } {
-  const a = new Uint8Array(26);
-  const dv = new DataView(a.buffer);
-  dv.setUint16(0, c.T1, true); dv.setInt16(2, c.T2, true); dv.setInt16(4, c.T3, true);
-  dv.setUint16(6, c.P1, true);
-  [c.P2, c.P3, c.P4, c.P5, c.P6, c.P7, c.P8, c.P9].forEach((v, i) => dv.setInt16(8 + 2 * i, v, true));
-  a[25] = c.H1;
-  const b = new Uint8Array(7);
-  b[0] = c.H2 & 0xff; b[1] = (c.H2 >> 8) & 0xff; b[2] = c.H3;
-  b[3] = (c.H4 >> 4) & 0xff; b[4] = (c.H4 & 0x0f) | ((c.H5 & 0x0f) << 4); b[5] = (c.H5 >> 4) & 0xff;
-  b[6] = c.H6 & 0xff;
-  return { a, b };
-}
-
 /**
  * Temperature, datasheet 4.2.3 BME280_compensate_T_int32. Returns t_fine (carried into P and H)
  * and T in 0.01 °C: 5123 → 51.23 °C.
@@ -109,38 +94,4 @@ export function compensateHumidity(adcH: number, tFine: number, c: Calibration):
   v = v < 0 ? 0 : v;
   v = v > 419430400 ? 419430400 : v;
   return v >> 12;
-}
-
-/** Floating-point temperature formula (datasheet 8.1), used by tests to cross-check the integer one. */
-export function temperatureDouble(adcT: number, c: Calibration): { tFine: number; celsius: number } {
-  const var1 = (adcT / 16384 - c.T1 / 1024) * c.T2;
-  const d = adcT / 131072 - c.T1 / 8192;
-  const var2 = d * d * c.T3;
-  const tFine = Math.trunc(var1 + var2);
-  return { tFine, celsius: (var1 + var2) / 5120 };
-}
-
-/** Floating-point humidity formula (datasheet 8.1, bme280_compensate_H_double). */
-export function humidityDouble(adcH: number, tFine: number, c: Calibration): number {
-  let h = tFine - 76800;
-  h = (adcH - (c.H4 * 64 + (c.H5 / 16384) * h)) *
-    ((c.H2 / 65536) * (1 + (c.H6 / 67108864) * h * (1 + (c.H3 / 67108864) * h)));
-  h = h * (1 - (c.H1 * h) / 524288);
-  return Math.min(100, Math.max(0, h));
-}
-
-/** Floating-point pressure formula (datasheet 8.1), Pa. */
-export function pressureDouble(adcP: number, tFine: number, c: Calibration): number {
-  let var1 = tFine / 2 - 64000;
-  let var2 = (var1 * var1 * c.P6) / 32768;
-  var2 = var2 + var1 * c.P5 * 2;
-  var2 = var2 / 4 + c.P4 * 65536;
-  var1 = ((c.P3 * var1 * var1) / 524288 + c.P2 * var1) / 524288;
-  var1 = (1 + var1 / 32768) * c.P1;
-  if (var1 === 0) return 0;
-  let p = 1048576 - adcP;
-  p = ((p - var2 / 4096) * 6250) / var1;
-  var1 = (c.P9 * p * p) / 2147483648;
-  var2 = (p * c.P8) / 32768;
-  return p + (var1 + var2 + c.P7) / 16;
 }

@@ -22,6 +22,8 @@ import {
   RESET_WORD,
   SKIPPED_16BIT,
   SKIPPED_20BIT,
+  STARTUP_MS,
+  STATUS_IM_UPDATE,
   measureTimeMaxMs,
 } from './registers.js';
 import { type Bme280Options, bme280Options } from './schema.js';
@@ -33,6 +35,9 @@ const CHANNELS_BME280: readonly ChannelSpec[] = [
   { name: 'humidity', unit: '%RH', min: 0, max: 100 },
 ];
 const CHANNELS_BMP280 = CHANNELS_BME280.slice(0, 2);
+
+/** im_update polls, 1 ms apart, after the start-up time before the part counts as broken */
+const NVM_POLLS = 5;
 
 function chipName(id: number): string | undefined {
   if (id === CHIP_ID_BME280) return 'BME280';
@@ -66,6 +71,13 @@ export class Bme280Driver implements Driver {
     return `${this.bus.name} ${hex(this.options.address)}`;
   }
 
+  /**
+   * Identify the part, then soft-reset it (0xE0 ← 0xB6, datasheet 5.4.2) so it starts from its
+   * reset state whatever a previous run left. The trimming NVM is copied into the image
+   * registers after a reset (status.im_update, 5.4.4); the calibration is read in the first
+   * read(), once the scheduler has come back after the start-up time and im_update is clear,
+   * as Bosch's BME280_SensorAPI and Zephyr's driver do. A driver never sleeps.
+   */
   async init(): Promise<void> {
     const a = this.options.address;
     await this.bus.lock.run(async () => {
@@ -79,11 +91,30 @@ export class Bme280Driver implements Driver {
         });
       }
       this.chipId = id;
+      this.cal = undefined;
+      await this.bus.writeRegister(a, REG.RESET, Uint8Array.of(RESET_WORD));
+    });
+  }
+
+  /** Poll status.im_update after the start-up time; read the calibration and configure once clear. */
+  private async loadCalibration(polls: number): Promise<ReadResult> {
+    const a = this.options.address;
+    const status = (await this.bus.lock.run(() => this.bus.readRegister(a, REG.STATUS, 1)))[0] as number;
+    if (status & STATUS_IM_UPDATE) {
+      if (polls >= NVM_POLLS) {
+        throw new DeviceError('BAD_RESPONSE', `${this.where}: status.im_update still set ${polls} ms after reset (NVM copy never finished)`, {
+          retryable: true,
+          details: { status },
+        });
+      }
+      return { waitMs: 1, next: () => this.loadCalibration(polls + 1) };
+    }
+    await this.bus.lock.run(async () => {
       const lo = await this.bus.readRegister(a, REG.CALIB_00, 26);
       const hi = this.options.variant === 'bme280' ? await this.bus.readRegister(a, REG.CALIB_26, 7) : new Uint8Array(7);
-      this.cal = parseCalibration(lo, hi);
-      if (this.cal.T1 === 0 || this.cal.P1 === 0) {
-        throw new DeviceError('BAD_RESPONSE', `${this.where}: calibration NVM reads as zero (dig_T1 ${this.cal.T1}, dig_P1 ${this.cal.P1})`, {
+      const cal = parseCalibration(lo, hi);
+      if (cal.T1 === 0 || cal.P1 === 0) {
+        throw new DeviceError('BAD_RESPONSE', `${this.where}: calibration NVM reads as zero (dig_T1 ${cal.T1}, dig_P1 ${cal.P1})`, {
           retryable: true,
         });
       }
@@ -91,15 +122,22 @@ export class Bme280Driver implements Driver {
       await this.bus.writeRegister(a, REG.CTRL_MEAS, Uint8Array.of(MODE_SLEEP));
       await this.bus.writeRegister(a, REG.CONFIG, Uint8Array.of((FILTER_CODE[this.options.filter] ?? 0) << 2));
       if (this.options.variant === 'bme280') {
-        // ctrl_hum only takes effect after the next ctrl_meas write (5.4.3), which read() does
+        // ctrl_hum only takes effect after the next ctrl_meas write (5.4.3), which measure() does
         await this.bus.writeRegister(a, REG.CTRL_HUM, Uint8Array.of(OSRS_CODE[this.options.oversampling.humidity] ?? 1));
       }
+      this.cal = cal;
     });
+    return this.measure();
   }
 
   async read(): Promise<ReadResult> {
-    if (!this.cal) throw new DeviceError('DEVICE_FAULT', `${this.where}: read before init`);
-    const cal = this.cal;
+    if (!this.chipId) throw new DeviceError('DEVICE_FAULT', `${this.where}: read before init`);
+    if (!this.cal) return { waitMs: STARTUP_MS, next: () => this.loadCalibration(0) };
+    return this.measure();
+  }
+
+  private async measure(): Promise<ReadResult> {
+    const cal = this.cal as Calibration;
     const a = this.options.address;
     await this.bus.lock.run(() => this.bus.writeRegister(a, REG.CTRL_MEAS, Uint8Array.of(this.ctrlMeasForced)));
     return {
@@ -145,6 +183,7 @@ export class Bme280Driver implements Driver {
     // runtime re-runs init() on its next probe, which is later than that
     await this.bus.lock.run(() => this.bus.writeRegister(this.options.address, REG.RESET, Uint8Array.of(RESET_WORD)));
     this.cal = undefined;
+    this.chipId = 0;
   }
 
   describe(): Readonly<Record<string, string | number | boolean>> {

@@ -1,12 +1,6 @@
 import type { Clock } from '../../bus/clock.js';
 import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
-import {
-  type Calibration,
-  compensateHumidity,
-  compensatePressure,
-  compensateTemperature,
-  encodeCalibration,
-} from './compensation.js';
+import type { Calibration } from './compensation.js';
 import {
   CHIP_ID_BME280,
   CHIP_ID_BMP280,
@@ -16,6 +10,7 @@ import {
   RESET_WORD,
   SKIPPED_16BIT,
   SKIPPED_20BIT,
+  STATUS_IM_UPDATE,
   STATUS_MEASURING,
   measureTimeMaxMs,
 } from './registers.js';
@@ -32,15 +27,77 @@ export const SIM_CALIBRATION: Calibration = {
 
 const OSRS_FACTOR = [0, 1, 2, 4, 8, 16, 16, 16] as const;
 
-/** Search the 20-bit (or 16-bit) ADC range for the code whose compensated value is closest to target. */
+/**
+ * How long the NVM → image-register copy runs after a power-on or soft reset (status.im_update
+ * set, datasheet 5.4.4); the datasheet's start-up time is 2 ms (table 1). Calibration read
+ * during it is not valid yet: the image registers read 0x00 here, as they hold nothing.
+ */
+export const NVM_COPY_MS = 2;
+
+/*
+ * The simulator's physics is written from the datasheet independently of the driver, so that a
+ * mistake in the driver's conversion cannot be mirrored here (the contract suite would then
+ * pass with it): the trimming NVM is laid out from table 16, and raw codes are found by bisection
+ * over the floating-point forward formulas of section 8.1 (BME280_compensate_T/P/H_double),
+ * not over the driver's integer formulas of 4.2.3.
+ */
+
+/** Trimming bytes as the NVM holds them (table 16): 26 bytes from 0x88 and 7 bytes from 0xE1. */
+export function nvmImage(c: Calibration): { a: Uint8Array; b: Uint8Array } {
+  const le = (v: number): [number, number] => [v & 0xff, (v >> 8) & 0xff];
+  const a = Uint8Array.from([
+    ...le(c.T1), ...le(c.T2), ...le(c.T3),
+    ...le(c.P1), ...le(c.P2), ...le(c.P3), ...le(c.P4), ...le(c.P5), ...le(c.P6), ...le(c.P7), ...le(c.P8), ...le(c.P9),
+    0x00, // 0xA0 unused
+    c.H1 & 0xff, // 0xA1 dig_H1
+  ]);
+  // 0xE4 = H4[11:4], 0xE5 = H5[3:0] in bits 7:4 and H4[3:0] in bits 3:0, 0xE6 = H5[11:4]
+  const b = Uint8Array.of(c.H2 & 0xff, (c.H2 >> 8) & 0xff, c.H3 & 0xff, (c.H4 >> 4) & 0xff, ((c.H5 & 0x0f) << 4) | (c.H4 & 0x0f), (c.H5 >> 4) & 0xff, c.H6 & 0xff);
+  return { a, b };
+}
+
+/** Datasheet 8.1 temperature (double): t_fine and °C of a 20-bit code. */
+export function forwardTemperature(adcT: number, c: Calibration): { tFine: number; celsius: number } {
+  const var1 = (adcT / 16384 - c.T1 / 1024) * c.T2;
+  const d = adcT / 131072 - c.T1 / 8192;
+  const var2 = d * d * c.T3;
+  return { tFine: var1 + var2, celsius: (var1 + var2) / 5120 };
+}
+
+/** Datasheet 8.1 pressure (double), Pa. */
+export function forwardPressure(adcP: number, tFine: number, c: Calibration): number {
+  let var1 = tFine / 2 - 64000;
+  let var2 = (var1 * var1 * c.P6) / 32768;
+  var2 = var2 + var1 * c.P5 * 2;
+  var2 = var2 / 4 + c.P4 * 65536;
+  var1 = ((c.P3 * var1 * var1) / 524288 + c.P2 * var1) / 524288;
+  var1 = (1 + var1 / 32768) * c.P1;
+  if (var1 === 0) return 0;
+  let p = 1048576 - adcP;
+  p = ((p - var2 / 4096) * 6250) / var1;
+  return p + ((c.P9 * p * p) / 2147483648 + (p * c.P8) / 32768 + c.P7) / 16;
+}
+
+/** Datasheet 8.1 humidity (double), %RH, clamped to 0..100 as the datasheet does. */
+export function forwardHumidity(adcH: number, tFine: number, c: Calibration): number {
+  let h = tFine - 76800;
+  h = (adcH - (c.H4 * 64 + (c.H5 / 16384) * h)) * ((c.H2 / 65536) * (1 + (c.H6 / 67108864) * h * (1 + (c.H3 / 67108864) * h)));
+  h = h * (1 - (c.H1 * h) / 524288);
+  return Math.min(100, Math.max(0, h));
+}
+
+function isCalibration(reg: number): boolean {
+  return (reg >= REG.CALIB_00 && reg <= REG.DIG_H1) || (reg >= REG.CALIB_26 && reg <= REG.CALIB_26 + 6);
+}
+
+/** Bisection over an ADC range for the code whose forward value is closest to target. */
 function invert(bits: number, target: number, f: (adc: number) => number): number {
   let lo = 0;
-  let hi = (1 << bits) - 1;
+  let hi = 2 ** bits - 1;
   const increasing = f(hi) > f(lo);
   while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    const v = f(mid);
-    if (v < target === increasing) lo = mid;
+    const mid = Math.floor((lo + hi) / 2);
+    if (f(mid) < target === increasing) lo = mid;
     else hi = mid;
   }
   return Math.abs(f(lo) - target) <= Math.abs(f(hi) - target) ? lo : hi;
@@ -54,6 +111,8 @@ function invert(bits: number, target: number, f: (adc: number) => number): numbe
  * - read-only registers and reserved bits refuse writes (recorded as violations)
  * - ctrl_hum takes effect only after a write to ctrl_meas (5.4.3)
  * - config writes in normal mode may be ignored by the chip: refused here (5.4.6)
+ * - after power-on and soft reset (0xE0 ← 0xB6) status.im_update is set for NVM_COPY_MS while
+ *   the trimming NVM is copied; calibration read during it reads 0x00 and is a violation
  * - forced mode: measuring bit set for the datasheet's max measurement time, data registers
  *   update at the end, then the chip returns to sleep; reading data early is a violation
  */
@@ -65,6 +124,7 @@ export class Bme280Simulator extends I2cSimDevice {
   private ctrlHumShadow = 0; // written value, latched into effect by a ctrl_meas write
   private ctrlHumActive = 0;
   private measureEndsAt = Number.NEGATIVE_INFINITY;
+  private nvmCopyEndsAt = Number.NEGATIVE_INFINITY;
   private pendingSample = false;
   private chipId: number;
   private temperature = 21.5;
@@ -81,6 +141,11 @@ export class Bme280Simulator extends I2cSimDevice {
     this.powerOn();
   }
 
+  /** Test face: the NVM copy never finishes (status.im_update stays set; a damaged part). */
+  holdNvmCopy(): void {
+    this.nvmCopyEndsAt = Number.POSITIVE_INFINITY;
+  }
+
   /** Test face: make the part answer with a different chip id (a swapped or fake part). */
   setChipId(id: number): void {
     this.chipId = id;
@@ -89,9 +154,10 @@ export class Bme280Simulator extends I2cSimDevice {
 
   private powerOn(): void {
     this.regs.fill(0);
-    const { a, b } = encodeCalibration(this.cal);
+    const { a, b } = nvmImage(this.cal);
     this.regs.set(a, REG.CALIB_00);
     this.regs.set(b, REG.CALIB_26);
+    this.nvmCopyEndsAt = this.clock.monoMs() + NVM_COPY_MS;
     this.regs[REG.CHIP_ID] = this.chipId;
     // data registers reset to 0x80000 / 0x8000 (datasheet table 18)
     this.regs.set([0x80, 0x00, 0x00, 0x80, 0x00, 0x00, 0x80, 0x00], REG.DATA);
@@ -146,15 +212,15 @@ export class Bme280Simulator extends I2cSimDevice {
     const osrsP = (meas >> 2) & 7;
     const osrsH = this.ctrlHumActive & 7;
     const c = this.cal;
-    const adcT = osrsT ? invert(20, Math.round(this.temperature * 100), (a) => compensateTemperature(a, c).centiC) : SKIPPED_20BIT;
-    const tFine = compensateTemperature(osrsT ? adcT : 0x80000, c).tFine;
-    const adcP = osrsP ? invert(20, this.pressure * 100 * 256, (a) => compensatePressure(a, tFine, c)) : SKIPPED_20BIT;
+    const adcT = osrsT ? invert(20, this.temperature, (a) => forwardTemperature(a, c).celsius) : SKIPPED_20BIT;
+    const tFine = forwardTemperature(osrsT ? adcT : SKIPPED_20BIT, c).tFine;
+    const adcP = osrsP ? invert(20, this.pressure * 100, (a) => forwardPressure(a, tFine, c)) : SKIPPED_20BIT;
     const data = [
       (adcP >> 12) & 0xff, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4,
       (adcT >> 12) & 0xff, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4,
     ];
     if (this.variant === 'bme280') {
-      const adcH = osrsH ? invert(16, this.humidity * 1024, (a) => compensateHumidity(a, tFine, c)) : SKIPPED_16BIT;
+      const adcH = osrsH ? invert(16, this.humidity, (a) => forwardHumidity(a, tFine, c)) : SKIPPED_16BIT;
       data.push((adcH >> 8) & 0xff, adcH & 0xff);
     }
     this.regs.set(data, REG.DATA);
@@ -210,11 +276,21 @@ export class Bme280Simulator extends I2cSimDevice {
     if (this.pointer >= REG.DATA && this.pointer <= 0xfe && this.measuring()) {
       this.violations.push('data registers read while measuring (wait for the conversion time)');
     }
+    const copying = this.clock.monoMs() < this.nvmCopyEndsAt;
     const out = new Uint8Array(length);
+    let calibrationEarly = false;
     for (let i = 0; i < length; i++) {
       const reg = (this.pointer + i) & 0xff;
-      out[i] = reg === REG.STATUS ? (this.measuring() ? STATUS_MEASURING : 0) : reg === REG.CTRL_HUM ? this.ctrlHumShadow : (this.regs[reg] as number);
+      if (copying && isCalibration(reg)) {
+        calibrationEarly = true;
+        out[i] = 0; // the image registers are not loaded yet
+      } else if (reg === REG.STATUS) {
+        out[i] = (this.measuring() ? STATUS_MEASURING : 0) | (copying ? STATUS_IM_UPDATE : 0);
+      } else {
+        out[i] = reg === REG.CTRL_HUM ? this.ctrlHumShadow : (this.regs[reg] as number);
+      }
     }
+    if (calibrationEarly) this.violations.push('calibration read while status.im_update is set (NVM copy after reset not finished)');
     this.pointer = (this.pointer + length) & 0xff;
     return out;
   }

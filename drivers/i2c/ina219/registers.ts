@@ -80,14 +80,4 @@ export function calibrationFor(currentLsb: number, shuntOhms: number): number {
   return Math.trunc(0.04096 / (currentLsb * shuntOhms) + 1e-9) & 0xfffe;
 }
 
-/** Current register = Shunt × Cal / 4096 (equation 3), truncated toward zero. */
-export function currentRegister(shunt: number, cal: number): number {
-  return Math.trunc((shunt * cal) / 4096);
-}
-
-/** Power register = Current × BusVoltage(BD) / 5000 (equation 4). */
-export function powerRegister(current: number, busBd: number): number {
-  return Math.trunc((current * busBd) / 5000);
-}
-
 export const toInt16 = (w: number): number => (w & 0x8000 ? w - 0x10000 : w);

@@ -1,23 +1,28 @@
 import type { Clock } from '../../bus/clock.js';
 import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
 import { be16, be16Bytes } from '../register16.js';
-import {
-  BUS_LSB_V,
-  CNVR,
-  CONFIG_RESERVED,
-  CONFIG_RESET,
-  CONFIG_RST,
-  MODE_POWER_DOWN,
-  OVF,
-  REG,
-  SHUNT_LSB_V,
-  SHUNT_RANGES,
-  adcTimeUs,
-  currentRegister,
-  powerRegister,
-} from './registers.js';
+import { CNVR, CONFIG_RESERVED, CONFIG_RESET, CONFIG_RST, MODE_POWER_DOWN, OVF, REG, adcTimeUs } from './registers.js';
 import type { Ina219Options } from './schema.js';
-import { settings } from './settings.js';
+
+/*
+ * The chip's analog side and arithmetic, written from the datasheet apart from the driver's
+ * conversion so that a mistake there cannot be mirrored here (8.6.3): the shunt register counts
+ * 10 µV, the bus voltage register 4 mV in BD[15:3], PG[12:11] clips the shunt at ±40/80/160/320
+ * mV, and the chip computes current and power registers with equations 3 and 4.
+ */
+const SHUNT_VOLTS_PER_COUNT = 10e-6;
+const BUS_VOLTS_PER_COUNT = 4e-3;
+const PGA_CLIP_V = [0.04, 0.08, 0.16, 0.32] as const;
+
+/** Equation 3: Current register = Shunt voltage register × Calibration / 4096, truncated. */
+export function currentRegister(shunt: number, cal: number): number {
+  return Math.trunc((shunt * cal) / 4096);
+}
+
+/** Equation 4: Power register = Current register × Bus voltage register (BD) / 5000, truncated. */
+export function powerRegister(current: number, busBd: number): number {
+  return Math.trunc((current * busBd) / 5000);
+}
 
 const NAMES = ['config', 'shunt voltage', 'bus voltage', 'power', 'current', 'calibration'];
 
@@ -58,16 +63,18 @@ export class Ina219Simulator extends I2cSimDevice {
   }
 
   sampleRange(channel: string): SampleRange {
-    const s = settings(this.options);
-    const currentTol = s.currentLsb + SHUNT_LSB_V / 2 / this.options.shunt.ohms;
+    // whatever Current_LSB the driver picks (at least I_max / 2¹⁵, 8.5.1) is taken as at most
+    // 2.5 × that minimum (rounding up to 1-2-5 steps); Power_LSB is 20 × Current_LSB
+    const lsbBound = (2.5 * this.options.shunt.maxCurrent) / 32768;
+    const currentTol = lsbBound + SHUNT_VOLTS_PER_COUNT / 2 / this.options.shunt.ohms;
     const vMax = this.options.busRange === 16 ? 15 : 26;
-    if (channel === 'voltage') return { min: 0.5, max: vMax, tolerance: BUS_LSB_V };
+    if (channel === 'voltage') return { min: 0.5, max: vMax, tolerance: BUS_VOLTS_PER_COUNT };
     if (channel === 'current') return { min: 0, max: this.options.shunt.maxCurrent * 0.95, tolerance: currentTol };
     if (channel === 'power') {
       return {
         min: 0,
         max: vMax * this.options.shunt.maxCurrent,
-        tolerance: s.powerLsb + currentTol * vMax + BUS_LSB_V * this.options.shunt.maxCurrent,
+        tolerance: 20 * lsbBound + currentTol * vMax + BUS_VOLTS_PER_COUNT * this.options.shunt.maxCurrent,
         derived: (set) => (set.get('voltage') ?? 0) * (set.get('current') ?? 0),
       };
     }
@@ -98,11 +105,11 @@ export class Ina219Simulator extends I2cSimDevice {
 
   private convert(): void {
     this.conversions++;
-    const range = SHUNT_RANGES[(this.config >> 11) & 3] as number;
+    const range = PGA_CLIP_V[(this.config >> 11) & 3] as number;
     const shuntV = Math.max(-range, Math.min(range, this.current * this.options.shunt.ohms));
-    this.shunt = Math.round(shuntV / SHUNT_LSB_V);
+    this.shunt = Math.round(shuntV / SHUNT_VOLTS_PER_COUNT);
     const fsBus = this.config & (1 << 13) ? 32 : 16;
-    const bd = Math.max(0, Math.min(Math.round(Math.min(this.voltage, fsBus) / BUS_LSB_V), 0x1fff));
+    const bd = Math.max(0, Math.min(Math.round(Math.min(this.voltage, fsBus) / BUS_VOLTS_PER_COUNT), 0x1fff));
     const cur = currentRegister(this.shunt, this.cal);
     const pow = powerRegister(cur, bd);
     const overflow = cur > 32767 || cur < -32768 || Math.abs(pow) > 0xffff;

@@ -1,6 +1,7 @@
 import type { Clock } from '../../bus/clock.js';
 import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
-import { CrcFault, packWords, sensirionCrc8, sensirionHumidityRaw, sensirionTemperatureRaw } from '../sensirion.js';
+import { humidityWord, temperatureWord } from '../../sim/sensirion.js';
+import { CrcFault, packWords, sensirionCrc8 } from '../sensirion.js';
 import { ALLOWED_WHILE_PERIODIC, CMD, EXEC_MS, MEASUREMENT_INTERVAL_MS } from './registers.js';
 
 /** The serial number of the datasheet's get_serial_number example. */
@@ -70,7 +71,7 @@ export class Scd4xSimulator extends I2cSimDevice {
     const n = Math.floor((this.clock.monoMs() - this.periodicSince) / MEASUREMENT_INTERVAL_MS);
     if (n > this.measured) {
       this.measured = n;
-      this.latched = [Math.round(this.co2), sensirionTemperatureRaw(this.temperature), sensirionHumidityRaw(this.humidity)];
+      this.latched = [Math.round(this.co2), temperatureWord(this.temperature), humidityWord(this.humidity)];
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../../bus/clock.js';
 import { I2cSimDevice, type SampleRange } from '../../sim/i2c-target.js';
-import { CrcFault, packWords, sensirionHumidityRaw, sensirionTemperatureRaw } from '../sensirion.js';
+import { humidityWord, temperatureWord } from '../../sim/sensirion.js';
+import { CrcFault, packWords } from '../sensirion.js';
 import { CMD, MEASURE_MAX_MS, type Repeatability, SINGLE_SHOT, SOFT_RESET_MS, STATUS, STATUS_AFTER_RESET } from './registers.js';
 
 type Pending =
@@ -79,7 +80,7 @@ export class Sht3xSimulator extends I2cSimDevice {
         kind: 'measurement',
         endsAt: now + MEASURE_MAX_MS[shot.repeatability],
         stretch: shot.stretch,
-        words: [sensirionTemperatureRaw(this.temperature), sensirionHumidityRaw(this.humidity)],
+        words: [temperatureWord(this.temperature), humidityWord(this.humidity)],
       };
       return;
     }

@@ -8,9 +8,8 @@ import {
   configWord,
   conversionWaitMs,
   decodeConfig,
-  voltsToCode,
 } from '../../../drivers/i2c/ads1115/registers.js';
-import { Ads1115Simulator } from '../../../drivers/i2c/ads1115/simulator.js';
+import { Ads1115Simulator, voltsToCode } from '../../../drivers/i2c/ads1115/simulator.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
 import type { ReadResult } from '../../../drivers/types.js';
 import { deviceOptions, i2cRig, readToEnd } from '../../helpers/drivers.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../drivers/bus/clock.js';
 import { bh1750 } from '../../../drivers/i2c/bh1750/index.js';
-import { countToLux, luxToCount, measureMaxMs, mtregOpcodes } from '../../../drivers/i2c/bh1750/registers.js';
-import { Bh1750Simulator } from '../../../drivers/i2c/bh1750/simulator.js';
+import { countToLux, measureMaxMs, mtregOpcodes } from '../../../drivers/i2c/bh1750/registers.js';
+import { Bh1750Simulator, luxToCount } from '../../../drivers/i2c/bh1750/simulator.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
 import { deviceOptions, i2cRig, readToEnd } from '../../helpers/drivers.js';
 

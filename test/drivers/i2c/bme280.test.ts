@@ -4,15 +4,19 @@ import {
   compensateHumidity,
   compensatePressure,
   compensateTemperature,
-  encodeCalibration,
-  humidityDouble,
   parseCalibration,
-  pressureDouble,
-  temperatureDouble,
 } from '../../../drivers/i2c/bme280/compensation.js';
 import { bme280 } from '../../../drivers/i2c/bme280/index.js';
 import { REG, measureTimeMaxMs } from '../../../drivers/i2c/bme280/registers.js';
-import { Bme280Simulator, SIM_CALIBRATION } from '../../../drivers/i2c/bme280/simulator.js';
+import {
+  Bme280Simulator,
+  NVM_COPY_MS,
+  SIM_CALIBRATION,
+  forwardHumidity as humidityDouble,
+  forwardPressure as pressureDouble,
+  forwardTemperature as temperatureDouble,
+  nvmImage,
+} from '../../../drivers/i2c/bme280/simulator.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
 import { i2cRig, readToEnd } from '../../helpers/drivers.js';
 
@@ -57,7 +61,7 @@ describe('BME280 compensation (datasheet 4.2.3 / 8)', () => {
 
   it('calibration bytes round-trip, including the split H4/H5 nibbles of 0xE5', () => {
     const cal = { ...SIM_CALIBRATION, H4: -300, H5: 1234, H2: -5, H6: -7 };
-    const { a, b } = encodeCalibration(cal);
+    const { a, b } = nvmImage(cal); // the simulator's NVM, laid out independently from table 16
     expect(parseCalibration(a, b)).toEqual(cal);
     // H4 = 0xE4<<4 | 0xE5[3:0]; H5 = 0xE6<<4 | 0xE5[7:4]
     const raw = Uint8Array.of(0x6a, 0x01, 0x00, 0x13, 0x25, 0x03, 0x1e);
@@ -78,6 +82,7 @@ describe('BME280 driver against the register-level simulator', () => {
     const { sim, driver, clock } = i2cRig(bme280, { oversampling: { temperature: 2, pressure: 16, humidity: 1 }, filter: '4' });
     await driver.init();
     expect(driver.describe()).toMatchObject({ part: 'BME280', chipId: '0x60' });
+    await readToEnd(driver, clock); // the first read loads the calibration after the NVM copy
     const s = sim as Bme280Simulator;
     expect(s.peek(REG.CONFIG)).toBe(2 << 2); // filter 4 → code 2 in bits [4:2]
     expect(s.peek(REG.CTRL_HUM)).toBe(1);
@@ -100,11 +105,12 @@ describe('BME280 driver against the register-level simulator', () => {
   });
 
   it('a driver that reads before the conversion time is caught by the simulator', async () => {
-    const { sim, driver } = i2cRig(bme280);
+    const { sim, driver, clock } = i2cRig(bme280);
     await driver.init();
+    await readToEnd(driver, clock);
     const r = await driver.read();
     if (!('waitMs' in r)) throw new Error('expected a wait');
-    await expect(r.next()).rejects.toMatchObject({ code: 'BAD_RESPONSE' }); // reset value 0x80000 still in data registers
+    await r.next(); // the previous conversion's bytes: a stale reading the part does not flag
     expect(sim.violations).toContain('data registers read while measuring (wait for the conversion time)');
   });
 
@@ -146,6 +152,34 @@ describe('BME280 driver against the register-level simulator', () => {
     await expect(driver.read()).rejects.toMatchObject({ code: 'DEVICE_FAULT' });
     await driver.init();
     expect((await readToEnd(driver, clock)).length).toBe(3);
+  });
+
+  it('start: soft reset, then calibration only after status.im_update clears (the scheduler waits)', async () => {
+    const { sim, driver, clock, bus } = i2cRig(bme280);
+    const s = sim as Bme280Simulator;
+    await driver.init();
+    // the reset restarted the NVM copy: im_update is set and calibration is not readable yet
+    expect((await bus.readRegister(0x76, REG.STATUS, 1))[0]).toBe(0x01);
+    const first = await driver.read();
+    expect(first).toMatchObject({ waitMs: expect.any(Number) });
+    const values = await readToEnd(driver, clock);
+    expect(values.map((v) => v.channel)).toEqual(['temperature', 'pressure', 'humidity']);
+    expect(s.violations).toEqual([]);
+    // a driver that reads as soon as it reset the part gets zeros and is caught
+    await bus.writeRegister(0x76, REG.RESET, Uint8Array.of(0xb6));
+    expect((await bus.readRegister(0x76, REG.CALIB_00, 2)).every((b) => b === 0)).toBe(true);
+    expect(s.violations).toEqual(['calibration read while status.im_update is set (NVM copy after reset not finished)']);
+    clock.advance(NVM_COPY_MS);
+    expect((await bus.readRegister(0x76, REG.STATUS, 1))[0]).toBe(0);
+    expect(Array.from(await bus.readRegister(0x76, REG.CALIB_00, 2))).toEqual([27504 & 0xff, 27504 >> 8]);
+  });
+
+  it('an NVM copy that never ends is a retryable BAD_RESPONSE, not a read of garbage calibration', async () => {
+    const { sim, driver, clock } = i2cRig(bme280);
+    await driver.init();
+    (sim as Bme280Simulator).holdNvmCopy(); // test face: im_update stuck (a damaged part)
+    await expect(readToEnd(driver, clock)).rejects.toMatchObject({ code: 'BAD_RESPONSE', retryable: true, message: expect.stringContaining('im_update') });
+    expect(sim.violations).toEqual([]);
   });
 
   it('scan identification names the part by chip id', async () => {

@@ -7,13 +7,11 @@ import {
   REG,
   calibrationFor,
   currentLsbFor,
-  currentRegister,
   gainFor,
-  powerRegister,
 } from '../../../drivers/i2c/ina219/registers.js';
 import { settings } from '../../../drivers/i2c/ina219/settings.js';
 import { be16 } from '../../../drivers/i2c/register16.js';
-import { Ina219Simulator } from '../../../drivers/i2c/ina219/simulator.js';
+import { Ina219Simulator, currentRegister, powerRegister } from '../../../drivers/i2c/ina219/simulator.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
 import type { ReadResult } from '../../../drivers/types.js';
 import { deviceOptions, i2cRig, readToEnd } from '../../helpers/drivers.js';

@@ -20,6 +20,7 @@ import { nextBootCounter } from './state/boot.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { transportSecretsOrThrow } from '../config/secrets.js';
+import { defaultClientId } from './uplink/transport.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
 
@@ -159,7 +160,7 @@ export class Runtime {
       {
         config: {
           url,
-          clientId: p.uplink.clientId ?? `edgefw-${p.box.id}`,
+          clientId: p.uplink.clientId ?? defaultClientId(p.box.id, identity),
           ...(p.uplink.username !== undefined && !p.uplink.embeddedBroker ? { username: p.uplink.username } : {}),
           ...(files ? { secrets: files.secrets } : {}),
           keepaliveMs: p.uplink.keepalive,

@@ -39,6 +39,17 @@ export function brokerTransport(profile: Profile, urlOverride?: string): BrokerT
   return { url: urlOverride ?? profile.uplink.url, ...(profile.uplink.username !== undefined ? { username: profile.uplink.username } : {}), secrets };
 }
 
+/**
+ * The box's MQTT client id unless the profile names one: `edgefw-<box id>-<16 hex>`, the hex
+ * derived from the box's private key (HMAC, firmware/security/identity.ts). The box id keeps it
+ * readable in broker logs; the derived part makes it unguessable, so nobody who knows the box id
+ * can connect with the same client id and push the box off the broker (SESSION_TAKEOVER). It is
+ * not derived from the public key, which the box publishes in its status.
+ */
+export function defaultClientId(boxId: string, identity: { derive(label: string): string }): string {
+  return `edgefw-${boxId}-${identity.derive('mqtt-client-id').slice(0, 16)}`;
+}
+
 export interface TransportFailure {
   readonly code: FaultCode;
   readonly message: string;

@@ -1,10 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../drivers/bus/clock.js';
+import { parseProfile } from '../../config/load.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
+import { Runtime } from '../../firmware/runtime.js';
+import { loadOrCreateIdentity } from '../../firmware/security/identity.js';
+import { defaultClientId } from '../../firmware/uplink/transport.js';
+import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { type TestSession, startTestSession, waitUntil } from '../helpers/transport.js';
 
@@ -59,6 +65,29 @@ describe('session takeover', () => {
       expect(f?.remedy).toMatch(/Find the other client/);
     }, 30_000);
   }
+
+  it("the old predictable client id edgefw-<box> no longer pushes a running box off; its own id is derived from its key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgefw-cid-'));
+    const profile = parseProfile({ box: { id: 'ta-box' }, uplink: { url: broker.url, reconnect: { min: 300, max: 600 } }, storage: { dir } });
+    const rt = new Runtime({ profile, log: silentLog });
+    await rt.start();
+    try {
+      await waitUntil('box connected', () => rt.status().uplink.connected);
+      const id = defaultClientId('ta-box', rt.identity);
+      expect(id).toMatch(/^edgefw-ta-box-[0-9a-f]{16}$/);
+      expect(id).not.toContain(rt.identity.keyId);
+      impostor = mqtt.connect(broker.url, { clientId: 'edgefw-ta-box', reconnectPeriod: 150 });
+      await new Promise<void>((resolve) => impostor!.once('connect', () => resolve()));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(rt.status().uplink).toMatchObject({ connected: true, connects: 1 });
+      expect(rt.faults.isActive('SESSION_TAKEOVER', 'uplink')).toBe(false);
+    } finally {
+      await rt.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // the same key gives the same id at the next start; another box key another id
+    expect(defaultClientId('ta-box', loadOrCreateIdentity(dir))).not.toBe(defaultClientId('ta-box', loadOrCreateIdentity(mkdtempSync(join(tmpdir(), 'edgefw-cid2-')))));
+  }, 20_000);
 
   it('a box alone on its client id raises nothing', async () => {
     s = startTestSession('alone', `{ url: "${broker.url}" }`, { clientId: 'alone-client' });

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { ProfileError, formatPath, readBounded } from './load.js';
 import type { Profile } from './schema.js';
 import { transportWarnings } from './transport.js';
+import type { BrokerTransport } from '../firmware/uplink/transport.js';
 
 /** Bounds on the files an uplink names: read whole at start, refused unread when larger. */
 export const MAX_PASSWORD_BYTES = 1024;
@@ -131,4 +132,16 @@ export function transportSecretsOrThrow(profile: Profile, file = 'profile'): Tra
   const r = readTransportFiles(profile.uplink);
   if (r.problems.length > 0) throw new ProfileError(file, r.problems);
   return r;
+}
+
+/**
+ * The broker a tool or the box connects to for this profile: the embedded broker when the profile
+ * starts one (plain, loopback), else uplink.url with the credentials and TLS files read now.
+ * A missing or bad file is a ProfileError naming its path.
+ */
+export function brokerTransport(profile: Profile, urlOverride?: string): BrokerTransport {
+  const eb = profile.uplink.embeddedBroker;
+  if (urlOverride === undefined && eb) return { url: `mqtt://${eb.host.includes(':') ? `[${eb.host}]` : eb.host}:${eb.port}` };
+  const { secrets } = transportSecretsOrThrow(profile);
+  return { url: urlOverride ?? profile.uplink.url, ...(profile.uplink.username !== undefined ? { username: profile.uplink.username } : {}), secrets };
 }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { displayUrl, isLoopbackHost } from './url.js';
+
+export { displayUrl, isLoopbackHost };
 
 /**
  * The uplink's transport keys: broker URL, credentials and TLS files. Secrets never live in a
@@ -6,19 +9,6 @@ import { z } from 'zod';
  * put into support bundles. The password lives in a file of its own (uplink.passwordFile), the
  * TLS key in a key file; the profile holds their paths only.
  */
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
-/** Whether a host name or address is this machine (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return LOOPBACK.has(h) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-/** The URL without user information, for logs, reports and error messages. */
-export function displayUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
-}
 
 const URL_FORM = /^(mqtts?|wss?|tcp):\/\/[^\s]+$/;
 

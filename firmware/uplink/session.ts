@@ -9,7 +9,7 @@ import { type OutboxStatus, PAYLOAD_VERSION, type StatusPayload, encodeTelemetry
 import type { UplinkConfig, UplinkStats } from './protocol.js';
 import { type Batch, type SampleQueue, totalDrops } from './queue.js';
 import { type Topics, topicsFor } from './topics.js';
-import { displayUrl } from '../../config/transport.js';
+import { displayUrl } from '../../config/url.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 import { transportOptions } from './transport.js';
 import { TransportWatch } from './transport-watch.js';

@@ -1,4 +1,4 @@
-import { displayUrl } from '../../config/transport.js';
+import { displayUrl } from '../../config/url.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 import { classifyConnackRefusal, classifyTransportError, hostPort, probeTls } from './transport.js';
 

@@ -1,8 +1,7 @@
 import type { IClientOptions } from 'mqtt';
 import { connect as tlsConnect } from 'node:tls';
-import type { Profile } from '../../config/schema.js';
-import { type TransportSecrets, transportSecretsOrThrow } from '../../config/secrets.js';
-import { displayUrl } from '../../config/transport.js';
+import type { TransportSecrets } from '../../config/secrets.js';
+import { displayUrl } from '../../config/url.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 
 /** How to reach the broker: plain data, so it crosses to the uplink worker. */
@@ -25,18 +24,6 @@ export function transportOptions(t: BrokerTransport): Pick<IClientOptions, 'user
     // never turned off: a box that talks to whoever answers is not talking to the city
     rejectUnauthorized: true,
   };
-}
-
-/**
- * The broker a tool or the box connects to for this profile: the embedded broker when the profile
- * starts one (plain, loopback), else uplink.url with the credentials and TLS files read now.
- * A missing or bad file is a ProfileError naming its path.
- */
-export function brokerTransport(profile: Profile, urlOverride?: string): BrokerTransport {
-  const eb = profile.uplink.embeddedBroker;
-  if (urlOverride === undefined && eb) return { url: `mqtt://${eb.host.includes(':') ? `[${eb.host}]` : eb.host}:${eb.port}` };
-  const { secrets } = transportSecretsOrThrow(profile);
-  return { url: urlOverride ?? profile.uplink.url, ...(profile.uplink.username !== undefined ? { username: profile.uplink.username } : {}), secrets };
 }
 
 /**

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import mqtt from 'mqtt';
 import { ProfileError } from '../../config/load.js';
 import { displayUrl } from '../../config/transport.js';
-import { type BrokerTransport, brokerTransport, transportOptions } from '../../firmware/uplink/transport.js';
+import { brokerTransport } from '../../config/secrets.js';
+import { type BrokerTransport, transportOptions } from '../../firmware/uplink/transport.js';
 import { profileOrExit } from '../profile-arg.js';
 
 interface AckOptions {

@@ -6,7 +6,7 @@ import { SystemClock } from '../../drivers/bus/clock.js';
 import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import { openBuses } from '../../firmware/buses.js';
 import { probeBroker, requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
-import { brokerTransport } from '../../firmware/uplink/transport.js';
+import { brokerTransport } from '../../config/secrets.js';
 import { type DiagCheck, type DiagReport, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';

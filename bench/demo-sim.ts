@@ -9,6 +9,7 @@ import { FaultRegistry } from '../firmware/diagnostics/registry.js';
 import { Scheduler } from '../firmware/loop/scheduler.js';
 import { FakeTimers } from '../firmware/loop/timers.js';
 import { sampleFlow } from '../firmware/pipeline/flow.js';
+import { withPartDecimals } from '../firmware/pipeline/precision.js';
 import { SignalPipeline } from '../firmware/pipeline/pipeline.js';
 import type { Sample } from '../firmware/reading.js';
 
@@ -44,7 +45,7 @@ export async function simulateProfile(profile: Profile, minutes: number): Promis
   const raw: Sample[] = [];
   const reported: Sample[] = [];
   const enabled = profile.devices.filter((d) => d.enabled);
-  const pipeline = new SignalPipeline(enabled, { scheduler, clock, emit: (s) => reported.push(s) });
+  const pipeline = new SignalPipeline(enabled.map(withPartDecimals), { scheduler, clock, emit: (s) => reported.push(s) });
   // the raw counter sits where the fault checks sit: before the pipeline
   const sink = sampleFlow((s) => raw.push(s), pipeline.push);
   const devices = enabled.map((d, i) => {

@@ -1,8 +1,9 @@
 import { loopBenchmark } from './loop.js';
 import { pipelineBenchmark } from './pipeline.js';
 import { serialFramesBenchmark } from './serial-frames.js';
+import { siteBenchmark } from './site.js';
 import type { Benchmark } from './types.js';
 import { uplinkBenchmark } from './uplink.js';
 
 /** Every benchmark of `npm run bench`, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark, siteBenchmark];

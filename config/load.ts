@@ -56,10 +56,31 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/**
+ * With `uplink.embeddedBroker` the box publishes only to its own broker. A `uplink.url` written
+ * next to it that names another broker would be ignored without a word, so it is refused; the
+ * url may be left out or name the embedded broker itself. Needs the written input: the parsed
+ * profile cannot tell a written url from the default.
+ */
+function embeddedBrokerProblems(input: unknown, p: Profile): string[] {
+  const eb = p.uplink.embeddedBroker;
+  const written = valueAt(input, ['uplink', 'url']);
+  if (!eb || typeof written !== 'string') return [];
+  const own = [`mqtt://${eb.host}:${eb.port}`, `tcp://${eb.host}:${eb.port}`];
+  if (eb.port !== 0 && own.includes(written.replace(/\/$/, ''))) return [];
+  return [
+    `uplink.url: ${JSON.stringify(written)} is not used: uplink.embeddedBroker is set, so the box publishes only to its own broker (${eb.port === 0 ? `mqtt://${eb.host}, on a free port` : own[0]}). Remove uplink.url to use the embedded broker, or remove uplink.embeddedBroker to publish to ${written}`,
+  ];
+}
+
 /** Validate an already-parsed profile object; `file` names it in messages. */
 export function parseProfile(input: unknown, file = 'profile'): Profile {
   const r = profileSchema.safeParse(input);
-  if (r.success) return r.data;
+  if (r.success) {
+    const problems = embeddedBrokerProblems(input, r.data);
+    if (problems.length > 0) throw new ProfileError(file, problems);
+    return r.data;
+  }
   const problems = [...new Set(r.error.issues.map((i) => describeIssue(i, input)))];
   throw new ProfileError(file, problems);
 }

@@ -257,12 +257,30 @@ export const pipelineChannelKeys = {
   calibration: z.array(calStep).optional().meta({ description: 'calibration steps, applied in order (docs/pipeline.md)' }),
   filters: z.array(filterStep).optional().meta({ description: 'filters over the calibrated values, applied in order (docs/pipeline.md)' }),
   report: reportSchema.optional().meta({ description: 'when a value leaves the box: every value, on change (delta + heartbeat) or per period (docs/pipeline.md)' }),
+  decimals: z
+    .number()
+    .int({ error: 'decimals is a whole number of decimal places (2 → 0.01; -1 → tens)' })
+    .min(-6)
+    .max(10)
+    .optional()
+    .meta({ description: "decimal places of what leaves the box, after filters and aggregates (default: the calibration's final round, else the part's resolution)" }),
 };
 
 export interface PipelineChannelConfig {
   readonly calibration?: readonly CalStep[];
   readonly filters?: readonly FilterStep[];
   readonly report?: ReportConfig;
+  readonly decimals?: number;
+}
+
+/**
+ * Decimal places a channel publishes: the profile's `decimals`, else a calibration that ends
+ * with `round: N` (the user said how precise the value is), else the part's resolution.
+ */
+export function publishedDecimals(cfg: PipelineChannelConfig | undefined, partDecimals: number): number {
+  if (cfg?.decimals !== undefined) return cfg.decimals;
+  const last = cfg?.calibration?.[cfg.calibration.length - 1];
+  return last?.op === 'round' ? last.decimals : partDecimals;
 }
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────

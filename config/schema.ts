@@ -7,6 +7,7 @@ import { pipelineProblems } from './pipeline.js';
 import type { DeviceCommon } from '../drivers/types.js';
 import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
 import { brokerUrl, credentialKeys, transportProblems } from './transport.js';
+import { siteSchema } from './site.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const idString = (what: string): z.ZodString =>
@@ -104,6 +105,7 @@ export const profileSchema = z
     devices: z.array(deviceSchema).default([]),
     health: healthSchema.prefault({}),
     jobs: jobsSchema,
+    site: siteSchema,
   })
   .superRefine((p, ctx) => {
     for (const pr of transportProblems(p.uplink)) ctx.addIssue({ code: 'custom', path: ['uplink', ...pr.path], message: pr.message });

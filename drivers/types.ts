@@ -15,6 +15,12 @@ export interface ChannelSpec {
   readonly unit: string;
   readonly min: number;
   readonly max: number;
+  /**
+   * Decimal places the part resolves in this unit (datasheet resolution: 0.01 °C → 2). What
+   * leaves the box is rounded to it after the pipeline; a profile overrides it with
+   * `channels.<name>.decimals` (drivers/precision.ts).
+   */
+  readonly decimals: number;
 }
 
 export interface ChannelValue {

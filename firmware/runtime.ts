@@ -13,16 +13,19 @@ import type { TimerSource } from './loop/timers.js';
 import type { Sample } from './reading.js';
 import { type RawInspector, sampleFlow } from './pipeline/flow.js';
 import { SignalPipeline } from './pipeline/pipeline.js';
+import { withPartDecimals } from './pipeline/precision.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
+import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { transportSecretsOrThrow } from '../config/secrets.js';
 import { defaultClientId } from './uplink/transport.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
+import { SiteServer } from './site/server.js';
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -56,6 +59,8 @@ export class Runtime {
   diagnostics: Supervisor | undefined;
   private buses: OpenBuses | undefined;
   private broker: EmbeddedBroker | undefined;
+  /** the technician page (site.http), when the profile turns it on */
+  site: SiteServer | undefined;
   private bootCounter = 0;
   private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
@@ -86,6 +91,12 @@ export class Runtime {
 
   async start(): Promise<void> {
     const p = this.options.profile;
+    // every directory the box writes in, before anything else: a bad one is a clear StartupError
+    // naming its profile key, never a stack trace or a spin in Node's recursive mkdir (/proc)
+    ensureDir(p.storage.dir);
+    p.buses.gpio.forEach((b, i) => {
+      if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
+    });
     this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
     const identity = loadOrCreateIdentity(p.storage.dir, {
       onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
@@ -108,7 +119,7 @@ export class Runtime {
       this.options.onSample?.(s);
     };
     const enabled = p.devices.filter((d) => d.enabled);
-    const pipeline = new SignalPipeline(enabled, { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
+    const pipeline = new SignalPipeline(enabled.map(withPartDecimals), { scheduler: this.scheduler, clock: this.clock, emit: toUplink });
     this.pipeline = pipeline;
     // Sample order on the sampling thread: runner → checks → pipeline → uplink. The value checks
     // (range, stuck, rate, staleness) must see raw values, so they go before the pipeline, never
@@ -229,6 +240,47 @@ export class Runtime {
     pipeline.start();
     for (const d of this.devices) d.start();
     diagnostics.start();
+    if (p.site.http) await this.startSite(p.site.http);
+  }
+
+  /** The technician page (firmware/site/): a failure to listen is logged, never fatal to sampling. */
+  private async startSite(http: NonNullable<Profile['site']['http']>): Promise<void> {
+    const runtime = this;
+    const site = new SiteServer(
+      {
+        // the profile the box runs now: names and channels a reload applied show at once
+        get profile(): Profile {
+          return runtime.profile;
+        },
+        boot: this.bootCounter,
+        firmware: FIRMWARE_VERSION,
+        scheduler: this.scheduler,
+        clock: this.clock,
+        faults: this.faults,
+        devices: () => this.devices.map((d) => d.status()),
+        reprobe: (id) => {
+          const d = this.devices.find((x) => x.id === id);
+          d?.reprobe();
+          return d !== undefined;
+        },
+        uplink: () => this.status().uplink,
+        diagnostics: () => this.diagnostics,
+        buses: () => this.buses,
+      },
+      http,
+      this.options.log,
+    );
+    try {
+      await site.start();
+      this.site = site;
+    } catch (e) {
+      this.log.error({ err: e, host: http.host, port: http.port }, 'technician page not started (address in use?); the box samples and publishes as usual');
+    }
+  }
+
+  /** Simulated parts by device id (demo, tests, training: inject faults through their test face). */
+  simulator(id: string): unknown {
+    return this.buses?.simulators.get(id);
   }
 
   /** The profile the box runs now (the start profile plus what reloads applied live). */
@@ -245,7 +297,7 @@ export class Runtime {
     const plan = planReload(this.running, next);
     for (const c of plan.live) {
       if (c.channels) {
-        this.pipeline?.reconfigure(c.next);
+        this.pipeline?.reconfigure(withPartDecimals(c.next));
         this.diagnostics?.reloadChecks(c.id, c.next.channels);
       }
       if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);
@@ -277,6 +329,7 @@ export class Runtime {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       this.log.info('stopping');
+      await this.site?.stop();
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
       await this.diagnostics?.stop();

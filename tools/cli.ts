@@ -10,6 +10,8 @@ import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
+import { registerSite } from './commands/site.js';
+import { registerSupportBundle } from './commands/support-bundle.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
@@ -20,7 +22,7 @@ program
   .name('edgefw')
   .description('Edge firmware runtime for smart-city kiosks and sensor boxes')
   .version(FIRMWARE_VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError('(edgefw <command> --help lists the options)');
 
 registerRun(program);
 registerConfig(program);
@@ -31,5 +33,13 @@ registerProbeSerial(program);
 registerSimulateSerial(program);
 registerDiag(program);
 registerAck(program);
+registerSite(program);
+registerSupportBundle(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // a command that did not handle its own bad input: one line, the stack only when asked for
+  console.error(`edgefw: ${e instanceof Error ? e.message : String(e)}${process.env.EDGEFW_DEBUG ? `\n${(e as Error).stack ?? ''}` : ' (EDGEFW_DEBUG=1 shows where)'}`);
+  process.exit(1);
+}

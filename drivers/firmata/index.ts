@@ -1,5 +1,6 @@
 import { DeviceError } from '../errors.js';
 import { type OutputControl, type OutputDriver, outputValue } from '../outputs.js';
+import { decimalsForStep } from '../precision.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../types.js';
 import { type ConnectionOptions, FirmataConnection, type FirmataIo, load } from './connection.js';
 import { MODE_NAMES } from './protocol.js';
@@ -10,10 +11,13 @@ export function firmataChannels(o: Pick<FirmataOptions, 'analog' | 'digital' | '
     ...o.analog.map((a) => {
       const lo = scaleAnalog(0, a, o.vref);
       const hi = scaleAnalog(1023, a, o.vref);
-      return { name: a.name, unit: a.unit, min: Math.min(lo, hi), max: Math.max(lo, hi) };
+      // one step of the board's 10-bit ADC in the input's unit
+      const step = Math.abs(scaleAnalog(1, a, o.vref) - lo);
+      return { name: a.name, unit: a.unit, min: Math.min(lo, hi), max: Math.max(lo, hi), decimals: decimalsForStep(step) };
     }),
-    ...o.digital.map((d) => ({ name: d.name, unit: 'state', min: 0, max: 1 })),
-    ...o.outputs.map((out) => ({ name: out.name, unit: out.pwm ? 'ratio' : 'state', min: 0, max: 1 })),
+    ...o.digital.map((d) => ({ name: d.name, unit: 'state', min: 0, max: 1, decimals: 0 })),
+    // PWM duty in 1/255 steps (analogWrite) → 3 decimals; an on/off output is 0 or 1
+    ...o.outputs.map((out) => ({ name: out.name, unit: out.pwm ? 'ratio' : 'state', min: 0, max: 1, decimals: out.pwm ? 3 : 0 })),
   ];
 }
 

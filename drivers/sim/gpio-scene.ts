@@ -16,7 +16,9 @@ interface Actor {
 /**
  * The demo's people and doors: drives simulated header lines from world time (seconds since
  * start), called by the runtime's world task. Deterministic for a seed, so demos repeat.
- * - switch: the service door opens for 15–60 s every 2–6 minutes
+ * - switch: the service door opens as a technician's visit does: the first time 20–40 minutes
+ *   after start, for 3–10 minutes, then every 2–6 hours. A door open raises TAMPER_OPEN
+ *   (critical, as on a real box), so the demo's first half hour is a healthy box.
  * - motion: someone walks past every 10–90 s and the PIR stays high 5–30 s
  * - button: a short press every 1–5 minutes
  * - counter: a meter pulsing 5–15 times per second
@@ -42,7 +44,7 @@ export class GpioScene {
 
   /** Wire `line` to an actor; `idle` is the physical level when nothing happens. */
   add(line: number, kind: GpioActorKind, idle: Level): void {
-    const first = kind === 'switch' ? this.between(20, 60) : kind === 'motion' ? this.between(3, 20) : this.between(30, 90);
+    const first = kind === 'switch' ? this.between(1200, 2400) : kind === 'motion' ? this.between(3, 20) : this.between(30, 90);
     this.actors.push({ line, kind, idle, active: false, nextS: first });
     this.chip.drive(line, idle);
   }
@@ -61,7 +63,7 @@ export class GpioScene {
       a.active = !a.active;
       this.chip.drive(a.line, (a.active ? 1 - a.idle : a.idle) as Level);
       const [onLo, onHi, offLo, offHi] =
-        a.kind === 'switch' ? [15, 60, 120, 360] : a.kind === 'motion' ? [5, 30, 10, 90] : [0.2, 0.6, 60, 300];
+        a.kind === 'switch' ? [180, 600, 7200, 21_600] : a.kind === 'motion' ? [5, 30, 10, 90] : [0.2, 0.6, 60, 300];
       a.nextS = tS + (a.active ? this.between(onLo, onHi) : this.between(offLo, offHi));
     }
   }

@@ -1,3 +1,4 @@
+import { StartupError } from '../startup-error.js';
 import { startWorker } from '../worker-thread.js';
 
 /** A running embedded broker. */
@@ -27,7 +28,7 @@ export function startEmbeddedBroker(host: string, port: number): Promise<Embedde
         });
       } else if (m.t === 'error') {
         void w.terminate();
-        reject(new Error(`embedded broker: ${m.message}`));
+        reject(new StartupError('uplink.embeddedBroker.port', `the embedded broker cannot listen: ${m.message}; choose a free port in the profile (uplink.embeddedBroker.port) or stop the other broker`));
       }
     });
   });

@@ -166,6 +166,16 @@ export class RunningDevice {
     };
   }
 
+  /**
+   * Re-initialise the part now (a technician replugged it): probe at once instead of waiting out
+   * the backoff. A device that answers goes recovering → ok; one that does not keeps its faults.
+   */
+  reprobe(): void {
+    if (this.stopped || this.probing) return;
+    this.backoff.reset();
+    this.scheduleProbe(0);
+  }
+
   taskStats(): ReturnType<PeriodicTask['stats']> | undefined {
     return this.task?.stats();
   }
@@ -182,6 +192,11 @@ export class RunningDevice {
 
   private async probe(): Promise<void> {
     if (this.stopped || this.probing) return;
+    if (this.reading) {
+      // a re-probe asked for while a read is in flight: after it, never under it
+      this.scheduleProbe(20);
+      return;
+    }
     this.probing = true;
     try {
       await this.withTimeout(this.driver.init(), 'init');
@@ -191,6 +206,7 @@ export class RunningDevice {
       this.consecutive = 0;
       this.deps.onInit?.(this.id);
       // first reading right away rather than up to one interval later
+      this.probing = false;
       void this.tick();
     } catch (e) {
       if (this.stopped) return;
@@ -206,7 +222,7 @@ export class RunningDevice {
 
   private async tick(): Promise<void> {
     const s = this.stateValue;
-    if (this.stopped || this.reading || s === 'probing' || s === 'failed') return;
+    if (this.stopped || this.reading || this.probing || s === 'probing' || s === 'failed') return;
     this.reading = true;
     try {
       await this.sampleOnce();

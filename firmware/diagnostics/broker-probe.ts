@@ -13,6 +13,24 @@ export interface BrokerProbeOptions extends BrokerTransport {
 }
 
 /**
+ * The round-trip message of `edgefw diag` (docs/mqtt.md, `<p>/<box>/diag/echo/<probe>`): JSON
+ * like every other payload, `{"v":1,"probe":"<8 hex>","sent":<Unix ms>}`, QoS 1, not retained.
+ * Only the probe that sent it listens; anything else on the topic is ignored.
+ */
+export function echoPayload(probe: string, sentMs: number): string {
+  return JSON.stringify({ v: 1, probe, sent: sentMs });
+}
+
+function isEchoOf(payload: Buffer, probe: string): boolean {
+  if (payload.length > 256) return false;
+  try {
+    return (JSON.parse(payload.toString('utf8')) as { probe?: unknown }).probe === probe;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Is the broker reachable, and how long is a round trip? Connects with its own client id,
  * subscribes to a private echo topic, publishes one QoS 1 message to it and times its return
  * (connect time excluded). Also picks up the box's retained fault snapshot, which tells a
@@ -20,7 +38,8 @@ export interface BrokerProbeOptions extends BrokerTransport {
  */
 export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
   const timeoutMs = o.timeoutMs ?? 5000;
-  const echo = `${o.base}/diag/echo/${randomBytes(4).toString('hex')}`;
+  const probeId = randomBytes(4).toString('hex');
+  const echo = `${o.base}/diag/echo/${probeId}`;
   return new Promise((resolve) => {
     const client = mqtt.connect(o.url, {
       clientId: `edgefw-diag-${randomBytes(4).toString('hex')}`,
@@ -50,6 +69,7 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
           /* not ours to judge here */
         }
       } else if (topic === echo) {
+        if (!isEchoOf(payload, probeId)) return;
         const rttMs = performance.now() - sentAt;
         // the retained snapshot arrives right after SUBACK; give it a moment if it has not yet
         setTimeout(() => finish({ ok: true, rttMs, retainedFaults: retained }), retained ? 0 : 100);
@@ -59,7 +79,7 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
       client.subscribe([`${o.base}/faults`, echo], { qos: 1 }, (err) => {
         if (err) return finish({ ok: false, error: err.message });
         sentAt = performance.now();
-        client.publish(echo, 'ping', { qos: 1 });
+        client.publish(echo, echoPayload(probeId, Date.now()), { qos: 1 });
       });
     });
   });

@@ -1,56 +1,65 @@
 import { FAULTS, type FaultCode, type FaultDefinition } from './catalog.js';
+import { type Translation, english, faultText, pageText } from './i18n/index.js';
 
 const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'] as const;
 
-function lifecycle(d: FaultDefinition): string {
+function lifecycle(t: Translation, d: FaultDefinition): string {
   const parts: string[] = [];
-  if ((d.raiseAfter ?? 1) > 1) parts.push(`raised after ${d.raiseAfter} occurrences in a row`);
-  if ((d.clearAfter ?? 1) > 1) parts.push(`cleared after ${d.clearAfter} good observations in a row`);
-  if (d.latch) parts.push('latched: stays until acknowledged (`edgefw ack` or cmd/ack)');
-  return parts.length === 0 ? 'raised on the first occurrence, cleared on the first good observation' : parts.join('; ');
+  if ((d.raiseAfter ?? 1) > 1) parts.push(pageText(t, 'lcRaise', { n: d.raiseAfter ?? 1 }));
+  if ((d.clearAfter ?? 1) > 1) parts.push(pageText(t, 'lcClear', { n: d.clearAfter ?? 1 }));
+  if (d.latch) parts.push(t.page.lcLatch);
+  return parts.length === 0 ? t.page.lcDefault : parts.join('; ');
+}
+
+/** The file a language's fault page lives in: docs/faults.md for English, docs/faults.<lang>.md otherwise. */
+export function faultsDocFile(t: Translation): string {
+  return t.lang === 'en' ? 'faults.md' : `faults.${t.lang}.md`;
 }
 
 /**
- * docs/faults.md, generated from the catalogue (`npm run docs:faults`). A test compares the
- * committed file with this output, so the page a technician reads is never older than the code.
+ * docs/faults.md (and docs/faults.<lang>.md per translation), generated from the catalogue and
+ * its translations (`npm run docs:faults`). A test compares the committed files with this output,
+ * so the page a technician reads is never older than the code.
  */
-export function renderFaultsMarkdown(): string {
+export function renderFaultsMarkdown(t: Translation = english()): string {
   const codes = (Object.keys(FAULTS) as FaultCode[]).sort();
+  const sev = (s: string): string => t.page[`sev_${s}` as keyof Translation['page']];
   const lines: string[] = [
-    '# Fault codes',
+    `# ${t.page.docTitle}`,
     '',
-    '<!-- generated from firmware/diagnostics/catalog.ts by `npm run docs:faults`; do not edit by hand -->',
+    `<!-- generated from firmware/diagnostics/catalog.ts and firmware/diagnostics/i18n/ by \`npm run docs:faults\`; do not edit by hand -->`,
     '',
-    'Every fault edgefw reports carries one of these stable codes, the device or component it',
-    'concerns (the *subject*), a message with the details, first/last seen and a count. The box',
-    'publishes the active set retained on `<prefix>/<box>/faults` and every transition on',
-    '`<prefix>/<box>/faults/events`; `edgefw diag` prints them with their remedies. See',
-    '[diagnostics.md](diagnostics.md) for how to read them on site.',
+    t.page.docIntro,
     '',
-    '| code | severity | component | what the box observed |',
+    `| ${t.page.docCode} | ${t.page.severity} | ${t.page.docComponent} | ${t.page.docObserved} |`,
     '| --- | --- | --- | --- |',
     ...codes.map((c) => {
       const d = FAULTS[c] as FaultDefinition;
-      return `| [\`${c}\`](#${c.toLowerCase()}) | ${d.severity} | ${d.component} | ${d.description} |`;
+      return `| [\`${c}\`](#${c.toLowerCase()}) | ${sev(d.severity)} | ${d.component} | ${faultText(t, c).description} |`;
     }),
     '',
-    `Severities, most urgent first: ${SEVERITY_ORDER.join(', ')}.`,
+    `${t.page.docOrder}: ${SEVERITY_ORDER.map(sev).join(', ')}.`,
     '',
   ];
   for (const c of codes) {
     const d = FAULTS[c] as FaultDefinition;
+    const f = faultText(t, c);
     lines.push(
       `## ${c}`,
       '',
-      `**${d.severity}** · ${d.component} · ${lifecycle(d)}`,
+      `**${f.title}** · ${sev(d.severity)} · ${d.component} · ${lifecycle(t, d)}`,
       '',
-      d.description,
+      f.description,
       '',
-      'Likely causes, most likely first:',
+      `${t.page.causes}:`,
       '',
-      ...d.causes.map((x) => `- ${x}`),
+      ...f.causes.map((x) => `- ${x}`),
       '',
-      `**Remedy:** ${d.remedy}`,
+      `**${t.page.remedy}:**`,
+      '',
+      ...f.steps.map((s, i) => `${i + 1}. ${s}`),
+      '',
+      `**${t.page.verify}:** ${f.verify}`,
       '',
     );
   }

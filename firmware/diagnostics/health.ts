@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { HealthConfig } from '../../config/diagnostics.js';
 import type { Clock } from '../../drivers/bus/clock.js';
+import { roundTo } from '../../drivers/precision.js';
 import type { Scheduler, TaskStats } from '../loop/scheduler.js';
 import type { UplinkStats } from '../uplink/protocol.js';
 import {
@@ -148,7 +149,7 @@ export class HealthMonitor {
     if (source === 'none' && up >= config.clockGrace) faults.raise({ code: 'CLOCK_UNSYNCED', subject: 'clock', message: `wall time still not synchronised ${Math.round(up / 1000)} s after start` });
     else if (source !== 'none') faults.clear('CLOCK_UNSYNCED', 'clock');
 
-    return {
+    return roundReport({
       t: this.deps.clock.wallMs(),
       uptimeS: Math.round(up / 1000),
       cpu,
@@ -162,8 +163,25 @@ export class HealthMonitor {
       tasks,
       uplink,
       timeSource: source,
-    };
+    });
   }
+}
+
+/**
+ * Every fractional number of the report to at most two decimals (0.01 °C, 0.01 MiB, 0.01 %,
+ * 0.01 ms): /proc and /sys give kB and millidegrees, the scheduler's statistics are doubles,
+ * and the platform should not receive `123.45703125` MiB or lateness to the femtosecond.
+ * Integers (times, counts, bytes) pass unchanged.
+ */
+export function roundReport<T>(value: T): T {
+  if (typeof value === 'number') return (Number.isInteger(value) ? value : roundTo(value, 2)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => roundReport(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = roundReport(v);
+    return out as T;
+  }
+  return value;
 }
 
 /** Write and remove a small file: true, or the error text (ENOSPC, EROFS, EACCES). */

@@ -238,6 +238,11 @@ export class Supervisor {
     return { previousRun: this.previous, watchdog: this.watchdog?.stats(), jobs: this.jobs.status(), quietHours: this.jobs.quietHours, commissioned: this.commissioned };
   }
 
+  /** The last host health report (the technician page's overview), undefined before the first check. */
+  latestHealth(): HealthReport | undefined {
+    return this.lastHealth;
+  }
+
   /** Check host health now and publish the report on <base>/health. */
   async reportHealth(): Promise<HealthReport> {
     const h = await this.health.check();

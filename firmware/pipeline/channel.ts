@@ -1,5 +1,6 @@
 import type { PipelineChannelConfig, ReportConfig, Stat } from '../../config/pipeline.js';
 import type { TimeSource } from '../../drivers/bus/clock.js';
+import { roundTo } from '../../drivers/precision.js';
 import type { Sample } from '../reading.js';
 import { Chain } from './chain.js';
 
@@ -40,6 +41,8 @@ export class ChannelState {
     readonly name: string,
     config: PipelineChannelConfig,
     readonly report: ReportConfig,
+    /** decimal places of what leaves (NaN: not rounded) */
+    readonly decimals: number = Number.NaN,
   ) {
     this.chain = new Chain(config);
     this.statNames = { mean: name, min: `${name}_min`, max: `${name}_max` };
@@ -60,6 +63,11 @@ export class ChannelState {
     if (r.mode !== 'delta') return true;
     const threshold = r.percent > 0 ? Math.max((r.percent / 100) * Math.abs(last), r.floor) : r.absolute;
     return Math.abs(v - last) >= threshold;
+  }
+
+  /** The value as it is published: rounded to the channel's decimals. */
+  round(v: number): number {
+    return Number.isNaN(this.decimals) ? v : roundTo(v, this.decimals);
   }
 
   /** Add a value to the open window (period reports). Non-finite values do not count. */

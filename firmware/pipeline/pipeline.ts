@@ -1,5 +1,6 @@
-import type { PipelineChannelConfig } from '../../config/pipeline.js';
+import { type PipelineChannelConfig, publishedDecimals } from '../../config/pipeline.js';
 import type { Clock } from '../../drivers/bus/clock.js';
+import { roundTo } from '../../drivers/precision.js';
 import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
 import type { Sample, SampleSink, SampleValue } from '../reading.js';
 import { ChannelState } from './channel.js';
@@ -8,6 +9,8 @@ import { ChannelState } from './channel.js';
 export interface PipelineDevice {
   readonly id: string;
   readonly channels: Readonly<Record<string, PipelineChannelConfig>>;
+  /** decimal places each channel's part resolves (ChannelSpec.decimals); absent: no rounding */
+  readonly decimals?: Readonly<Record<string, number>>;
 }
 
 export interface PipelineDeps {
@@ -23,8 +26,10 @@ export interface PipelineDeps {
  * The signal pipeline: per channel calibration → filters → report, on the sampling thread,
  * after the fault checks (which must see raw values) and before the uplink.
  *
- * - A device whose channels declare nothing passes its samples through untouched.
- * - A channel without a rule in the profile passes its raw value through.
+ * - A channel without a rule in the profile passes its raw value through, rounded.
+ * - Every value that leaves is rounded to its channel's decimals (the profile's `decimals`, a
+ *   calibration's final `round`, else the part's resolution), here and nowhere else: after the
+ *   filters and the aggregates, so a mean never carries binary noise.
  * - Values of one sample that come out of their chains at the same time leave as one sample
  *   with the input's timestamps and kind.
  * - Heartbeats and report periods are scheduler tasks; filters never own a timer.
@@ -91,6 +96,8 @@ export class SignalPipeline {
 
 class DevicePipeline {
   private readonly byName = new Map<string, ChannelState>();
+  /** decimals of channels without rules (those with rules keep theirs in their ChannelState) */
+  private readonly plainDecimals = new Map<string, number>();
   private readonly groups = new Map<number, ChannelState[]>();
   private readonly tasks: PeriodicTask[] = [];
   private readonly windowStart = new Map<number, number>();
@@ -106,10 +113,12 @@ class DevicePipeline {
 
   static create(d: PipelineDevice, deps: PipelineDeps): DevicePipeline | undefined {
     const p = new DevicePipeline(d.id, deps);
+    for (const [name, part] of Object.entries(d.decimals ?? {})) p.plainDecimals.set(name, publishedDecimals(d.channels[name], part));
     for (const [name, cfg] of Object.entries(d.channels)) {
+      if (cfg.decimals !== undefined) p.plainDecimals.set(name, cfg.decimals);
       const hasRule = (cfg.calibration?.length ?? 0) > 0 || (cfg.filters?.length ?? 0) > 0 || cfg.report !== undefined;
       if (!hasRule) continue;
-      const st = new ChannelState(name, cfg, cfg.report ?? { mode: 'every' });
+      const st = new ChannelState(name, cfg, cfg.report ?? { mode: 'every' }, p.plainDecimals.get(name) ?? publishedDecimals(cfg, Number.NaN));
       p.byName.set(name, st);
       if (st.report.mode === 'period') {
         const g = p.groups.get(st.report.periodMs) ?? [];
@@ -117,7 +126,7 @@ class DevicePipeline {
         p.groups.set(st.report.periodMs, g);
       }
     }
-    return p.byName.size > 0 ? p : undefined;
+    return p.byName.size > 0 || p.plainDecimals.size > 0 ? p : undefined;
   }
 
   start(): void {
@@ -153,6 +162,7 @@ class DevicePipeline {
       const st = this.byName.get(x.channel);
       if (st === undefined) {
         this.outIndex[count] = i;
+        this.outValue[count] = this.round(x.channel, x.value);
         this.outState[count] = undefined;
         count++;
         continue;
@@ -178,16 +188,16 @@ class DevicePipeline {
         this.sent(st, v);
       }
       this.outIndex[count] = i;
-      this.outValue[count] = v;
+      this.outValue[count] = st.round(v);
       this.outState[count] = st;
       count++;
     }
     if (count === 0) return;
     const out: SampleValue[] = new Array<SampleValue>(count);
     for (let k = 0; k < count; k++) {
-      const st = this.outState[k];
       const x = values[this.outIndex[k] as number] as SampleValue;
-      out[k] = st === undefined ? x : { channel: x.channel, value: this.outValue[k] as number, unit: x.unit };
+      const v = this.outValue[k] as number;
+      out[k] = Object.is(v, x.value) ? x : { channel: x.channel, value: v, unit: x.unit };
       this.outState[k] = undefined;
     }
     this.deps.emit({ device: s.device, kind: s.kind, monoMs: s.monoMs, wallMs: s.wallMs, timeSource: s.timeSource, values: out });
@@ -225,7 +235,7 @@ class DevicePipeline {
       monoMs: st.latestMono,
       wallMs: st.latestWall,
       timeSource: st.latestTimeSource,
-      values: [{ channel: st.name, value: v, unit: st.unit }],
+      values: [{ channel: st.name, value: st.round(v), unit: st.unit }],
     });
   }
 
@@ -247,7 +257,7 @@ class DevicePipeline {
         if (st.n !== first.n || done.has(st)) continue;
         done.add(st);
         if (st.report.mode !== 'period') continue;
-        for (const stat of st.report.stats) values.push({ channel: st.statNames[stat], value: st.stat(stat), unit: st.unit });
+        for (const stat of st.report.stats) values.push({ channel: st.statNames[stat], value: st.round(st.stat(stat)), unit: st.unit });
       }
       this.deps.emit({
         device: this.id,
@@ -260,6 +270,11 @@ class DevicePipeline {
       });
     }
     for (const st of group) st.openWindow();
+  }
+
+  private round(channel: string, v: number): number {
+    const d = this.plainDecimals.get(channel);
+    return d === undefined ? v : roundTo(v, d);
   }
 
   private grow(n: number): void {

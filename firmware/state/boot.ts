@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDir } from './dirs.js';
 
 /**
  * The boot counter: increases by one at every start and is never reused, so (boot, seq) names a
@@ -17,7 +18,7 @@ export function nextBootCounter(dataDir: string, onWriteError?: (e: Error) => vo
   }
   const boot = prev + 1;
   try {
-    mkdirSync(dataDir, { recursive: true });
+    ensureDir(dataDir);
     const tmp = `${file}.tmp`;
     writeFileSync(tmp, `${boot}\n`);
     renameSync(tmp, file);

@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { ensureDir } from '../state/dirs.js';
+import { accessSync, constants, existsSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -102,7 +103,7 @@ function openChecked(path: string): { db: Database.Database; created: boolean } 
  * Other errors (read-only, full, missing directory) are thrown for the caller to degrade.
  */
 export function openOutboxDb(path: string, nowMs: number): OpenResult {
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path), 'uplink.outbox.file');
   try {
     return openChecked(path);
   } catch (e) {

@@ -2,12 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEVICE_ERROR_CODES } from '../../drivers/errors.js';
 import { FAULTS, type FaultDefinition } from '../../firmware/diagnostics/catalog.js';
-import { renderFaultsMarkdown } from '../../firmware/diagnostics/faults-doc.js';
+import { faultsDocFile, renderFaultsMarkdown } from '../../firmware/diagnostics/faults-doc.js';
+import { loadLanguages, remedySteps } from '../../firmware/diagnostics/i18n/index.js';
 
 describe('fault catalogue', () => {
-  it('docs/faults.md is what `npm run docs:faults` generates from the catalogue (run it after editing catalog.ts)', () => {
-    const committed = readFileSync(new URL('../../docs/faults.md', import.meta.url), 'utf8');
-    expect(committed).toBe(renderFaultsMarkdown());
+  it('docs/faults.md and docs/faults.<lang>.md are what `npm run docs:faults` generates (run it after editing catalog.ts or a translation)', async () => {
+    const languages = await loadLanguages();
+    expect(languages.map((l) => faultsDocFile(l))).toEqual(expect.arrayContaining(['faults.md', 'faults.vi.md']));
+    for (const t of languages) {
+      const committed = readFileSync(new URL(`../../docs/${faultsDocFile(t)}`, import.meta.url), 'utf8');
+      expect(committed, faultsDocFile(t)).toBe(renderFaultsMarkdown(t));
+    }
   });
 
   it('has an entry with causes and a remedy for every code and every device error', () => {
@@ -25,7 +30,7 @@ describe('fault catalogue', () => {
     const md = renderFaultsMarkdown();
     for (const [code, d] of Object.entries(FAULTS) as [string, FaultDefinition][]) {
       expect(md).toContain(`## ${code}\n`);
-      expect(md).toContain(d.remedy);
+      for (const step of remedySteps(d.remedy)) expect(md).toContain(step);
     }
   });
 });

@@ -63,13 +63,17 @@ describe('host health faults from fixture /sys trees', () => {
     const { monitor, reg, dir } = rig('pi4-ok');
     const r = await monitor.check();
     expect(active(reg)).toEqual([]);
-    expect(r.cpu?.celsius).toBe(48.312);
+    expect(r.cpu?.celsius).toBe(48.31); // 48312 m°C, published to 0.01 °C
     expect(r.throttled?.raw).toBe(0);
     expect(r.undervoltageAlarm).toBe(false);
-    expect(r.memory?.availableMb).toBeCloseTo(2937440 / 1024, 3);
+    expect(r.memory?.availableMb).toBe(2868.59); // 2937440 kB = 2868.59375 MiB
     expect(r.disk?.path).toBe(dir);
     expect(r.storageWritable).toBe(true);
     expect(r.rssMb).toBeGreaterThan(10);
+    // no number in the published report carries more than two decimals (no 123.45703125 MiB)
+    const numbers = JSON.stringify(r).match(/-?\d+\.\d+(e-?\d+)?/g) ?? [];
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers.filter((n) => !/^-?\d+\.\d{1,2}$/.test(n))).toEqual([]);
   });
 
   it('UNDERVOLTAGE, UNDERVOLTAGE_SINCE_BOOT and CPU_THROTTLED from get_throttled 0x50005; UNDERVOLTAGE clears after three good checks', async () => {

@@ -103,13 +103,13 @@ describe('diagnostics of a running box over MQTT', () => {
       expect(diag.code).toBe(1);
 
       // fix the pressure limit? no: the self-test fails while outdoor reads out of range
-      await rec.waitFor('self-test failure', () => faults().some((f) => f.code === 'SELF_TEST_FAILED'), 5000);
+      await rec.waitFor('self-test failure', () => faults().some((f) => f.code === 'SELF_TEST_FAILED'), 20_000);
       expect(rec.on('/commissioning')).toEqual([]);
     } finally {
       await rt.stop();
     }
     await rec.close();
-  }, 30_000);
+  }, 60_000);
 
   it('publishes the retained commissioning record (with the profile hash) on the first passing self-test only', async () => {
     const cfg = raw();
@@ -119,7 +119,7 @@ describe('diagnostics of a running box over MQTT', () => {
     await rt.start();
     let hash = '';
     try {
-      await rec.waitFor('commissioning record', () => rec.messages.length > 0, 8000);
+      await rec.waitFor('commissioning record', () => rec.messages.length > 0, 20_000);
       const c = rec.messages[0] as { payload: DiagReport & { commissionedAt: number }; retain: boolean };
       expect(c.payload).toMatchObject({ box: 'diag-box', verdict: expect.stringMatching(/^(PASS|WARN)$/), profileHash: expect.stringMatching(/^[0-9a-f]{16}$/) });
       hash = c.payload.profileHash;
@@ -135,27 +135,40 @@ describe('diagnostics of a running box over MQTT', () => {
     await late.waitFor('retained record', () => late.messages.length > 0);
     expect(late.messages[0]).toMatchObject({ retain: true, payload: { profileHash: hash } });
     await late.close();
-  }, 30_000);
+  }, 45_000);
 
   it('raises BROKER_UNREACHABLE 10 s after the broker is killed and clears it when the broker is back', async () => {
     const rt = new Runtime({ profile: parseProfile({ ...raw(), jobs: [] }), log: silentLog });
     await rt.start();
+    // waits are liveness bounds for a loaded machine, not measurements; the one timing claim is
+    // a lower bound (a timer never fires early), which load cannot break
+    const until = async (what: string, p: () => boolean, ms: number): Promise<void> => {
+      const deadline = Date.now() + ms;
+      while (!p()) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    let killed = false;
     try {
-      const deadline = Date.now() + 5000;
-      while (!rt.status().uplink.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await until('the box connected', () => rt.status().uplink.connected, 20_000);
       await broker.kill();
+      killed = true;
       const killedAt = Date.now();
-      while (!rt.faults.isActive('BROKER_UNREACHABLE', 'uplink') && Date.now() < killedAt + 14_000) await new Promise((r) => setTimeout(r, 100));
-      expect(rt.faults.isActive('BROKER_UNREACHABLE', 'uplink')).toBe(true);
+      await until('BROKER_UNREACHABLE', () => rt.faults.isActive('BROKER_UNREACHABLE', 'uplink'), 30_000);
       expect(Date.now() - killedAt).toBeGreaterThanOrEqual(9500);
+      // on the box's own clock: at least the 10 s debounce from the moment it saw the loss
+      const away = /^no broker connection for (\d+) s/.exec(rt.faults.active().find((f) => f.code === 'BROKER_UNREACHABLE')?.message ?? '');
+      expect(Number(away?.[1])).toBeGreaterThanOrEqual(10);
       await broker.start();
-      const back = Date.now();
-      while (rt.faults.isActive('BROKER_UNREACHABLE', 'uplink') && Date.now() < back + 8000) await new Promise((r) => setTimeout(r, 100));
-      expect(rt.faults.isActive('BROKER_UNREACHABLE', 'uplink')).toBe(false);
+      killed = false;
+      await until('BROKER_UNREACHABLE cleared', () => !rt.faults.isActive('BROKER_UNREACHABLE', 'uplink'), 30_000);
     } finally {
+      // a failure above must not leave the broker dead for the tests after this one
+      if (killed) await broker.start();
       await rt.stop();
     }
-  }, 40_000);
+  }, 90_000);
 
   it('a sensor unplugged on a running box fails the self-test; plugged back, it recovers without a restart and the self-test passes again', async () => {
     const cfg = raw();
@@ -163,7 +176,7 @@ describe('diagnostics of a running box over MQTT', () => {
     const rt = new Runtime({ profile: parseProfile(cfg), log: silentLog });
     await rt.start();
     try {
-      const until = async (what: string, p: () => boolean, ms = 10_000): Promise<void> => {
+      const until = async (what: string, p: () => boolean, ms = 30_000): Promise<void> => {
         const deadline = Date.now() + ms;
         while (!p()) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(rt.faults.active().map((f) => f.code))}`);
@@ -178,12 +191,12 @@ describe('diagnostics of a running box over MQTT', () => {
       await until('device failed and self-test failed', () => outdoor?.state === 'failed' && rt.faults.isActive('SELF_TEST_FAILED', 'self-test'));
       expect(rt.faults.active().find((f) => f.code === 'SELF_TEST_FAILED')?.message).toContain('outdoor');
       sim.faults.replug();
-      await until('recovered and self-test passing', () => outdoor?.state === 'ok' && !rt.faults.isActive('SELF_TEST_FAILED', 'self-test') && !rt.faults.isActive('DEVICE_FAILED', 'outdoor'), 15_000);
+      await until('recovered and self-test passing', () => outdoor?.state === 'ok' && !rt.faults.isActive('SELF_TEST_FAILED', 'self-test') && !rt.faults.isActive('DEVICE_FAILED', 'outdoor'), 40_000);
       expect(rt.devices.find((d) => d.id === 'env')?.state).toBe('ok');
     } finally {
       await rt.stop();
     }
-  }, 40_000);
+  }, 90_000);
 
   it('quiet hours switch the listed output for the night and put it back after', async () => {
     const cfg = {
@@ -200,7 +213,7 @@ describe('diagnostics of a running box over MQTT', () => {
       const control = relay.outputs()[0];
       if (!control) throw new Error('no output');
       const until = async (what: string, p: () => boolean): Promise<void> => {
-        const deadline = Date.now() + 6000;
+        const deadline = Date.now() + 20_000;
         while (!p()) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
           await new Promise((r) => setTimeout(r, 20));
@@ -215,7 +228,7 @@ describe('diagnostics of a running box over MQTT', () => {
     } finally {
       await rt.stop();
     }
-  }, 20_000);
+  }, 60_000);
 
   it('refuses quiet hours naming an output device that is not in the profile', () => {
     expect(() => parseProfile({ ...raw(), jobs: [{ name: 'night', action: 'quiet-hours', schedule: '0 0 22 * * *', until: '0 0 6 * * *', outputs: [{ device: 'screen' }] }] })).toThrow(

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import mqtt from 'mqtt';
 import { ProfileError } from '../../config/load.js';
-import { displayUrl } from '../../config/transport.js';
+import { displayUrl } from '../../config/url.js';
 import { brokerTransport } from '../../config/secrets.js';
 import { type BrokerTransport, transportOptions } from '../../firmware/uplink/transport.js';
+import { mqttUrl } from '../options.js';
 import { profileOrExit } from '../profile-arg.js';
 
 interface AckOptions {
@@ -24,7 +25,7 @@ export function registerAck(program: Command): void {
     .argument('[code]', 'fault code, e.g. WATCHDOG_RESTART (default: every active fault)')
     .option('-p, --profile <file>', 'profile YAML file of the box', '/etc/edgefw/profile.yaml')
     .option('-s, --subject <subject>', 'only the fault of this device or component')
-    .option('-u, --url <url>', 'broker URL (default: the profile\'s)')
+    .option('-u, --url <url>', 'broker URL (default: the profile\'s)', mqttUrl)
     .action(async (code: string | undefined, opts: AckOptions) => {
       const profile = profileOrExit(opts.profile);
       if (!profile) return;

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ProfileError, loadProfile } from '../../config/load.js';
 import { profileJsonSchema } from '../../config/json-schema.js';
@@ -38,7 +39,17 @@ export function registerConfig(program: Command): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action((opts: { output?: string }) => {
       const text = `${JSON.stringify(profileJsonSchema(), null, 2)}\n`;
-      if (opts.output) writeFileSync(opts.output, text);
-      else process.stdout.write(text);
+      if (!opts.output) {
+        process.stdout.write(text);
+        return;
+      }
+      try {
+        writeFileSync(opts.output, text);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        const why = err.code === 'ENOENT' ? `the directory ${dirname(resolve(opts.output))} does not exist` : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : (err.code ?? err.message);
+        console.error(`edgefw config schema: cannot write ${opts.output}: ${why}`);
+        process.exitCode = 1;
+      }
     });
 }

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import type { Command } from 'commander';
 import type { Profile } from '../../config/schema.js';
@@ -11,6 +10,7 @@ import { type DiagCheck, type DiagReport, brokerCheck, transportChecks, busCheck
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../firmware/loop/scheduler.js';
+import { ensureDir } from '../../firmware/state/dirs.js';
 import { FIRMWARE_VERSION } from '../../firmware/version.js';
 import { profileOrExit } from '../profile-arg.js';
 
@@ -60,7 +60,7 @@ export async function runDiag(profile: Profile, opts: { scan: boolean; simulateU
   checks.push(...transportChecks(profile, transport.secrets));
   checks.push(clockCheck(clock));
   try {
-    mkdirSync(profile.storage.dir, { recursive: true }); // as `edgefw run` does at start
+    ensureDir(profile.storage.dir); // as `edgefw run` does at start
   } catch {
     /* the storage lines below say what is wrong */
   }

@@ -1,10 +1,14 @@
+import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../../firmware/log.js';
 import { Runtime } from '../../firmware/runtime.js';
 import { LiveConsole } from '../console.js';
 import { ProfileError, loadProfile } from '../../config/load.js';
 import type { Logger } from 'pino';
+import { logLevelOption } from '../options.js';
 import { profileOrExit } from '../profile-arg.js';
+import { StartupError } from '../../firmware/startup-error.js';
+import { ensureDir } from '../../firmware/state/dirs.js';
 
 /** SIGHUP: read and check the profile file again; apply it, or keep the running one and say why. */
 function reloadProfile(runtime: Runtime, file: string, dataDir: string | undefined, log: Logger): void {
@@ -35,13 +39,23 @@ export function registerRun(program: Command): void {
     .requiredOption('-p, --profile <file>', 'profile YAML file (on a box: /etc/edgefw/profile.yaml)')
     .option('--console', 'print live readings to the terminal every 2 s')
     .option('--data-dir <dir>', 'override storage.dir of the profile')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace', 'info')
+    .addOption(logLevelOption())
     .action(async (opts: { profile: string; console?: boolean; dataDir?: string; logLevel: string }) => {
       let profile = profileOrExit(opts.profile);
       if (!profile) return;
       if (opts.dataDir) profile = { ...profile, storage: { ...profile.storage, dir: opts.dataDir } };
-      const log = createLogger({ level: opts.logLevel });
+      try {
+        ensureDir(profile.storage.dir, opts.dataDir ? '--data-dir' : 'storage.dir');
+      } catch (e) {
+        if (!(e instanceof StartupError)) throw e;
+        console.error(`edgefw run: ${e.message}`);
+        process.exitCode = 2;
+        return;
+      }
       const live = opts.console ? new LiveConsole() : undefined;
+      // on a terminal the console redraws its table in place; log lines go above it
+      const toConsole = live && process.stdout.isTTY ? new Writable({ write: (chunk: Buffer, _e, done) => (live.log(chunk.toString()), done()) }) : undefined;
+      const log = createLogger({ level: opts.logLevel, ...(toConsole ? { destination: toConsole } : {}) });
       const runtime = new Runtime({ profile, log, ...(live ? { onSample: (s) => live.sample(s) } : {}) });
 
       let exiting = false;
@@ -75,12 +89,22 @@ export function registerRun(program: Command): void {
       try {
         await runtime.start();
       } catch (e) {
+        await runtime.stop().catch(() => undefined);
+        if (e instanceof StartupError) {
+          // the box's setup, not a bug: one line naming the key to change, no stack trace
+          log.fatal({ key: e.key }, `could not start: ${e.message}`);
+          console.error(`edgefw run: ${e.message}`);
+          process.exit(2);
+        }
         log.fatal({ err: e }, 'could not start');
-        await runtime.stop();
         process.exit(1);
       }
       started = true;
       if (reloadWaiting) reload();
-      if (live) runtime.scheduler.every('console', 2000, () => live.print(runtime.status()), { phaseMs: 2000 });
+      if (live) {
+        for (const d of runtime.devices) live.setUnits(d.id, d.driver.channels);
+        // the first table as soon as the loop runs (devices show "starting"), then every 2 s
+        runtime.scheduler.every('console', 2000, () => live.print(runtime.status()), { phaseMs: 200 });
+      }
     });
 }

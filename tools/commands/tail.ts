@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import mqtt from 'mqtt';
+import { mqttUrl } from '../options.js';
 
 interface TailOptions {
   url: string;
@@ -63,7 +64,7 @@ export function registerTail(program: Command): void {
   program
     .command('tail')
     .description('subscribe to what boxes publish and print it readably')
-    .option('-u, --url <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
+    .option('-u, --url <url>', 'broker URL', mqttUrl, 'mqtt://127.0.0.1:1883')
     .option('-b, --box <id>', 'box id, or + for every box', '+')
     .option('--prefix <prefix>', 'topic prefix of the boxes', 'edgefw')
     .option('-n, --count <n>', 'exit after n messages')

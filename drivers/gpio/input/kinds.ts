@@ -15,25 +15,25 @@ export interface InputKindLogic {
 }
 
 export function inputChannels(o: Pick<GpioInputOptions, 'kind' | 'unit'>): readonly ChannelSpec[] {
-  const state = (name: string): ChannelSpec => ({ name, unit: 'state', min: 0, max: 1 });
-  const count = (name: string): ChannelSpec => ({ name, unit: 'count', min: 0, max: Number.MAX_SAFE_INTEGER });
+  const state = (name: string): ChannelSpec => ({ name, unit: 'state', min: 0, max: 1, decimals: 0 });
+  const count = (name: string): ChannelSpec => ({ name, unit: 'count', min: 0, max: Number.MAX_SAFE_INTEGER, decimals: 0 });
   switch (o.kind) {
     case 'switch':
       return [state('open'), count('changes')];
     case 'motion':
-      return [state('motion'), count('activations'), { name: 'occupancy', unit: 'ratio', min: 0, max: 1 }];
+      return [state('motion'), count('activations'), { name: 'occupancy', unit: 'ratio', min: 0, max: 1, decimals: 3 }];
     case 'button':
       return [
         state('pressed'),
         count('presses'),
         count('long_presses'),
-        { name: 'press', unit: 's', min: 0, max: 86_400 },
-        { name: 'long_press', unit: 's', min: 0, max: 86_400 },
+        { name: 'press', unit: 's', min: 0, max: 86_400, decimals: 3 },
+        { name: 'long_press', unit: 's', min: 0, max: 86_400, decimals: 3 },
       ];
     case 'counter':
       return [
-        { name: 'total', unit: o.unit, min: 0, max: Number.MAX_SAFE_INTEGER },
-        { name: 'rate', unit: `${o.unit}/min`, min: 0, max: Number.MAX_SAFE_INTEGER },
+        { name: 'total', unit: o.unit, min: 0, max: Number.MAX_SAFE_INTEGER, decimals: 3 },
+        { name: 'rate', unit: `${o.unit}/min`, min: 0, max: Number.MAX_SAFE_INTEGER, decimals: 3 },
       ];
   }
 }

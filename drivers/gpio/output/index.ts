@@ -5,7 +5,7 @@ import type { ChannelSpec, DeviceContext, DeviceDefinition, ReadResult } from '.
 import { gpioBus } from '../input/index.js';
 import { type GpioOutputOptions, gpioOutputOptions } from './schema.js';
 
-const CHANNELS: readonly ChannelSpec[] = [{ name: 'state', unit: 'state', min: 0, max: 1 }];
+const CHANNELS: readonly ChannelSpec[] = [{ name: 'state', unit: 'state', min: 0, max: 1, decimals: 3 }];
 
 /**
  * A relay or backlight on a header line, with a declared safe state.

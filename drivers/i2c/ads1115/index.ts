@@ -1,5 +1,6 @@
 import { type I2cBus, hex } from '../../bus/i2c.js';
 import { DeviceError } from '../../errors.js';
+import { decimalsForStep } from '../../precision.js';
 import type { ChannelSpec, ChannelValue, DeviceDefinition, Driver, ReadResult } from '../../types.js';
 import {
   ADDRESSES,
@@ -28,7 +29,9 @@ function channels(o: Ads1115Options): readonly ChannelSpec[] {
     const single = muxPins(MUX[i.input])[1] < 0;
     const a = toValue(i, single ? 0 : -i.fullScale);
     const b = toValue(i, i.fullScale);
-    return { name: i.name, unit: i.unit, min: Math.min(a, b), max: Math.max(a, b) };
+    // one code (LSB = FS / 2¹⁵, datasheet 9.3.3) in the channel's unit
+    const step = Math.abs(toValue(i, i.fullScale / 32768) - toValue(i, 0));
+    return { name: i.name, unit: i.unit, min: Math.min(a, b), max: Math.max(a, b), decimals: decimalsForStep(step) };
   });
 }
 

@@ -1,6 +1,7 @@
 import { type I2cBus, hex } from '../../bus/i2c.js';
 import type { Clock } from '../../bus/clock.js';
 import { DeviceError } from '../../errors.js';
+import { decimalsForStep } from '../../precision.js';
 import type { ChannelSpec, DeviceDefinition, Driver, ReadResult } from '../../types.js';
 import { timeoutCovers } from '../read-budget.js';
 import { ADDRESSES, CONTINUOUS, ONE_TIME, OP, countToLux, measureMaxMs, mtregOpcodes } from './registers.js';
@@ -8,7 +9,8 @@ import { type Bh1750Options, bh1750Options } from './schema.js';
 import { Bh1750Simulator } from './simulator.js';
 
 function channels(o: Bh1750Options): readonly ChannelSpec[] {
-  return [{ name: 'illuminance', unit: 'lx', min: 0, max: Math.ceil(countToLux(0xffff, o.resolution, o.mtreg)) }];
+  const step = countToLux(1, o.resolution, o.mtreg); // one count: 0.83 lx at H-resolution, MTreg 69
+  return [{ name: 'illuminance', unit: 'lx', min: 0, max: Math.ceil(countToLux(0xffff, o.resolution, o.mtreg)), decimals: decimalsForStep(step) }];
 }
 
 /**

@@ -30,9 +30,10 @@ import { type Bme280Options, bme280Options } from './schema.js';
 import { Bme280Simulator } from './simulator.js';
 
 const CHANNELS_BME280: readonly ChannelSpec[] = [
-  { name: 'temperature', unit: '°C', min: -40, max: 85 },
-  { name: 'pressure', unit: 'hPa', min: 300, max: 1100 },
-  { name: 'humidity', unit: '%RH', min: 0, max: 100 },
+  // resolution (datasheet table 1-3): 0.01 °C, 0.18 Pa = 0.0018 hPa, 0.008 %RH
+  { name: 'temperature', unit: '°C', min: -40, max: 85, decimals: 2 },
+  { name: 'pressure', unit: 'hPa', min: 300, max: 1100, decimals: 3 },
+  { name: 'humidity', unit: '%RH', min: 0, max: 100, decimals: 3 },
 ];
 const CHANNELS_BMP280 = CHANNELS_BME280.slice(0, 2);
 

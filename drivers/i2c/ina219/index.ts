@@ -1,5 +1,6 @@
 import { type I2cBus, hex } from '../../bus/i2c.js';
 import { DeviceError } from '../../errors.js';
+import { decimalsForStep } from '../../precision.js';
 import type { ChannelSpec, DeviceDefinition, Driver, ReadResult } from '../../types.js';
 import { ADDRESSES, BUS_LSB_V, CNVR, CONFIG_RESERVED, MODE_POWER_DOWN, MODE_TRIGGERED, OVF, REG, SHUNT_RANGES, toInt16 } from './registers.js';
 import { timeoutCovers } from '../read-budget.js';
@@ -15,9 +16,10 @@ function channels(o: Ina219Options): readonly ChannelSpec[] {
   const iMax = (SHUNT_RANGES[settings(o).gain] as number) / o.shunt.ohms;
   const vMax = o.busRange === 32 ? 32.76 : 16;
   return [
-    { name: 'voltage', unit: 'V', min: 0, max: vMax },
-    { name: 'current', unit: 'A', min: -iMax, max: iMax },
-    { name: 'power', unit: 'W', min: 0, max: vMax * iMax },
+    // bus voltage LSB 4 mV; current and power in steps of the chosen Current_LSB / Power_LSB
+    { name: 'voltage', unit: 'V', min: 0, max: vMax, decimals: decimalsForStep(BUS_LSB_V) },
+    { name: 'current', unit: 'A', min: -iMax, max: iMax, decimals: decimalsForStep(settings(o).currentLsb) },
+    { name: 'power', unit: 'W', min: 0, max: vMax * iMax, decimals: decimalsForStep(settings(o).powerLsb) },
   ];
 }
 

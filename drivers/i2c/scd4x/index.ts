@@ -8,9 +8,10 @@ import { type Scd4xOptions, scd4xOptions } from './schema.js';
 import { Scd4xSimulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
-  { name: 'co2', unit: 'ppm', min: 0, max: 40000 },
-  { name: 'temperature', unit: '°C', min: -10, max: 60 },
-  { name: 'humidity', unit: '%RH', min: 0, max: 100 },
+  // CO₂ in whole ppm (datasheet 3.6.2); T and RH as the SHT4x inside: 0.01 °C, 0.01 %RH
+  { name: 'co2', unit: 'ppm', min: 0, max: 40000, decimals: 0 },
+  { name: 'temperature', unit: '°C', min: -10, max: 60, decimals: 2 },
+  { name: 'humidity', unit: '%RH', min: 0, max: 100, decimals: 2 },
 ];
 
 /** Without a new measurement for this long the sensor has restarted (brown-out) or stopped. */

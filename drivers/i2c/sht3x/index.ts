@@ -8,8 +8,9 @@ import { type Sht3xOptions, sht3xOptions } from './schema.js';
 import { Sht3xSimulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
-  { name: 'temperature', unit: '°C', min: -40, max: 125 },
-  { name: 'humidity', unit: '%RH', min: 0, max: 100 },
+  // resolution (datasheet table 1-2): 0.01 °C, 0.01 %RH
+  { name: 'temperature', unit: '°C', min: -40, max: 125, decimals: 2 },
+  { name: 'humidity', unit: '%RH', min: 0, max: 100, decimals: 2 },
 ];
 
 /** Round to 0.01: the sensor resolves 0.0027 °C / 0.0015 %RH but is accurate to ±0.2 °C / ±2 %RH. */

@@ -24,7 +24,7 @@ export class Mhz19bDriver extends SerialDriver {
   constructor(link: SerialLink, private readonly mhz: Mhz19bOptions, ctx: DeviceContext) {
     // a request/response part is never "stale": silence is a timeout of the exchange
     super(link, mhzFrame, { ...mhz, staleAfter: Number.POSITIVE_INFINITY }, ctx);
-    this.channels = [{ name: 'co2', unit: 'ppm', min: 0, max: mhz.range }];
+    this.channels = [{ name: 'co2', unit: 'ppm', min: 0, max: mhz.range, decimals: 0 }];
   }
 
   protected onFrame(f: Uint8Array): void {
@@ -75,7 +75,7 @@ export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   bus: 'serial',
   options: mhz19bOptions,
   example: { type: 'mhz19b', port: '/dev/ttyAMA0', interval: '30s' },
-  channels: (o) => [{ name: 'co2', unit: 'ppm', min: 0, max: o.range }],
+  channels: (o) => [{ name: 'co2', unit: 'ppm', min: 0, max: o.range, decimals: 0 }],
   create: (o, ctx) => new Mhz19bDriver(openPort(ctx, o, simulator), o, ctx),
   check: (o) => timeoutCovers(o, o.responseTimeout * (o.retries + 1)),
   serial: {

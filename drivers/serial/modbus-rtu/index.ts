@@ -4,6 +4,7 @@ import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
 import { DeviceError, toDeviceError } from '../../errors.js';
 import type { SerialSimDevice } from '../../sim/serial-device.js';
+import { decimalsForStep } from '../../precision.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
@@ -47,7 +48,14 @@ export function channelSpecs(o: Pick<ModbusRtuOptions, 'registers'>): ChannelSpe
     const t = typeRange(r.type);
     const a = t.min * r.scale + r.offset;
     const b = t.max * r.scale + r.offset;
-    return { name: r.name, unit: r.unit, min: r.min ?? Math.min(a, b), max: r.max ?? Math.max(a, b) };
+    const min = r.min ?? Math.min(a, b);
+    const max = r.max ?? Math.max(a, b);
+    // an integer register resolves one count × scale; a float32 its 24-bit mantissa at the
+    // largest magnitude the register is declared to reach (3 places when no range is declared)
+    const declared = r.min !== undefined || r.max !== undefined;
+    const floatStep = Math.max(Math.abs(min), Math.abs(max), 1) * 2 ** -23 * Math.abs(r.scale);
+    const decimals = r.type !== 'float32' ? decimalsForStep(Math.abs(r.scale)) : declared ? decimalsForStep(floatStep) : 3;
+    return { name: r.name, unit: r.unit, min, max, decimals };
   });
 }
 

@@ -10,13 +10,15 @@ import { type NmeaGpsOptions, nmeaGpsOptions } from './schema.js';
 import { NmeaGpsSimulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
-  { name: 'latitude', unit: '°', min: -90, max: 90 },
-  { name: 'longitude', unit: '°', min: -180, max: 180 },
-  { name: 'altitude', unit: 'm', min: -500, max: 20000 },
-  { name: 'speed', unit: 'm/s', min: 0, max: 600 },
-  { name: 'satellites', unit: '', min: 0, max: 64 },
-  { name: 'fix_quality', unit: '', min: 0, max: 8 },
-  { name: 'hdop', unit: '', min: 0, max: 99.99 },
+  // NMEA carries 4 (often 5) decimals of minutes: 1e-5' = 1.7e-7° → 7 decimals (about 1 cm);
+  // altitude in 0.1 m, speed in 0.01 kn = 0.005 m/s, HDOP in 0.01
+  { name: 'latitude', unit: '°', min: -90, max: 90, decimals: 7 },
+  { name: 'longitude', unit: '°', min: -180, max: 180, decimals: 7 },
+  { name: 'altitude', unit: 'm', min: -500, max: 20000, decimals: 1 },
+  { name: 'speed', unit: 'm/s', min: 0, max: 600, decimals: 3 },
+  { name: 'satellites', unit: '', min: 0, max: 64, decimals: 0 },
+  { name: 'fix_quality', unit: '', min: 0, max: 8, decimals: 0 },
+  { name: 'hdop', unit: '', min: 0, max: 99.99, decimals: 2 },
 ];
 
 /**

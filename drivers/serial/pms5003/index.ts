@@ -10,8 +10,9 @@ import { DATA_FRAME, type PmsMeasurement, decodeMeasurement, pmsFrame } from './
 import { type Pms5003Options, pms5003Options } from './schema.js';
 import { Pms5003Simulator } from './simulator.js';
 
-const ugm3 = (name: string): ChannelSpec => ({ name, unit: 'µg/m³', min: 0, max: 1000 });
-const count = (name: string): ChannelSpec => ({ name, unit: '#/0.1L', min: 0, max: 65535 });
+// whole µg/m³ and whole particle counts (datasheet: resolution 1 µg/m³)
+const ugm3 = (name: string): ChannelSpec => ({ name, unit: 'µg/m³', min: 0, max: 1000, decimals: 0 });
+const count = (name: string): ChannelSpec => ({ name, unit: '#/0.1L', min: 0, max: 65535, decimals: 0 });
 
 /** PM1.0/2.5/10 "atmospheric" first (what air-quality reporting uses), then CF=1, then counts. */
 export const PMS_CHANNEL_SPECS: readonly ChannelSpec[] = [

@@ -11,8 +11,9 @@ import { type Sds011Options, sds011Options } from './schema.js';
 import { Sds011Simulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
-  { name: 'pm2_5', unit: 'µg/m³', min: 0, max: 999.9 },
-  { name: 'pm10', unit: 'µg/m³', min: 0, max: 999.9 },
+  // the frame carries 0.1 µg/m³
+  { name: 'pm2_5', unit: 'µg/m³', min: 0, max: 999.9, decimals: 1 },
+  { name: 'pm10', unit: 'µg/m³', min: 0, max: 999.9, decimals: 1 },
 ];
 
 function values(m: SdsMeasurement): ChannelValue[] {

@@ -82,8 +82,9 @@ describe('Firmata board through johnny-five and firmata-io (mock binding)', () =
       ],
     });
     expect(rig.driver.channels).toEqual([
-      { name: 'water_temp', unit: '°C', min: -25, max: expect.closeTo(99.878, 3) },
-      { name: 'light', unit: 'V', min: 0, max: expect.closeTo(4.995, 3) },
+      // decimals: one 10-bit ADC step, 5 V / 1024 = 4.9 mV → 0.12 °C (1) and 0.0049 V (3)
+      { name: 'water_temp', unit: '°C', min: -25, max: expect.closeTo(99.878, 3), decimals: 1 },
+      { name: 'light', unit: 'V', min: 0, max: expect.closeTo(4.995, 3), decimals: 3 },
     ]);
     await rig.driver.init();
     await rig.settle();

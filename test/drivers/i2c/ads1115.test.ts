@@ -46,9 +46,10 @@ describe('ADS1115 driver against the register-level simulator', () => {
     const { sim, driver, clock, options } = i2cRig(ads1115);
     await driver.init();
     expect(driver.channels).toEqual([
-      { name: 'noise', unit: 'dB', min: 0, max: expect.closeTo(204.8, 9) }, // 30 dB + (4.096 V − 0.6 V) × 50 dB/V
-      { name: 'soil', unit: '%', min: expect.closeTo(-81, 9), max: expect.closeTo(175, 9) },
-      { name: 'bridge', unit: 'V', min: -0.256, max: 0.256 },
+      // decimals: one code, 125 µV × 50 dB/V = 0.00625 dB (3); × 62.5 %/V (3); 7.8 µV at ±0.256 V (6)
+      { name: 'noise', unit: 'dB', min: 0, max: expect.closeTo(204.8, 9), decimals: 3 }, // 30 dB + (4.096 V − 0.6 V) × 50 dB/V
+      { name: 'soil', unit: '%', min: expect.closeTo(-81, 9), max: expect.closeTo(175, 9), decimals: 3 },
+      { name: 'bridge', unit: 'V', min: -0.256, max: 0.256, decimals: 6 },
     ]);
     sim.setChannel('noise', 85); // 1.7 V
     sim.setChannel('soil', 25); // 2.4 V

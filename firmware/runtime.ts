@@ -19,6 +19,7 @@ import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
 import { ensureDir } from './state/dirs.js';
+import { tightenStateDir } from './state/files.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { transportSecretsOrThrow } from '../config/secrets.js';
@@ -94,6 +95,9 @@ export class Runtime {
     // every directory the box writes in, before anything else: a bad one is a clear StartupError
     // naming its profile key, never a stack trace or a spin in Node's recursive mkdir (/proc)
     ensureDir(p.storage.dir);
+    // the state directory 0750 and its files 0640 at most (keys 0600), whatever left them wider
+    const tightened = tightenStateDir(p.storage.dir, (path, e) => this.log.warn({ path, err: e }, 'cannot tighten the mode of a file in the data directory'));
+    if (tightened.length > 0) this.log.info({ paths: tightened.slice(0, 20), count: tightened.length }, 'data directory modes tightened (directories 0750, files 0640)');
     p.buses.gpio.forEach((b, i) => {
       if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
     });

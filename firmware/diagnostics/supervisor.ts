@@ -294,7 +294,7 @@ export class Supervisor {
     const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t, ...(id ? { key: id.publicKey, keyId: id.keyId } : {}) });
     this.deps.uplink.publish('commissioning', record, true);
     try {
-      writeFileSync(this.commissioningFile(), `${record}\n`);
+      writeFileSync(this.commissioningFile(), `${record}\n`, { mode: 0o640 });
     } catch (e) {
       // published all the same; a read-only disk means it is published again after a restart
       this.log.warn({ err: e }, 'could not note the commissioning in the data directory');

@@ -20,7 +20,7 @@ export function nextBootCounter(dataDir: string, onWriteError?: (e: Error) => vo
   try {
     ensureDir(dataDir);
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, `${boot}\n`);
+    writeFileSync(tmp, `${boot}\n`, { mode: 0o640 });
     renameSync(tmp, file);
   } catch (e) {
     // a full or read-only disk must not stop the box (the outbox raises the fault); the counter

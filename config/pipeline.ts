@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../drivers/schema-parts.js';
+import { DURATION_PATTERN, EDITOR_SCHEMA, duration } from '../drivers/schema-parts.js';
 import { calibratedRange } from '../firmware/pipeline/calibration.js';
 import { type CalPoint, type Poly, fitPolynomial, polyFromCoefficients } from '../firmware/pipeline/fit.js';
 
@@ -159,7 +159,10 @@ const filterShape = {
   skip_initial: z
     .union([z.number(), z.string()])
     .optional()
-    .meta({ description: 'warm-up: a number of samples (5) or a time ("30s") to drop after start' }),
+    .meta({
+      description: 'warm-up: a number of samples (5) or a time ("30s") to drop after start',
+      [EDITOR_SCHEMA]: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: DURATION_PATTERN }] },
+    }),
   filter_out: z
     .union([finite('filter_out'), z.array(finite('filter_out')).min(1)])
     .optional()
@@ -168,7 +171,11 @@ const filterShape = {
 
 const skipTime = duration('skip_initial', { min: 1, max: 86_400_000 });
 
-const filterStep = z.looseObject(filterShape).transform((v, ctx): FilterStep => {
+const filterStep = z
+  .looseObject(filterShape)
+  // editors: exactly one known filter per list item, as oneKey() below demands
+  .meta({ [EDITOR_SCHEMA]: { $merge: { additionalProperties: false, minProperties: 1, maxProperties: 1 } } })
+  .transform((v, ctx): FilterStep => {
   const key = oneKey(v, FILTERS, 'filter', ctx);
   if (!key) return z.NEVER;
   switch (key) {
@@ -218,7 +225,10 @@ const reportSchema = z
     delta: z
       .union([z.number(), z.string()])
       .optional()
-      .meta({ description: 'send when the value moved this much since the last send: 0.5 (channel unit) or "5%" (of the last sent value)' }),
+      .meta({
+        description: 'send when the value moved this much since the last send: 0.5 (channel unit) or "5%" (of the last sent value)',
+        [EDITOR_SCHEMA]: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$' }] },
+      }),
     delta_floor: z.number().gt(0).optional().meta({ description: 'with a % delta: the smallest change that counts, channel unit (needed when the channel can read 0)' }),
     heartbeat: period('heartbeat').optional().meta({ description: 'with delta: send the latest value at least this often even without change' }),
     period: period('period').optional().meta({ description: 'report mean/min/max of each period instead of single samples' }),

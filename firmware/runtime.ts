@@ -18,6 +18,7 @@ import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { nextBootCounter } from './state/boot.js';
+import { TrialGate } from './lifecycle/trial.js';
 import { ensureDir } from './state/dirs.js';
 import { tightenStateDir } from './state/files.js';
 import type { UplinkStats } from './uplink/protocol.js';
@@ -36,6 +37,8 @@ export interface RuntimeOptions {
   readonly onSample?: (s: Sample) => void;
   /** environment for systemd's NOTIFY_SOCKET / WATCHDOG_USEC (default process.env) */
   readonly env?: NodeJS.ProcessEnv;
+  /** end the run cleanly when an update on trial failed its health window (default: SIGTERM to self) */
+  readonly requestStop?: () => void;
 }
 
 export interface RuntimeStatus {
@@ -244,6 +247,18 @@ export class Runtime {
     pipeline.start();
     for (const d of this.devices) d.start();
     diagnostics.start();
+    // an update on trial commits itself once healthy; the retained <base>/update record (docs/install.md)
+    new TrialGate({
+      stateDir: p.storage.dir,
+      version: FIRMWARE_VERSION,
+      boxId: p.box.id,
+      scheduler: this.scheduler,
+      log: this.log,
+      onStats: (l) => uplink.onStats(l),
+      publish: (payload) => uplink.publish('update', payload, true),
+      watchdogWithholding: () => diagnostics.status().watchdog?.withholding,
+      stop: this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+    }).start();
     if (p.site.http) await this.startSite(p.site.http);
   }
 

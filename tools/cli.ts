@@ -10,6 +10,9 @@ import { registerSimulateSerial } from './commands/simulate-serial.js';
 import { registerTail } from './commands/tail.js';
 import { registerDiag } from './commands/diag.js';
 import { registerAck } from './commands/ack.js';
+import { registerBundle } from './commands/bundle.js';
+import { registerUpdate } from './commands/update.js';
+import { registerProvision } from './commands/provision.js';
 import { registerSite } from './commands/site.js';
 import { registerSupportBundle } from './commands/support-bundle.js';
 
@@ -33,6 +36,9 @@ registerProbeSerial(program);
 registerSimulateSerial(program);
 registerDiag(program);
 registerAck(program);
+registerBundle(program);
+registerUpdate(program);
+registerProvision(program);
 registerSite(program);
 registerSupportBundle(program);
 

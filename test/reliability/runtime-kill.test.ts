@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { type OutboxFile, dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { seededRandom } from '../helpers/random.js';
 
 /**
  * The box loses power at random instants: the built CLI (`node dist/tools/cli.js run`) is
@@ -32,8 +33,12 @@ describe('runtime kill -9 at random instants', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (profile: string): ChildProcess =>
-    spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const run = (profile: string): ChildProcess & { stdoutText: () => string } => {
+    const p = spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    return Object.assign(p, { stdoutText: () => out });
+  };
   const exited = (p: ChildProcess): Promise<number | null> =>
     new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (code) => r(code))));
 
@@ -58,6 +63,7 @@ describe('runtime kill -9 at random instants', () => {
     const bootNow = (): number => (existsSync(bootFile) ? Number(readFileSync(bootFile, 'utf8').trim()) : 0);
     const runningSince = (rec: Recorder, before: number): Promise<void> =>
       rec.waitFor(`telemetry of boot ${before + 1}`, () => receivedSamples(rec.messages).some((x) => x.boot > before), 30_000);
+    const random = seededRandom('kill instants');
     const rec = await Recorder.connect(broker.url, 'edgefw/rkill-box/telemetry');
     let prev: OutboxFile | undefined;
     try {
@@ -67,7 +73,7 @@ describe('runtime kill -9 at random instants', () => {
         // start-up takes seconds on a busy machine: kill at a random instant after this start
         // has published, so every kill lands while readings are being committed and sent
         await runningSince(rec, before);
-        await new Promise((r) => setTimeout(r, Math.random() * 1500));
+        await new Promise((r) => setTimeout(r, random() * 1500));
         p.kill('SIGKILL');
         await exited(p);
         const file = readOutbox(db);
@@ -82,7 +88,7 @@ describe('runtime kill -9 at random instants', () => {
       }
       expect(prev?.next.env ?? 0).toBeGreaterThan(KILLS * 10);
 
-      // power back for good: the box sends what it kept, then stops cleanly within 2 s
+      // power back for good: the box sends what it kept, then stops cleanly (within its 1.9 s bound)
       const last = prev as OutboxFile;
       const before = bootNow();
       const p = run(profile);
@@ -96,11 +102,11 @@ describe('runtime kill -9 at random instants', () => {
       };
       await runningSince(rec, before);
       await rec.waitFor('every sequence committed before the last kill', complete, 20_000);
-      const t0 = Date.now();
       p.kill('SIGTERM');
       const code = await exited(p);
       expect({ code, signal: p.signalCode, stderr }).toEqual({ code: 0, signal: null, stderr: expect.any(String) });
-      expect(Date.now() - t0).toBeLessThan(2500);
+      // the clean path ran to its end, not the 1.9 s forced exit that bounds a stop for systemd
+      expect(p.stdoutText()).not.toContain('stop did not finish');
 
       const final = readOutbox(db);
       expect(final.integrity).toBe('ok');

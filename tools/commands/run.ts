@@ -68,7 +68,10 @@ export function registerRun(program: Command): void {
         exiting = true;
         log.info({ signal }, 'shutting down');
         // the runtime stops within ~1.5 s; never hang a systemd stop past 2 s
-        const force = setTimeout(() => process.exit(0), 1900);
+        const force = setTimeout(() => {
+          log.warn('stop did not finish within 1.9 s; exiting now');
+          process.exit(0);
+        }, 1900);
         force.unref();
         void runtime.stop().then(() => process.exit(0));
       };

@@ -4,6 +4,7 @@ import { serialFramesBenchmark } from './serial-frames.js';
 import { siteBenchmark } from './site.js';
 import type { Benchmark } from './types.js';
 import { uplinkBenchmark } from './uplink.js';
+import { securityBenchmark } from './security.js';
 
 /** Every benchmark of `npm run bench`, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark, siteBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [loopBenchmark, serialFramesBenchmark, uplinkBenchmark, pipelineBenchmark, siteBenchmark, securityBenchmark];

@@ -7,6 +7,7 @@ import { pipelineProblems } from './pipeline.js';
 import type { DeviceCommon } from '../drivers/types.js';
 import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
 import { brokerUrl, credentialKeys, transportProblems } from './transport.js';
+import { commandsSchema } from './commands.js';
 import { siteSchema } from './site.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -105,6 +106,7 @@ export const profileSchema = z
     devices: z.array(deviceSchema).default([]),
     health: healthSchema.prefault({}),
     jobs: jobsSchema,
+    commands: commandsSchema.meta({ description: 'signed commands: the trust list and the limits on command messages (docs/security.md)' }),
     site: siteSchema,
   })
   .superRefine((p, ctx) => {

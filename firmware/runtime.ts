@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
@@ -17,7 +18,11 @@ import { withPartDecimals } from './pipeline/precision.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
-import { nextBootCounter } from './state/boot.js';
+import { type BootIdentity, startBoot } from './state/boot.js';
+import { resolveTrustList } from '../config/commands.js';
+import { CommandExecutor } from './commands/executor.js';
+import type { CommandGateConfig } from './uplink/commands.js';
+import { BOX_SIGNER } from './security/intake.js';
 import { TrialGate } from './lifecycle/trial.js';
 import { ensureDir } from './state/dirs.js';
 import { tightenStateDir } from './state/files.js';
@@ -29,6 +34,9 @@ import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_VERSION } from './version.js';
 import { SiteServer } from './site/server.js';
 
+/** how often readings cross to the uplink worker when it keeps an outbox, ms at most */
+const FLUSH_WITH_OUTBOX_MS = 50;
+
 export interface RuntimeOptions {
   readonly profile: Profile;
   readonly log: Logger;
@@ -37,6 +45,8 @@ export interface RuntimeOptions {
   readonly onSample?: (s: Sample) => void;
   /** environment for systemd's NOTIFY_SOCKET / WATCHDOG_USEC (default process.env) */
   readonly env?: NodeJS.ProcessEnv;
+  /** the `restart` command: stop cleanly and exit for systemd to start us again (default: SIGTERM to this process) */
+  readonly onRestart?: () => void;
   /** end the run cleanly when an update on trial failed its health window (default: SIGTERM to self) */
   readonly requestStop?: () => void;
 }
@@ -66,6 +76,8 @@ export class Runtime {
   /** the technician page (site.http), when the profile turns it on */
   site: SiteServer | undefined;
   private bootCounter = 0;
+  private bootIdentity: BootIdentity | undefined;
+  private executor: CommandExecutor | undefined;
   private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
   private stopping: Promise<void> | undefined;
@@ -87,6 +99,11 @@ export class Runtime {
     return this.bootCounter;
   }
 
+  /** random id of this start (docs/mqtt.md) */
+  get bootId(): string | undefined {
+    return this.bootIdentity?.bootId;
+  }
+
   /** The box key (firmware/security/identity.ts); loaded or created at the start of start(). */
   get identity(): BoxIdentity {
     if (!this.boxIdentity) throw new Error('the box identity is loaded by start()');
@@ -104,13 +121,15 @@ export class Runtime {
     p.buses.gpio.forEach((b, i) => {
       if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
     });
-    this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
+    const bootIdentity = startBoot(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot read or save the boot counter (disk full or read-only?); the boot id still names this start'));
+    this.bootIdentity = bootIdentity;
+    this.bootCounter = bootIdentity.boot;
     const identity = loadOrCreateIdentity(p.storage.dir, {
       onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
       onWriteError: (file, err) => this.log.error({ file, err }, 'cannot save the new box key (disk full or read-only?): this run uses a key that the next start will not have'),
     });
     this.boxIdentity = identity;
-    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
+    this.log.info({ box: p.box.id, boot: this.bootCounter, bootId: bootIdentity.bootId, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
     // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
@@ -185,6 +204,8 @@ export class Runtime {
           prefix: p.uplink.topicPrefix,
           boxId: p.box.id,
           boot: this.bootCounter,
+          bootId: bootIdentity.bootId,
+          firstStart: bootIdentity.firstStart,
           firmware: FIRMWARE_VERSION,
           identity: { key: identity.publicKey, keyId: identity.keyId },
           reconnectMinMs: p.uplink.reconnect.min,
@@ -197,9 +218,13 @@ export class Runtime {
           commitIntervalMs: 50,
           drainRate: p.uplink.outbox.drainRate,
           ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
+          commands: this.commandGateConfig(identity),
+          maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
-        batchMaxDelayMs: p.uplink.batch.maxDelay,
+        // with an outbox, messages are made from committed rows: hand readings to the worker often,
+        // so a power cut loses at most FLUSH_WITH_OUTBOX_MS + commitInterval (docs/mqtt.md)
+        batchMaxDelayMs: p.uplink.outbox.enabled ? Math.min(p.uplink.batch.maxDelay, FLUSH_WITH_OUTBOX_MS) : p.uplink.batch.maxDelay,
       },
       this.scheduler,
       this.options.log.child({ module: 'uplink' }),
@@ -233,6 +258,17 @@ export class Runtime {
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     this.diagnostics = diagnostics;
+    const executor = new CommandExecutor({
+      scheduler: this.scheduler,
+      faults: this.faults,
+      log: this.options.log.child({ module: 'commands' }),
+      diagnose: () => diagnostics.diagnose(),
+      devices: () => this.devices,
+      maxHold: (id) => (p.devices.find((d) => d.id === id) as { maxOn?: number } | undefined)?.maxOn,
+      restart: this.options.onRestart ?? this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+    });
+    this.executor = executor;
+    uplink.handleCommands((c) => executor.run(c));
 
     if (buses.simulators.size > 0 || buses.scenes.length > 0) {
       const world = new World();
@@ -279,7 +315,7 @@ export class Runtime {
         devices: () => this.devices.map((d) => d.status()),
         reprobe: (id) => {
           const d = this.devices.find((x) => x.id === id);
-          d?.reprobe();
+          void d?.reprobe();
           return d !== undefined;
         },
         uplink: () => this.status().uplink,
@@ -351,6 +387,7 @@ export class Runtime {
       await this.site?.stop();
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
+      this.executor?.stop();
       await this.diagnostics?.stop();
       this.sendFaults();
       await this.uplink?.stop();
@@ -360,6 +397,25 @@ export class Runtime {
       this.log.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /** The worker's command gate: trust list, limits, the box key that signs replies. */
+  private commandGateConfig(identity: BoxIdentity): CommandGateConfig {
+    const c = this.options.profile.commands;
+    const trust = resolveTrustList(c, (file) => this.log.warn({ file }, 'created a key pair for the trust list (commands.trust[].create: demo only)'));
+    if (trust.length === 0) this.log.info('no trust list (commands.trust): this box refuses every command from the network');
+    // the box's own key may ask for diag: `edgefw diag` on the box, by someone who can read the key
+    trust.push({ name: BOX_SIGNER, key: identity.publicKey, allow: ['diag'] });
+    return {
+      intake: {
+        boxId: this.options.profile.box.id, trust, maxBytes: c.maxBytes, rate: c.rate, skewMs: c.skew, maxLifetimeMs: c.maxLifetime,
+        json: c.json, replayCache: c.replayCache, replayFile: join(this.options.profile.storage.dir, 'command-nonces'),
+      },
+      signingKey: identity.privateKey,
+      keyId: identity.keyId,
+      clockTrusted: this.clock.timeSource() !== 'none',
+      refusalFault: c.refusalFault,
+    };
   }
 
   private sendFaults(): void {

@@ -118,6 +118,24 @@ export class RunningDevice {
     this.task = this.deps.scheduler.every(this.opts.id, intervalMs, () => this.tick(), { phaseMs: intervalMs });
   }
 
+  /**
+   * Re-initialise the part now (a technician replugged it; the `reprobe` command, the site's
+   * reprobe action): sampling pauses, a read in progress finishes first (never a probe between
+   * a measure command and its read), then init() runs at once with the backoff reset. A device
+   * that answers goes ok; one that does not keeps its faults. Resolves with the state after.
+   */
+  async reprobe(): Promise<DeviceState> {
+    if (this.stopped) return this.stateValue;
+    this.stateValue = 'probing';
+    while (this.reading) await this.deps.scheduler.wait(10);
+    this.cancelProbe?.();
+    this.cancelProbe = undefined;
+    this.probeAtMono = undefined;
+    this.backoff.reset();
+    await this.probe();
+    return this.stateValue;
+  }
+
   /** Values a driver pushes outside the schedule (edges, streamed frames). */
   emit(values: readonly ChannelValue[]): void {
     if (this.stopped) return;
@@ -164,16 +182,6 @@ export class RunningDevice {
       identity,
       nextProbeInMs: this.probeAtMono === undefined ? undefined : Math.max(0, this.probeAtMono - this.deps.scheduler.now()),
     };
-  }
-
-  /**
-   * Re-initialise the part now (a technician replugged it): probe at once instead of waiting out
-   * the backoff. A device that answers goes recovering → ok; one that does not keeps its faults.
-   */
-  reprobe(): void {
-    if (this.stopped || this.probing) return;
-    this.backoff.reset();
-    this.scheduleProbe(0);
   }
 
   taskStats(): ReturnType<PeriodicTask['stats']> | undefined {

@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
+import { sendCommand } from '../commands/client.js';
+import type { KeyPair } from '../security/keys.js';
 import mqtt from 'mqtt';
 import type { DiagReport } from './diag.js';
 import type { ActiveFault } from './registry.js';
@@ -86,41 +88,21 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
 }
 
 /**
- * Ask the running service for its diag report (cmd/diag). Resolves undefined when the box's
- * retained status is not "online" (service stopped) or the broker cannot be reached, so the
- * caller can check by itself instead; never throws.
+ * Ask the running service for its diag report with a signed `diag` command (the box key, read
+ * on the box, or a trust-list key). Resolves `report` only from a reply the box signed;
+ * `note` says why there is none (service not running, refused, forged replies), so the caller can
+ * check by itself instead. Never throws.
  */
-export function requestServiceDiag(o: BrokerProbeOptions): Promise<DiagReport | undefined> {
-  const timeoutMs = o.timeoutMs ?? 15_000;
-  const id = randomBytes(6).toString('hex');
-  return new Promise((resolve) => {
-    const client = mqtt.connect(o.url, { clientId: `edgefw-diag-${id}`, ...transportOptions(o), reconnectPeriod: 0, connectTimeout: 3000, clean: true });
-    let done = false;
-    const finish = (r: DiagReport | undefined): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      client.end(true);
-      resolve(r);
-    };
-    // a retained status arrives right after SUBACK; none within 1.5 s means no service has run here
-    let timer = setTimeout(() => finish(undefined), 1500);
-    client.on('error', () => finish(undefined));
-    client.on('close', () => finish(undefined));
-    client.on('message', (topic, payload) => {
-      let m: { state?: string; id?: string; ok?: boolean; report?: DiagReport };
-      try {
-        m = JSON.parse(payload.toString('utf8')) as typeof m;
-      } catch {
-        return;
-      }
-      if (topic === `${o.base}/status`) {
-        if (m.state !== 'online') return finish(undefined);
-        clearTimeout(timer);
-        timer = setTimeout(() => finish(undefined), timeoutMs);
-        client.publish(`${o.base}/cmd/diag`, JSON.stringify({ id }), { qos: 1 });
-      } else if (m.id === id) finish(m.ok ? m.report : undefined);
-    });
-    client.on('connect', () => client.subscribe([`${o.base}/status`, `${o.base}/cmd/diag/reply`], { qos: 1 }));
+export async function requestServiceDiag(o: BrokerProbeOptions & { readonly box: string; readonly key: KeyPair; readonly boxKey?: KeyObject }): Promise<{ report?: DiagReport; note?: string }> {
+  const r = await sendCommand({
+    url: o.url, base: o.base, box: o.box, cmd: 'diag', privateKey: o.key.privateKey, publicKey: o.key.publicKey, timeoutMs: o.timeoutMs ?? 15_000,
+    ...(o.username ? { username: o.username } : {}), ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.boxKey ? { boxKey: o.boxKey } : {}),
   });
+  if (r.status === 'reply') {
+    const report = r.reply.result?.report as DiagReport | undefined;
+    if (r.reply.ok && report) return { report, ...(r.forged > 0 ? { note: `${r.forged} forged diag reply/replies refused` } : {}) };
+    return { note: `the service refused diag: ${r.reply.reason ?? ''} ${r.reply.error ?? ''}` };
+  }
+  if (r.status === 'offline') return {};
+  return { note: `${r.detail}${r.status === 'no-reply' && r.forged > 0 ? `; ${r.forged} forged reply/replies refused` : ''}` };
 }

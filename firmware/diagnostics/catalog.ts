@@ -330,6 +330,26 @@ const RUNTIME_FAULTS = {
     causes: ['power cut during a write on an SD card that ignores flush commands', 'failing SD card', 'file edited or truncated by hand'],
     remedy: 'Replace the SD card with an industrial-grade one if this repeats; the old file (name in the fault details) can be read with sqlite3 to recover readings. Sequences restart above all earlier ones, so the platform sees the loss as one gap.',
   },
+  OUTBOX_SEQ_JUMP: {
+    severity: 'warning',
+    component: 'storage',
+    description: 'Sequence numbers jumped to a fresh range: the box could not prove where its numbering stood, so it continued far above every number it may have issued before. No number is reused; the status message lists the jump (outbox skips).',
+    causes: [
+      'the outbox file was missing, empty or corrupt at start on a box that ran before (SD card lost writes, file deleted)',
+      'the storage could not be written at start (full or read-only), so no numbers could be reserved',
+      'the write-ahead log (outbox.db-wal) was damaged',
+      'disk trouble lasted so long that the numbers reserved ahead were used up',
+    ],
+    remedy: 'Nothing to do for the data: the platform sees one large gap per device and the jump in the status (`skips`). Find why the storage failed (OUTBOX_DISK_FULL, OUTBOX_READ_ONLY, OUTBOX_CORRUPT); replace an SD card that keeps losing writes. Acknowledge the fault once understood.',
+    latch: true,
+  },
+  COMMANDS_REFUSED: {
+    severity: 'warning',
+    component: 'uplink',
+    description: 'Many messages on the box\'s command topics were refused within a minute (unsigned, unknown key, replayed, expired, oversize, over the rate limit …). Sampling is not affected.',
+    causes: ['someone on the broker is probing or flooding the box\'s cmd/ topics', 'a platform or technician tool signing with a key the trust list does not hold, or with a wrong clock', 'a retained message left on a cmd/ topic'],
+    remedy: 'Read the refusals on <prefix>/<box>/commands/events (reason per message) or the status counters. Fix the sender (key in commands.trust, clock within commands.skew); clear a retained command with an empty retained publish; if nobody of yours sends them, restrict the broker ACL (docs/security.md). Clears after 5 minutes without a refusal.',
+  },
   OUTBOX_IO_ERROR: {
     severity: 'error',
     component: 'storage',

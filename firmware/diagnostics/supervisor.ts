@@ -16,7 +16,6 @@ import type { Uplink } from '../uplink/uplink.js';
 import { systemdNotifier, watchdogIntervalMs } from '../watchdog/notify.js';
 import { type PreviousRun, RunRecord } from '../watchdog/run-record.js';
 import { Watchdog, type WatchdogStats } from '../watchdog/watchdog.js';
-import { FAULTS, type FaultCode } from './catalog.js';
 import { probeBroker } from './broker-probe.js';
 import { type ChannelCheckSpec, ValueChecks } from './checks.js';
 import { type DiagCheck, type DiagReport, profileHash, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
@@ -56,9 +55,9 @@ export interface DiagnosticsStatus {
 /**
  * Everything the box does to know its own health, composed once by the runtime:
  * value checks on raw samples, host health and its periodic report (<base>/health), jobs,
- * the systemd watchdog and run record, `diag` and `ack` commands over MQTT (cmd/diag, cmd/ack,
- * replies on cmd/<name>/reply) and the retained commissioning record (<base>/commissioning) the
- * first time the box passes its self-test with this profile.
+ * the systemd watchdog and run record, the diag report (also the `diag` command's answer,
+ * firmware/commands/executor.ts) and the retained commissioning record (<base>/commissioning)
+ * the first time the box passes its self-test with this profile.
  */
 export class Supervisor {
   readonly checks: ValueChecks;
@@ -190,7 +189,6 @@ export class Supervisor {
         if (this.commissioned) t.cancel();
       }, { phaseMs: 30_000 });
     }
-    deps.uplink.onCommand((name, payload) => void this.onCommand(name, payload));
 
     const env = deps.env ?? process.env;
     const notifier = systemdNotifier(env);
@@ -305,43 +303,5 @@ export class Supervisor {
 
   private commissioningFile(): string {
     return join(this.deps.profile.storage.dir, `commissioned-${profileHash(this.deps.profile)}.json`);
-  }
-
-  /**
-   * cmd/diag: payload {} or {"id": "…"} → the diag report on cmd/diag/reply.
-   * cmd/ack: {"code"?: "WATCHDOG_RESTART", "subject"?: "runtime", "id"?: "…"} → {acknowledged: n}.
-   * A bad payload gets an error reply naming what is wrong; nothing else happens.
-   */
-  private async onCommand(name: string, payload: string): Promise<void> {
-    const { deps } = this;
-    const reply = (body: Record<string, unknown>): void => deps.uplink.publish(`cmd/${name}/reply`, JSON.stringify({ v: 1, box: deps.profile.box.id, ...body }));
-    let args: { id?: unknown; code?: unknown; subject?: unknown } = {};
-    if (payload.trim() !== '') {
-      try {
-        const parsed: unknown = JSON.parse(payload);
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-        args = parsed as typeof args;
-      } catch (e) {
-        reply({ ok: false, error: `cmd/${name}: payload is not a JSON object (${(e as Error).message})` });
-        return;
-      }
-    }
-    const id = typeof args.id === 'string' ? { id: args.id } : {};
-    if (name === 'diag') {
-      const report = await this.diagnose();
-      reply({ ok: true, ...id, report });
-    } else if (name === 'ack') {
-      if (args.code !== undefined && !(typeof args.code === 'string' && args.code in FAULTS)) {
-        reply({ ok: false, ...id, error: `cmd/ack: code ${JSON.stringify(args.code)} is not a fault code (see docs/faults.md)` });
-        return;
-      }
-      if (args.subject !== undefined && typeof args.subject !== 'string') {
-        reply({ ok: false, ...id, error: 'cmd/ack: subject must be a string' });
-        return;
-      }
-      const n = deps.faults.acknowledge(args.code as FaultCode | undefined, args.subject);
-      this.log.info({ code: args.code, subject: args.subject, acknowledged: n }, 'faults acknowledged');
-      reply({ ok: true, ...id, acknowledged: n });
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { type KeyObject, createHmac } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KeyPair, type PublicKeyText, generateKeyPair, keyId, publicKeyText, readPrivateKey, signBytes, verifyBytes, writeKeyFiles } from './keys.js';
@@ -30,6 +30,8 @@ export interface BoxIdentity {
   readonly persisted: boolean;
   /** Ed25519 signature of `data` by the box key, base64 (64 bytes) */
   sign(data: Uint8Array): string;
+  /** the private key, for the uplink worker that signs replies (KeyObjects cross threads); never logged or serialised */
+  readonly privateKey: KeyObject;
   /** true when `signature` is the box key's signature over `data` */
   verify(data: Uint8Array, signature: string): boolean;
   /**
@@ -88,6 +90,7 @@ export function identityOf(pair: KeyPair, file: string, created = false, persist
     file,
     created,
     persisted,
+    privateKey: pair.privateKey,
     sign: (data) => signBytes(pair.privateKey, data),
     verify: (data, signature) => verifyBytes(pair.publicKey, data, signature),
     derive: (label) => createHmac('sha256', der).update(label, 'utf8').digest('hex'),

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { buildSupportBundle } from '../support/bundle.js';
+import { recentLogLines } from '../log.js';
+import { buildSupportBundle, journalLogs } from '../support/bundle.js';
 import { startWorker } from '../worker-thread.js';
 import { ACTIONS, type ActionName, SiteActions } from './actions.js';
 import type { FromSiteWorker, SiteServerStats, SiteWorkerData, ToSiteWorker } from './protocol.js';
@@ -136,6 +137,10 @@ export class SiteServer {
             health: diag?.latestHealth(),
             faults: this.src.faults.active(),
             requestedBy: `${m.actor.who} (technician page, ${m.actor.client})`,
+            logs: async () => {
+              const mem = recentLogLines();
+              return `${await journalLogs()}\n--- the last ${mem.length} log lines of this run, kept in memory ---\n${mem.join('')}`;
+            },
           }, this.src.clock.wallMs());
           this.actions.record({ t: new Date(this.src.clock.wallMs()).toISOString(), who: m.actor.who, client: m.actor.client, action: 'support-bundle', args: {}, outcome: `downloaded (${b.data.length} bytes)` });
           const data = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength).slice();

@@ -7,6 +7,7 @@ import type { ActiveFault, FaultRegistry } from '../diagnostics/registry.js';
 import type { Supervisor } from '../diagnostics/supervisor.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { UplinkStats } from '../uplink/protocol.js';
+import { roundTo } from '../../drivers/precision.js';
 import { deviceType } from '../../drivers/registry.js';
 import { scrubUrls } from '../support/redact.js';
 import { type WiringHint, wiringHint } from './wiring.js';
@@ -55,7 +56,7 @@ export interface DeviceView {
   readonly type: string;
   readonly state: string;
   readonly wiring: WiringHint;
-  readonly values: readonly { readonly channel: string; readonly value: number; readonly unit: string; readonly ageS: number | undefined; readonly history: readonly number[] }[];
+  readonly values: readonly { readonly channel: string; readonly value: number; readonly unit: string; readonly decimals: number; readonly ageS: number | undefined; readonly history: readonly number[] }[];
   readonly lastError: { readonly code: string; readonly message: string } | undefined;
   readonly nextProbeInS: number | undefined;
 }
@@ -87,7 +88,6 @@ export interface SiteSnapshot {
   readonly faults: { readonly active: readonly FaultView[]; readonly recent: readonly FaultView[] };
 }
 
-const round = (x: number): number => (Math.abs(x) >= 100 ? Math.round(x * 10) / 10 : Math.round(x * 1000) / 1000);
 
 function faultView(f: ActiveFault, clearedMs?: number): FaultView {
   return {
@@ -149,26 +149,19 @@ export class SiteState {
     }
   }
 
-  private readonly unitCache = new Map<string, ReadonlyMap<string, string>>();
-
-  /** channel → unit, from the driver's channel list for this entry */
-  private units(id: string, type: string): ReadonlyMap<string, string> {
-    let u = this.unitCache.get(id);
-    if (!u) {
-      const cfg = this.src.profile.devices.find((d) => d.id === id);
-      const specs = cfg ? (deviceType(type)?.channels(cfg as never) ?? []) : [];
-      u = new Map(specs.map((c) => [c.name, c.unit]));
-      this.unitCache.set(id, u);
-    }
-    return u;
+  /** channel → unit and decimals, from the driver's channel list and the profile's `decimals` overrides */
+  private units(id: string, type: string): ReadonlyMap<string, { readonly unit: string; readonly decimals: number }> {
+    const cfg = this.src.profile.devices.find((d) => d.id === id);
+    const specs = cfg ? (deviceType(type)?.channels(cfg as never) ?? []) : [];
+    return new Map(specs.map((c) => [c.name, { unit: c.unit, decimals: cfg?.channels[c.name]?.decimals ?? c.decimals }]));
   }
 
-  private spark(device: string, channel: string): number[] {
+  private spark(device: string, channel: string, decimals: number): number[] {
     const h = this.history.get(`${device}\u0000${channel}`) ?? [];
-    if (h.length <= HISTORY_POINTS) return h.map((p) => round(p.value));
+    if (h.length <= HISTORY_POINTS) return h.map((p) => roundTo(p.value, decimals));
     const step = h.length / HISTORY_POINTS;
     const out: number[] = [];
-    for (let i = 0; i < HISTORY_POINTS; i++) out.push(round((h[Math.floor(i * step)] as Point).value));
+    for (let i = 0; i < HISTORY_POINTS; i++) out.push(roundTo((h[Math.floor(i * step)] as Point).value, decimals));
     return out;
   }
 
@@ -188,7 +181,10 @@ export class SiteState {
         type: d.type,
         state: d.state,
         wiring: cfg ? wiringHint(cfg) : { part: d.type, where: '', wires: '' },
-        values: d.lastValues.map((v) => ({ channel: v.channel, value: round(v.value), unit: units.get(v.channel) ?? '', ageS: age, history: this.spark(d.id, v.channel) })),
+        values: d.lastValues.map((v) => {
+          const u = units.get(v.channel) ?? { unit: '', decimals: 3 };
+          return { channel: v.channel, value: roundTo(v.value, u.decimals), unit: u.unit, decimals: u.decimals, ageS: age, history: this.spark(d.id, v.channel, u.decimals) };
+        }),
         lastError: d.state === 'ok' ? undefined : d.lastError,
         nextProbeInS: d.nextProbeInMs === undefined ? undefined : Math.round(d.nextProbeInMs / 1000),
       };

@@ -10,7 +10,7 @@ import { redact, scrubUrls } from './redact.js';
 import { type TarEntry, tarGz } from './tar.js';
 
 /** State-directory files a bundle carries (never the passphrase hash, never the outbox). */
-const STATE_FILES = /^(run-state\.json|last-exit|boot-counter|commissioned-[0-9a-f]+\.json|site-actions\.log(\.1)?)$/;
+const STATE_FILES = /^(run-state\.json|last-exit|boot-counter|update\.json|commissioned-[0-9a-f]+\.json|site-actions\.log(\.1)?)$/;
 const FILE_MAX = 1024 * 1024;
 const LOG_MAX = 4 * 1024 * 1024;
 const LIBS = ['mqtt', 'serialport', 'johnny-five', 'i2c-bus', 'onoff', 'node-cron', 'better-sqlite3', 'aedes'];

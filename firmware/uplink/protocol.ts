@@ -5,6 +5,9 @@ import type { ActiveFault, FaultEvent } from '../diagnostics/registry.js';
 import type { Sample } from '../reading.js';
 import type { OutboxCounters } from './outbox.js';
 import type { DropCounts, OverflowPolicy } from './queue.js';
+import type { CommandResult, VerifiedCommand } from '../commands/specs.js';
+import type { IntakeCounters } from '../security/intake.js';
+import type { CommandGateConfig } from './commands.js';
 
 /** The durable outbox (profile uplink.outbox); absent = memory queue only. */
 export interface OutboxConfig {
@@ -34,6 +37,10 @@ export interface UplinkConfig {
   readonly prefix: string;
   readonly boxId: string;
   readonly boot: number;
+  /** random id of this start (firmware/state/boot.ts); the worker makes one when absent */
+  readonly bootId?: string;
+  /** the box never started before with this storage (a new outbox may then start sequences at 0) */
+  readonly firstStart?: boolean;
   readonly firmware: string;
   /** the box's public key and key id (firmware/security/identity.ts), carried in the retained status */
   readonly identity?: { readonly key: string; readonly keyId: string };
@@ -51,6 +58,10 @@ export interface UplinkConfig {
   /** backlog readings per second after an outage (live readings are not limited); 0 = no limit (default) */
   readonly drainRate?: number;
   readonly outbox?: OutboxConfig;
+  /** signed commands (firmware/uplink/commands.ts); absent = no command topic subscribed */
+  readonly commands?: CommandGateConfig;
+  /** MQTT 5 Maximum Packet Size announced to the broker, bytes */
+  readonly maxIncomingBytes?: number;
 }
 
 /** Sampling thread → uplink worker. */
@@ -61,6 +72,8 @@ export type ToWorker =
   /** wall time became trustworthy: offsetMs = wall − monotonic (sampling thread) at that moment */
   | { readonly t: 'clock'; readonly offsetMs: number; readonly source: TimeSource }
   | { readonly t: 'stop' }
+  /** the sampling thread ran a verified command: the worker signs and publishes the reply */
+  | { readonly t: 'reply'; readonly command: VerifiedCommand; readonly result: CommandResult }
   /** a diagnostics message (health report, command reply, commissioning record); retained ones are re-sent on every connect */
   | { readonly t: 'publish'; readonly topic: string; readonly payload: string; readonly retain: boolean };
 
@@ -78,6 +91,8 @@ export interface UplinkStats {
   readonly protocolVersion?: 4 | 5;
   /** the durable outbox, when there is one */
   readonly outbox?: OutboxCounters;
+  /** command messages: received, accepted, refused by reason */
+  readonly commands?: IntakeCounters;
   readonly messagesInFlight: number;
   readonly connects: number;
   readonly lastError: string | undefined;
@@ -87,8 +102,8 @@ export interface UplinkStats {
 export type FromWorker =
   | { readonly t: 'stats'; readonly stats: UplinkStats }
   | { readonly t: 'stopped' }
-  /** a message on <prefix>/<box>/cmd/<name> from the platform or a technician's tool */
-  | { readonly t: 'command'; readonly name: string; readonly payload: string }
+  /** a command that passed every check of the worker's CommandGate (signed, fresh, used once, allowed) */
+  | { readonly t: 'command'; readonly command: VerifiedCommand }
   /** the worker saw a fault (outbox storage, drops); the sampling thread owns the registry */
   | { readonly t: 'fault'; readonly op: 'raise'; readonly code: FaultCode; readonly subject: string; readonly message: string; readonly details?: Record<string, unknown> }
   | { readonly t: 'fault'; readonly op: 'clear'; readonly code: FaultCode; readonly subject: string }

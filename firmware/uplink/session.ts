@@ -13,14 +13,15 @@ import { displayUrl } from '../../config/url.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 import { transportOptions } from './transport.js';
 import { TransportWatch } from './transport-watch.js';
+import type { IntakeCounters } from '../security/intake.js';
 
 export interface SessionEvents {
   stats(s: UplinkStats): void;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
   /** the broker acknowledged this batch (tests and benchmarks count what the broker holds) */
   acked?(batch: Batch, atMs: number): void;
-  /** a command arrived on cmd/<name> */
-  command?(name: string, payload: string): void;
+  /** a message arrived on cmd/<name> (unchecked: the worker's CommandGate judges it) */
+  command?(name: string, payload: Buffer, retain: boolean): void;
   /** a transport fault (TLS, login, ACL, session takeover) raised or cleared */
   fault?(op: 'raise' | 'clear', code: FaultCode, message?: string): void;
 }
@@ -65,6 +66,8 @@ export class UplinkSession {
   private readonly sinceMs = Date.now();
   private readonly retainedExtra = new Map<string, string>();
   private readonly watch: TransportWatch;
+  /** the command gate's counters, for stats and the retained status */
+  commandCounters: (() => IntakeCounters) | undefined;
 
   constructor(
     private readonly config: UplinkConfig,
@@ -129,6 +132,7 @@ export class UplinkSession {
       lastError: this.lastError,
       protocolVersion: this.protocolVersion,
       ...(this.counters ? { outbox: this.counters() } : {}),
+      ...(this.commandCounters ? { commands: this.commandCounters() } : {}),
     };
   }
 
@@ -142,8 +146,9 @@ export class UplinkSession {
   }
 
   /**
-   * Commit the current batch, publish offline status, disconnect (waiting for PUBACKs still due),
-   * close the outbox; resolves within `budgetMs` whatever the broker does.
+   * Commit the current batch, wait (briefly) for the PUBACKs still due, close the queue (the
+   * outbox moves its memory ring to disk or counts what it cannot save), publish the offline
+   * status with the final counters, disconnect; resolves within `budgetMs` whatever the broker does.
    */
   async stop(budgetMs: number): Promise<void> {
     this.stopping = true;
@@ -151,6 +156,10 @@ export class UplinkSession {
     this.cancelPump?.();
     this.queue.commit();
     const client = this.client;
+    const deadline = this.scheduler.now() + budgetMs;
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => this.scheduler.after(ms, resolve));
+    while (this.connected && this.inflightLive + this.inflightBacklog > 0 && this.scheduler.now() < deadline - budgetMs / 2) await sleep(20);
+    this.queue.close();
     if (client) {
       const done = new Promise<void>((resolve) => {
         if (!this.connected) {
@@ -161,23 +170,27 @@ export class UplinkSession {
           client.end(false, {}, () => resolve());
         });
       });
-      const timeout = new Promise<void>((resolve) => this.scheduler.after(budgetMs, resolve));
-      await Promise.race([done, timeout]);
+      await Promise.race([done, sleep(Math.max(0, deadline - this.scheduler.now()))]);
       client.end(true);
     }
-    this.queue.close();
   }
 
   private outboxStatus(): OutboxStatus {
     const c = this.counters?.();
-    return { mode: c ? c.mode : 'off', pending: this.queue.pending(), dropped: this.queue.drops() };
+    if (!c) return { mode: 'off', pending: this.queue.pending(), dropped: this.queue.drops() };
+    return {
+      mode: c.mode, pending: this.queue.pending(), dropped: c.dropped, ...(c.fileId ? { file: c.fileId } : {}),
+      memory: { pending: c.ringRows, dropped: c.memoryDropped, discarded: c.discarded },
+      ...(c.skips.length > 0 ? { skips: c.skips } : {}),
+    };
   }
 
   private status(state: 'online' | 'offline', reason?: string): string {
     const c = this.config;
     const p: StatusPayload = {
-      v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, fw: c.firmware, ...c.identity, since: Date.now(), ...(reason ? { reason } : {}),
+      v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, ...(c.bootId ? { bootId: c.bootId } : {}), fw: c.firmware, ...c.identity, since: Date.now(), ...(reason ? { reason } : {}),
       seq: this.queue.sequences(), outbox: this.outboxStatus(),
+      ...(this.commandCounters ? { commands: this.commandCounters() } : {}),
     };
     return JSON.stringify(p);
   }
@@ -186,7 +199,7 @@ export class UplinkSession {
     const c = this.config;
     const gen = ++this.gen;
     const will: StatusPayload = {
-      v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, fw: c.firmware, ...c.identity, since: this.sinceMs, reason: 'connection lost',
+      v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, ...(c.bootId ? { bootId: c.bootId } : {}), fw: c.firmware, ...c.identity, since: this.sinceMs, reason: 'connection lost',
       seq: this.queue.sequences(), outbox: this.outboxStatus(),
     };
     const options: IClientOptions = {
@@ -200,6 +213,8 @@ export class UplinkSession {
       queueQoSZero: false,
       resubscribe: false,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+      // MQTT 5: the broker drops larger messages before they reach the box (commands are small)
+      ...(this.protocolVersion === 5 && c.maxIncomingBytes ? { properties: { maximumPacketSize: c.maxIncomingBytes } } : {}),
     };
     const client = mqtt.connect(c.url, options);
     this.client = client;
@@ -218,9 +233,9 @@ export class UplinkSession {
       if (!this.stopping) this.watch.closed(seen);
       this.onClose(client);
     });
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
       const name = topic.slice(this.topics.base.length + 5); // "<base>/cmd/<name>"
-      if (gen === this.gen && topic.startsWith(`${this.topics.base}/cmd/`) && !name.includes('/')) this.events.command?.(name, payload.toString('utf8'));
+      if (gen === this.gen && topic.startsWith(`${this.topics.base}/cmd/`) && !name.includes('/')) this.events.command?.(name, payload, packet.retain);
     });
     client.on('error', (e) => {
       if (gen !== this.gen) return;
@@ -250,8 +265,10 @@ export class UplinkSession {
     this.publishStatus();
     this.publishFaults();
     for (const [topic, payload] of this.retainedExtra) this.client?.publish(topic, payload, { qos: 1, retain: true });
+    // retain-as-published (MQTT 5): a retained command published while we are subscribed shows
+    // its retain flag too, so the gate refuses it at once and not only at the next connect
     if (this.events.command) {
-      this.client?.subscribe(this.topics.commands, { qos: 1 }, (err) => {
+      this.client?.subscribe(this.topics.commands, { qos: 1, ...(this.protocolVersion === 5 ? { rap: true } : {}) }, (err) => {
         if (err) this.watch.refused(`the subscription to ${this.topics.commands}`, (err as { code?: number }).code);
       });
     }
@@ -314,16 +331,19 @@ export class UplinkSession {
         // one slot stays free for live readings
         if (this.inflightBacklog >= Math.max(1, window - 1)) break;
         this.refill();
-        if (rate > 0 && this.tokens < 1) {
+        // wait for a full message's worth of budget (or a second's worth when the rate is below
+        // a message a second): a spent budget must not turn the backlog into one reading per message
+        const need = Math.max(1, Math.min(max, rate));
+        if (rate > 0 && this.tokens < need) {
           if (!this.cancelPump) {
-            this.cancelPump = this.scheduler.after(Math.ceil(((1 - this.tokens) * 1000) / rate), () => {
+            this.cancelPump = this.scheduler.after(Math.ceil(((need - this.tokens) * 1000) / rate), () => {
               this.cancelPump = undefined;
               this.pump();
             });
           }
           break;
         }
-        batch = this.queue.take(rate > 0 ? Math.max(1, Math.min(max, Math.floor(this.tokens))) : max, 'backlog');
+        batch = this.queue.take(rate > 0 ? Math.min(max, Math.floor(this.tokens)) : max, 'backlog');
         if (!batch) break;
         if (rate > 0) this.tokens -= batch.count;
       }
@@ -336,7 +356,7 @@ export class UplinkSession {
     const live = batch.lane === 'live';
     if (live) this.inflightLive++;
     else this.inflightBacklog++;
-    const payload = encodeTelemetryBodies(this.config.boxId, batch.boot, batch.bodies, !live);
+    const payload = encodeTelemetryBodies(this.config.boxId, batch.boot, batch.bodies, !live, batch.bootId);
     client.publish(this.topics.telemetry, payload, { qos: 1 }, (err) => {
       if (gen !== this.gen) return; // that connection is gone; its batches were released
       if (live) this.inflightLive--;

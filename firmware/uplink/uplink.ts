@@ -6,6 +6,7 @@ import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
 import { startWorker } from '../worker-thread.js';
 import type { FromWorker, ToWorker, UplinkConfig, UplinkStats } from './protocol.js';
+import type { CommandResult, VerifiedCommand } from '../commands/specs.js';
 
 export interface UplinkOptions {
   readonly config: UplinkConfig;
@@ -30,7 +31,7 @@ export class Uplink {
   private flushTask: PeriodicTask | undefined;
   private latest: UplinkStats = EMPTY_STATS;
   private readonly listeners: ((s: UplinkStats) => void)[] = [];
-  private readonly commandListeners: ((name: string, payload: string) => void)[] = [];
+  private commandHandler: ((command: VerifiedCommand) => Promise<CommandResult>) | undefined;
   private stopped: Promise<void> | undefined;
   private faultSink: FaultSink | undefined;
   private clockTask: PeriodicTask | undefined;
@@ -42,7 +43,9 @@ export class Uplink {
   ) {}
 
   start(): void {
-    const w = startWorker(import.meta.url, 'worker');
+    // a small young generation for the worker: a burst of messages through it (a command flood,
+    // 10,000 messages) then costs ~4 MiB of RSS instead of ~35 MiB (bench security)
+    const w = startWorker(import.meta.url, 'worker', { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker = w;
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => this.log.error({ err: e }, 'uplink worker crashed'));
@@ -85,9 +88,12 @@ export class Uplink {
     this.post({ t: 'publish', topic: suffix, payload, retain });
   }
 
-  /** Commands from <prefix>/<box>/cmd/<name>; reply with publish(`cmd/<name>/reply`, …). */
-  onCommand(listener: (name: string, payload: string) => void): void {
-    this.commandListeners.push(listener);
+  /**
+   * Run verified commands (the worker has checked signature, freshness, nonce, permission and
+   * arguments); the result goes back to the worker, which signs and publishes the reply.
+   */
+  handleCommands(handler: (command: VerifiedCommand) => Promise<CommandResult>): void {
+    this.commandHandler = handler;
   }
 
   stats(): UplinkStats {
@@ -136,7 +142,11 @@ export class Uplink {
       this.latest = m.stats;
       for (const l of this.listeners) l(m.stats);
     } else if (m.t === 'command') {
-      for (const l of this.commandListeners) l(m.name, m.payload);
+      const handler = this.commandHandler;
+      const command = m.command;
+      const done = (result: CommandResult): void => this.post({ t: 'reply', command, result });
+      if (!handler) done({ ok: false, reason: 'not-ready', error: 'the box is still starting; try again' });
+      else handler(command).then(done, (e: unknown) => done({ ok: false, reason: 'error', error: e instanceof Error ? e.message : String(e) }));
     } else if (m.t === 'fault') {
       if (m.op === 'raise') this.faultSink?.raise({ code: m.code, subject: m.subject, message: m.message, ...(m.details ? { details: m.details } : {}) });
       else this.faultSink?.clear(m.code, m.subject);

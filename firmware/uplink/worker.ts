@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { Scheduler } from '../loop/scheduler.js';
@@ -6,6 +7,7 @@ import { type StorageTrouble } from './outbox-db.js';
 import { Outbox } from './outbox.js';
 import { MemoryQueue, totalDrops } from './queue.js';
 import { UplinkSession } from './session.js';
+import { CommandGate } from './commands.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 
 /**
@@ -27,6 +29,7 @@ try {
 }
 const scheduler = new Scheduler();
 let session: UplinkSession | undefined;
+let gate: CommandGate | undefined;
 
 const TROUBLE_CODES: Record<StorageTrouble, FaultCode> = {
   full: 'OUTBOX_DISK_FULL',
@@ -38,13 +41,17 @@ const SUBJECT = 'outbox';
 /** OUTBOX_DROPPING clears after this long without a new drop, ms */
 const DROP_QUIET_MS = 60_000;
 
-function start(config: UplinkConfig): void {
+function start(given: UplinkConfig): void {
+  const config: UplinkConfig = { ...given, bootId: given.bootId ?? randomUUID() };
   const o = config.outbox;
   let outbox: Outbox | undefined;
+  let s: UplinkSession | undefined;
   if (o) {
     outbox = new Outbox({
       ...o,
       boot: config.boot,
+      ...(config.bootId ? { bootId: config.bootId } : {}),
+      ...(config.firstStart !== undefined ? { firstStart: config.firstStart } : {}),
       // a row holds at least a full message: a message then reads and deletes one row
       rowSamples: Math.max(200, config.maxSamplesPerMessage),
       onEvent: (e) => {
@@ -53,6 +60,19 @@ function start(config: UplinkConfig): void {
         } else if (e.type === 'recovered') {
           send({ t: 'fault', op: 'clear', code: TROUBLE_CODES[e.trouble], subject: SUBJECT });
           send({ t: 'log', level: 'info', msg: 'outbox writing to disk again', fields: { path: o.path } });
+        } else if (e.type === 'skip') {
+          const k = e.skip;
+          if (k.reason !== 'unclean-stop') {
+            send({
+              t: 'fault', op: 'raise', code: 'OUTBOX_SEQ_JUMP', subject: SUBJECT,
+              message: `sequences continue in a fresh range from ${k.to} (${k.reason}); no number is reused`, details: { ...k },
+            });
+          } else if (k.dev !== '*') {
+            send({ t: 'log', level: 'warn', msg: 'last run did not stop cleanly: the rest of its reserved sequence numbers is skipped', fields: { ...k } });
+          }
+          s?.publishStatus();
+        } else if (e.type === 'reserved') {
+          send({ t: 'fault', op: 'clear', code: 'OUTBOX_SEQ_JUMP', subject: SUBJECT });
         } else {
           send({ t: 'fault', op: 'raise', code: 'OUTBOX_CORRUPT', subject: SUBJECT, message: `corrupt outbox renamed to ${e.path} (${e.reason}); a new one was created`, details: { path: o.path, setAside: e.path } });
         }
@@ -60,21 +80,39 @@ function start(config: UplinkConfig): void {
     });
   }
   const queue = outbox ?? new MemoryQueue({ maxRows: config.memoryQueueLimit, maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: 0, policy: 'drop-oldest', boot: config.boot });
-  const s = new UplinkSession(config, queue, scheduler, {
+  const log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) });
+  const c = config.commands;
+  const g = c
+    ? new CommandGate(c, {
+        scheduler, boxId: config.boxId, boot: config.boot, log,
+        publish: (suffix, payload) => session?.publishExtra(suffix, payload, false),
+        fault: (op, code, message, details) => send(op === 'raise' ? { t: 'fault', op, code, subject: 'commands', message: message ?? code, ...(details ? { details } : {}) } : { t: 'fault', op, code, subject: 'commands' }),
+        forward: (command) => send({ t: 'command', command }),
+      })
+    : undefined;
+  gate = g;
+  s = new UplinkSession(config, queue, scheduler, {
     stats: (stats) => send({ t: 'stats', stats }),
-    log: (level, msg, fields) => send({ t: 'log', level, msg, ...(fields ? { fields } : {}) }),
-    command: (name, payload) => send({ t: 'command', name, payload }),
+    log,
+    ...(g ? { command: (name: string, payload: Buffer, retain: boolean) => g.onMessage(name, payload, retain) } : {}),
     fault: (op, code, message) =>
       send(op === 'raise' ? { t: 'fault', op, code, subject: 'uplink', message: message ?? code } : { t: 'fault', op, code, subject: 'uplink' }),
   }, outbox ? () => outbox.counters() : undefined);
+  if (g) s.commandCounters = () => g.counters;
   session = s;
   s.start();
+  const sess = s;
 
-  let lastDrops = 0;
+  // drops counted in the outbox file before this start are not news
+  let lastDrops = totalDrops(sess.stats().drops ?? { oldest: 0, rejected: 0, expired: 0 });
+  let lastPending = 0;
   let lastDropAt = 0;
   scheduler.every('uplink-stats', 1000, () => {
-    const stats = s.stats();
+    const stats = sess.stats();
     send({ t: 'stats', stats });
+    // the platform waits for the backlog before calling a gap a loss: say when it is gone
+    if (lastPending > 0 && stats.pending === 0) sess.publishStatus();
+    lastPending = stats.pending;
     const d = stats.drops ?? { oldest: 0, rejected: 0, expired: 0 };
     const total = totalDrops(d);
     const now = scheduler.now();
@@ -86,14 +124,14 @@ function start(config: UplinkConfig): void {
       });
       lastDrops = total;
       lastDropAt = now;
-      s.publishStatus(); // the platform sees the counters move
+      sess.publishStatus(); // the platform sees the counters move
     } else if (lastDropAt > 0 && now - lastDropAt > DROP_QUIET_MS) {
       send({ t: 'fault', op: 'clear', code: 'OUTBOX_DROPPING', subject: SUBJECT });
       lastDropAt = 0;
     }
   });
   // a status now and then carries the sequences and outbox counters even when nothing changes
-  scheduler.every('uplink-status', 60_000, () => s.publishStatus(), { phaseMs: 60_000 });
+  scheduler.every('uplink-status', 60_000, () => sess.publishStatus(), { phaseMs: 60_000 });
 }
 
 port.on('message', (m: ToWorker) => {
@@ -109,6 +147,10 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'clock':
       session?.restamp(m.offsetMs, m.source);
+      gate?.trustClock();
+      return;
+    case 'reply':
+      gate?.reply(m.command, m.result);
       return;
     case 'publish':
       session?.publishExtra(m.topic, m.payload, m.retain);

@@ -31,7 +31,7 @@ export function releaseSource(workDir: string, version: string, patch?: (dir: st
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true, filter: (s) => !s.endsWith('.map') && !s.endsWith('.tsbuildinfo') });
-  for (const d of ['bin', 'tools/systemd', 'config/profiles']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
+  for (const d of ['bin', 'tools/systemd', 'config/profiles', 'firmware/site/static']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));
   patch?.(dir);

@@ -13,6 +13,9 @@ import type { OpenBuses } from '../../firmware/buses.js';
 import { runCli } from '../helpers/cli.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { type TestKey, testKey } from '../helpers/commands.js';
+import { type CommandReply, verifyReply } from '../../firmware/security/envelope.js';
+import { parsePublicKey } from '../../firmware/security/keys.js';
 
 /**
  * The diagnostics of a running box against a real Mosquitto: the retained health report, value
@@ -23,10 +26,12 @@ import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 describe('diagnostics of a running box over MQTT', () => {
   let broker: Mosquitto;
   let dir: string;
+  let tech: TestKey;
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
     dir = mkdtempSync(join(tmpdir(), 'edgefw-diag-e2e-'));
+    tech = testKey(dir, 'tech');
   });
   afterAll(async () => {
     await broker.stop();
@@ -41,6 +46,7 @@ describe('diagnostics of a running box over MQTT', () => {
     buses: { i2c: [{ name: 'i2c1', simulated: true }] },
     health: { interval: '1s', diskMinFreeMb: 0, diskMinFreePercent: 0 },
     jobs: [{ name: 'selftest', action: 'self-test', schedule: '*/2 * * * * *' }],
+    commands: { trust: [{ name: 'tech', key: tech.pub, allow: ['diag', 'ack'] }] },
     devices: [
       // the simulated world keeps pressure near 1004-1021 hPa: a 950 hPa ceiling is always broken
       { id: 'env', type: 'bme280', bus: 'i2c1', address: 0x76, interval: 200, channels: { temperature: { checks: { range: { min: -30, max: 60 } } } } },
@@ -73,25 +79,29 @@ describe('diagnostics of a running box over MQTT', () => {
       expect(h.payload).toMatchObject({ v: 1, box: 'diag-box', storageWritable: true, uplink: { connected: true }, diagnostics: { previousRun: { end: 'crash' } } });
       expect((h.payload.tasks as { name: string }[]).map((t) => t.name)).toEqual(expect.arrayContaining(['env', 'outdoor', 'uplink-batch']));
 
-      // cmd/diag: the report of the running box on cmd/diag/reply
-      rec.client.publish('edgefw/diag-box/cmd/diag', JSON.stringify({ id: 'd1' }), { qos: 1 });
+      // cmd/diag: a signed envelope; the report of the running box on cmd/diag/reply, signed by the box
+      const d1 = tech.sign({ cmd: 'diag', box: 'diag-box' });
+      rec.client.publish('edgefw/diag-box/cmd/diag', JSON.stringify(d1), { qos: 1 });
       await rec.waitFor('diag reply', () => rec.on('/cmd/diag/reply').length > 0);
-      const reply = rec.on('/cmd/diag/reply')[0]?.payload as { ok: boolean; id: string; report: DiagReport };
-      expect(reply).toMatchObject({ ok: true, id: 'd1', report: { box: 'diag-box', verdict: 'FAIL' } });
+      const signed = rec.on('/cmd/diag/reply')[0]?.payload as CommandReply;
+      expect(verifyReply(signed, parsePublicKey(rt.identity.publicKey))).toBe(true);
+      const reply = { ...signed, report: signed.result?.report as DiagReport };
+      expect(reply).toMatchObject({ ok: true, re: d1.nonce, report: { box: 'diag-box', verdict: 'FAIL' } });
       const lines = reply.report.checks.map((c) => `${c.verdict} ${c.name}`);
       expect(lines).toEqual(expect.arrayContaining(['PASS env', 'PASS env reading', 'PASS outdoor', 'FAIL outdoor reading', 'PASS i2c1 0x76', 'PASS i2c1 0x77', 'PASS broker', 'PASS clock', 'FAIL WATCHDOG_RESTART@runtime']));
       expect(reply.report.checks.find((c) => c.section === 'broker')?.detail).toMatch(/round trip \d+ ms/);
 
-      // a bad command payload gets an error naming the problem
-      rec.client.publish('edgefw/diag-box/cmd/ack', JSON.stringify({ code: 'NOT_A_CODE' }), { qos: 1 });
+      // a bad command gets an error naming the problem
+      rec.client.publish('edgefw/diag-box/cmd/ack', JSON.stringify(tech.sign({ cmd: 'ack', box: 'diag-box', args: { code: 'NOT_A_CODE' } })), { qos: 1 });
       await rec.waitFor('ack refusal', () => rec.on('/cmd/ack/reply').length > 0);
-      expect(rec.on('/cmd/ack/reply')[0]?.payload).toMatchObject({ ok: false, error: 'cmd/ack: code "NOT_A_CODE" is not a fault code (see docs/faults.md)' });
+      expect(rec.on('/cmd/ack/reply')[0]?.payload).toMatchObject({ ok: false, reason: 'bad-args', error: 'ack: NOT_A_CODE is not a fault code (docs/faults.md)' });
 
       // the technician acknowledges the crash report with the CLI
       const profileFile = join(dir, 'box.yaml');
       writeFileSync(profileFile, stringify(raw()));
-      const ack = await runCli(['ack', 'WATCHDOG_RESTART', '--profile', profileFile]);
-      expect(ack.stdout.trim()).toBe('OK 1 fault(s) acknowledged');
+      const ack = await runCli(['ack', 'WATCHDOG_RESTART', '--profile', profileFile, '--key', tech.file]);
+      expect(ack.stdout).toContain(`OK ack on diag-box: reply signed by ${rt.identity.keyId}, pinned box key`);
+      expect(JSON.parse(ack.stdout.slice(ack.stdout.indexOf('{')))).toEqual({ acknowledged: 1 });
       expect(ack.code).toBe(0);
       await rec.waitFor('crash report cleared', () => !faults().some((f) => f.code === 'WATCHDOG_RESTART'));
 

@@ -98,6 +98,7 @@ describe('release bundle', () => {
     expect(m.buildOnTarget).toEqual([]);
     const paths = new Set(m.files.map((f) => f.path));
     expect(paths.has('node_modules/better-sqlite3/build/Release/better_sqlite3.node')).toBe(true);
+    expect(paths.has('firmware/site/static/index.html')).toBe(true); // the technician page, read beside dist/
     expect([...paths].some((p) => p.startsWith('node_modules/vitest/') || p.startsWith('node_modules/typescript/'))).toBe(false);
     expect([...paths].some((p) => p.includes('/obj.target/'))).toBe(false);
     const dest = join(work, 'prod');

@@ -80,9 +80,16 @@ describe('edgefw provision --root', () => {
     writeFileSync(join(box.root, 'etc/edgefw/profile.yaml'), 'box: { id: edited-by-hand }\n');
     chmodSync(box.stateDir, 0o777);
     writeFileSync(join(box.root, 'boot/firmware/config.txt'), 'dtparam=i2c_arm=off\nenable_uart=1\n');
+    // a file of the installed release changed on the SD card
+    const cliJs = join(box.installDir, 'releases/1.0.0/dist/tools/cli.js');
+    writeFileSync(cliJs, `${readFileSync(cliJs, 'utf8')}\n// changed\n`);
+    const bare = cli(['provision', '--root', box.root, '--profile', profile, '--check']);
+    expect(bare.code, bare.out).toBe(3);
+    expect(bare.out).toMatch(/release 1\.0\.0 differs from its signed manifest \(1: dist\/tools\/cli\.js changed\); provision again with --bundle/);
     const check = cli([...args, '--check']);
     expect(check.code, check.out).toBe(3);
-    expect(check.out).toContain('drift: 3 difference(s)');
+    expect(check.out).toContain('drift: 4 difference(s)');
+    expect(check.out).toMatch(/install edgefw 1\.0\.0/);
     expect(check.out).toMatch(/update .*etc\/edgefw\/profile\.yaml .*content differs/);
     expect(check.out).toMatch(/mode of .*var\/lib\/edgefw: 0777 → 0750/);
     expect(check.out).toContain('-dtparam=i2c_arm=off\n+dtparam=i2c_arm=on');

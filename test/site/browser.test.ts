@@ -44,7 +44,7 @@ describe('technician page in Chromium', () => {
     expect(await page.textContent('[data-testid="ov-box"] dd')).toBe('site-test-01');
     await page.waitForFunction(() => document.querySelector('[data-testid="ov-broker"] dd')?.textContent === 'connected');
     expect(await page.textContent('[data-testid="device-env"] .wiring')).toContain('i2c1 0x76');
-    expect(await page.textContent('[data-testid="num-env-pressure"]')).toMatch(/^\d{3,4}(\.\d)? hPa$/);
+    expect(await page.textContent('[data-testid="num-env-pressure"]')).toMatch(/^\d{3,4}\.\d{3} hPa$/); // the BME280 resolves 0.001 hPa (channel decimals)
     const first = await page.textContent('[data-testid="num-env-humidity"]');
     const uptime = await page.textContent('[data-testid="ov-uptime"] dd');
     await page.waitForFunction((v) => document.querySelector('[data-testid="num-env-humidity"]')?.textContent !== v, first, { timeout: 15_000 });

@@ -6,6 +6,7 @@ import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import { openBuses } from '../../firmware/buses.js';
 import { probeBroker, requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
 import { brokerTransport } from '../../config/secrets.js';
+import type { BrokerTransport } from '../../firmware/uplink/transport.js';
 import { type DiagCheck, type DiagReport, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
@@ -13,6 +14,7 @@ import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { ensureDir } from '../../firmware/state/dirs.js';
 import { FIRMWARE_VERSION } from '../../firmware/version.js';
 import { profileOrExit } from '../profile-arg.js';
+import { pinnedBoxKey, senderKey } from '../command-keys.js';
 
 interface DiagOptions {
   profile: string;
@@ -20,6 +22,8 @@ interface DiagOptions {
   scan: boolean;
   standalone?: boolean;
   simulateUnplug?: string[];
+  key?: string;
+  boxKey?: string;
 }
 
 const EMPTY_UPLINK = { connected: false, received: 0, acked: 0, pending: 0, dropped: 0, messagesInFlight: 0, connects: 0, lastError: undefined };
@@ -79,16 +83,39 @@ export function registerDiag(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--no-scan', 'probe only the addresses the profile names instead of scanning 0x08-0x77')
     .option('--standalone', 'probe the hardware from this process even when the service is running')
+    .option('-k, --key <file>', 'key to sign the diag request to a running service (default: the box key in storage.dir)')
+    .option('--box-key <key>', 'the box\'s public key to verify its reply (default: <storage.dir>/box.key.pub, else its retained status)')
     .option('--simulate-unplug <device...>', 'simulated buses only: unplug these devices first (training, tests)')
     .action(async (opts: DiagOptions) => {
       const profile = profileOrExit(opts.profile);
       if (!profile) return;
       let report: DiagReport | undefined;
-      try {
-        if (!opts.standalone && !opts.simulateUnplug) {
-          // a running service owns the buses: ask it, rather than re-initialising its parts under it
-          report = await requestServiceDiag({ ...brokerTransport(profile), base: `${profile.uplink.topicPrefix}/${profile.box.id}` });
+      if (!opts.standalone && !opts.simulateUnplug) {
+        // a running service owns the buses: ask it (signed diag command, signed reply), rather
+        // than re-initialising its parts under it
+        const key = senderKey(opts.key, profile);
+        const boxKey = pinnedBoxKey(opts.boxKey, profile);
+        // no box key in storage.dir and none given: no service has run with this storage
+        if (typeof key === 'string' || typeof boxKey === 'string') {
+          if (opts.key || opts.boxKey || typeof boxKey === 'string') console.error(`diag: cannot ask a running service (${typeof key === 'string' ? key : (boxKey as string)}); checking from here`);
+        } else {
+          let transport: BrokerTransport;
+          try {
+            transport = brokerTransport(profile);
+          } catch (e) {
+            console.error(`diag: ${(e as Error).message}`);
+            process.exitCode = 2;
+            return;
+          }
+          const asked = await requestServiceDiag({
+            ...transport,
+            base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),
+          });
+          if (asked.note) console.error(`diag: ${asked.note}${asked.report ? '' : '; checking from here'}`);
+          report = asked.report;
         }
+      }
+      try {
         report ??= await runDiag(profile, { scan: opts.scan, ...(opts.simulateUnplug ? { simulateUnplug: opts.simulateUnplug } : {}) });
       } catch (e) {
         console.error(`diag: ${(e as Error).message}`);

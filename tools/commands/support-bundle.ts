@@ -6,6 +6,7 @@ import { requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
 import type { DiagReport } from '../../firmware/diagnostics/diag.js';
 import { buildSupportBundle } from '../../firmware/support/bundle.js';
 import { profileOrExit } from '../profile-arg.js';
+import { pinnedBoxKey, senderKey } from '../command-keys.js';
 import { runDiag } from './diag.js';
 
 export function registerSupportBundle(program: Command): void {
@@ -21,8 +22,18 @@ export function registerSupportBundle(program: Command): void {
       let diag: DiagReport | undefined;
       if (opts.diag) {
         // the running service's own report when it runs (it owns the buses), else a standalone diag
+        // (signed with the box key, readable on the box; the reply must be signed by the box)
+        const key = senderKey(undefined, profile);
+        const boxKey = pinnedBoxKey(undefined, profile);
         try {
-          diag = await requestServiceDiag({ ...brokerTransport(profile), base: `${profile.uplink.topicPrefix}/${profile.box.id}` });
+          if (typeof key !== 'string' && typeof boxKey !== 'string') {
+            const asked = await requestServiceDiag({
+              ...brokerTransport(profile),
+              base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),
+            });
+            if (asked.note) console.error(`support-bundle: ${asked.note}`);
+            diag = asked.report;
+          }
           diag ??= await runDiag(profile, { scan: true });
         } catch (e) {
           console.error(`support-bundle: diag failed (${(e as Error).message}); the bundle goes without it`);

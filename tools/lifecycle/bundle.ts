@@ -90,6 +90,8 @@ export async function buildBundle(o: BundleOptions): Promise<BundleResult> {
   walk(repo, join(repo, 'dist'), files, counters, (rel) => !rel.endsWith('.map') && !rel.endsWith('.tsbuildinfo') && !rel.startsWith('dist/test/'));
   for (const f of ['bin/edgefw.js', 'config/profile.schema.json', 'LICENSE', 'README.md']) if (existsSync(join(repo, f))) files.push({ rel: f, abs: join(repo, f) });
   walk(repo, join(repo, 'config/profiles'), files, counters, () => true);
+  // files the compiled code reads beside the tree: the technician page (http-worker.ts staticDir)
+  if (existsSync(join(repo, 'firmware/site/static'))) walk(repo, join(repo, 'firmware/site/static'), files, counters, () => true);
   walk(repo, join(repo, 'tools/systemd'), files, counters, () => true);
 
   const native: Manifest['native'] = [];

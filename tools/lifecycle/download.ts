@@ -76,8 +76,9 @@ export async function download(o: DownloadOptions): Promise<DownloadResult> {
           res.on('data', (c: Buffer) => {
             got += c.length;
             if (got > o.maxBytes) {
-              res.destroy();
+              // refuse first: destroying the response emits 'aborted' at once
               reject(new BundleRefused('size', `${o.url}: more than ${o.maxBytes} bytes`));
+              res.destroy();
               return;
             }
             writeSync(fd, c);

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash, type KeyObject } from 'node:crypto';
-import { MANIFEST_FILE, type Manifest, SIGNATURE_FILE, type Target, compareVersions, manifestSchema, safeReleasePath, satisfies, signatureSchema, verifyManifest } from './manifest.js';
+import { MANIFEST_FILE, type Manifest, SIGNATURE_FILE, type Target, compareVersions, manifestSchema, safeReleasePath, satisfies, sha256, signatureSchema, verifyManifest } from './manifest.js';
 import { BundleFormatError, type EntrySink, walkTarGz } from './tar.js';
 
 /** Why a bundle was refused: a stable word for the status topic, and a sentence. */
-export type RefusalReason = 'format' | 'signature' | 'target' | 'node' | 'downgrade' | 'digest' | 'size' | 'download';
+export type RefusalReason = 'format' | 'signature' | 'target' | 'node' | 'downgrade' | 'digest' | 'size' | 'download' | 'native';
 
 export class BundleRefused extends Error {
   constructor(
@@ -143,4 +143,28 @@ export async function unpackBundle(file: string, m: Manifest, dir: string): Prom
 export function syncTree(dir: string): void {
   const r = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
   if (r.status !== 0) spawnSync('sync', [], { stdio: 'ignore' });
+}
+
+/**
+ * Check an installed release against its signed manifest: the signature (by a trusted key),
+ * then every file's size and SHA-256. What an SD card or a hand edit changed, in words (empty:
+ * intact). Native builds made on the box are not in the manifest and are not looked at.
+ */
+export function verifyInstalled(dir: string, trusted: readonly KeyObject[]): string[] {
+  let m: Manifest;
+  try {
+    const bytes = readFileSync(join(dir, MANIFEST_FILE));
+    const sig = signatureSchema.parse(JSON.parse(readFileSync(join(dir, SIGNATURE_FILE), 'utf8')));
+    if (trusted.length > 0 && !verifyManifest(bytes, sig, trusted)) return [`${MANIFEST_FILE} is not signed by a trusted release key`];
+    m = manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+  } catch (e) {
+    return [`manifest unreadable: ${(e as Error).message.slice(0, 200)}`];
+  }
+  const bad: string[] = [];
+  for (const f of m.files) {
+    const p = join(dir, safeReleasePath(f.path));
+    if (!existsSync(p)) bad.push(`${f.path} missing`);
+    else if (statSync(p).size !== f.size || sha256(readFileSync(p)) !== f.sha256) bad.push(`${f.path} changed`);
+  }
+  return bad;
 }

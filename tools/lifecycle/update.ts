@@ -1,5 +1,6 @@
 import { type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Layout, type LifecycleState, committedLink, currentLink, linkVersion, pointLink, readState, releaseDir, releasesDir, writeState } from '../../firmware/lifecycle/state.js';
 import { download } from './download.js';
@@ -71,6 +72,38 @@ function lock(stateDir: string): () => void {
   throw new Error(`cannot take ${file}`);
 }
 
+/**
+ * Native modules a bundle could not carry for this target (manifest `buildOnTarget`): the
+ * build of the same module version is copied from the release that runs now (no compiler
+ * needed for an update that does not change them); the rest are returned, to be built.
+ */
+export function carryNativeBuilds(from: string, to: string, modules: Manifest['buildOnTarget']): Manifest['buildOnTarget'] {
+  const left: Manifest['buildOnTarget'][number][] = [];
+  for (const n of modules) {
+    const prev = join(from, n.path);
+    let version: string | undefined;
+    try {
+      version = (JSON.parse(readFileSync(join(prev, 'package.json'), 'utf8')) as { version?: string }).version;
+    } catch {
+      version = undefined;
+    }
+    const built = join(prev, 'build/Release');
+    if (version === n.version && existsSync(built) && readdirSync(built).some((f) => f.endsWith('.node'))) {
+      cpSync(join(prev, 'build'), join(to, n.path, 'build'), { recursive: true });
+    } else left.push(n);
+  }
+  return left;
+}
+
+/** Compile what carryNativeBuilds could not take over: `npm rebuild` in the staged release (python3, make, g++). */
+function buildNative(staging: string, modules: Manifest['buildOnTarget'], say: (s: string) => void): void {
+  if (modules.length === 0) return;
+  const names = modules.map((n) => n.name);
+  say(`building native modules on this box (npm rebuild ${names.join(' ')}; minutes on a Pi)`);
+  const r = spawnSync('npm', ['rebuild', ...names], { cwd: staging, encoding: 'utf8', timeout: 60 * 60_000 });
+  if (r.status !== 0) throw new BundleRefused('native', `npm rebuild ${names.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}; python3, make and g++ installed?): ${`${r.stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ')}`);
+}
+
 /** Keep the committed, current and previous releases; remove the rest (never the running one). */
 function prune(l: Layout, keep: readonly (string | undefined)[], say: (s: string) => void): void {
   const dir = releasesDir(l);
@@ -125,6 +158,9 @@ export async function runUpdate(o: UpdateOptions): Promise<UpdateOutcome> {
       rmSync(staging, { recursive: true, force: true });
       try {
         await unpackBundle(file, m, staging);
+        const left = carryNativeBuilds(releaseDir(l, s.committed), staging, m.buildOnTarget);
+        if (m.buildOnTarget.length > left.length) o.say(`native builds carried over from ${s.committed}: ${m.buildOnTarget.filter((n) => !left.includes(n)).map((n) => n.name).join(', ')}`);
+        buildNative(staging, left, o.say);
         rmSync(dest, { recursive: true, force: true }); // a leftover of an earlier failed trial of this version
         renameSync(staging, dest);
         syncTree(releasesDir(l));

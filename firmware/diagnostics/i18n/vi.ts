@@ -292,6 +292,22 @@ export default {
       causes: ['mất điện khi đang ghi trên thẻ SD bỏ qua lệnh flush', 'thẻ SD sắp hỏng', 'tệp bị sửa hoặc cắt bằng tay'],
       steps: ['Thay bằng thẻ SD công nghiệp nếu việc này lặp lại.', 'Tệp cũ (tên trong chi tiết lỗi) có thể đọc bằng sqlite3 để khôi phục số đo.', 'Số thứ tự bắt đầu lại trên mọi số cũ, nên nền tảng thấy phần mất là một khoảng trống.'],
     },
+    OUTBOX_SEQ_JUMP: {
+      title: 'Số thứ tự nhảy sang một dải mới',
+      description: 'Số thứ tự nhảy sang một dải mới: hộp không chứng minh được đánh số đang ở đâu, nên tiếp tục ở rất xa phía trên mọi số có thể đã dùng. Không số nào bị dùng lại; bản tin trạng thái liệt kê bước nhảy (outbox skips).',
+      causes: [
+        'tệp hàng đợi gửi bị mất, rỗng hoặc hỏng khi khởi động trên một hộp đã chạy trước đó (thẻ SD mất dữ liệu ghi, tệp bị xoá)',
+        'không ghi được vào lưu trữ khi khởi động (đầy hoặc chỉ đọc), nên không giữ trước được số nào',
+        'nhật ký ghi trước (outbox.db-wal) bị hỏng',
+        'sự cố đĩa kéo dài đến mức dùng hết các số đã giữ trước',
+      ],
+      steps: [
+        'Dữ liệu không cần làm gì: nền tảng thấy một khoảng trống lớn cho mỗi thiết bị và bước nhảy trong trạng thái (`skips`).',
+        'Tìm lý do lưu trữ hỏng (OUTBOX_DISK_FULL, OUTBOX_READ_ONLY, OUTBOX_CORRUPT); thay thẻ SD hay mất dữ liệu ghi.',
+        'Xác nhận (acknowledge) lỗi khi đã hiểu nguyên nhân.',
+      ],
+      verify: 'Xác nhận lỗi; sau lần khởi động lại tiếp theo không có OUTBOX_SEQ_JUMP mới và trạng thái không có dải mới nào.',
+    },
     OUTBOX_IO_ERROR: {
       title: 'Lỗi đọc/ghi lưu trữ',
       description: 'Cơ sở dữ liệu hàng đợi gửi bị lỗi I/O. Số đo được giữ trong một vùng nhớ có giới hạn; hộp sẽ thử lại.',
@@ -347,6 +363,13 @@ export default {
       causes: ['hai hộp chạy cùng hồ sơ và cùng mã máy khách (thẻ SD được nhân bản)', 'có người giả mạo hộp trên broker', 'uplink.clientId đặt tay và dùng chung cho nhiều hộp'],
       steps: ['Tìm máy khách kia: nhật ký của broker ghi địa chỉ của nó.', 'Cho mỗi hộp một danh tính riêng (bỏ uplink.clientId để mã được suy ra từ khóa của hộp; cấp lại thẻ đã nhân bản).', 'Nhờ người vận hành broker gắn mã máy khách với tài khoản của từng hộp (docs/security.md).'],
       verify: 'Xem Tổng quan trong hai phút: Broker vẫn kết nối và lỗi chuyển sang "Lỗi vừa hết".',
+    },
+    COMMANDS_REFUSED: {
+      title: 'Nhiều lệnh bị từ chối',
+      description: 'Trong một phút, hộp đã từ chối nhiều tin nhắn trên các chủ đề lệnh (không ký, khóa lạ, gửi lại, hết hạn, quá lớn, quá tần suất …). Việc lấy mẫu không bị ảnh hưởng.',
+      causes: ['có người trên broker đang dò thử hoặc gửi dồn dập vào các chủ đề cmd/ của hộp', 'công cụ của nền tảng hoặc kỹ thuật viên ký bằng khóa không có trong danh sách tin cậy, hoặc đồng hồ sai', 'một tin nhắn giữ lại (retained) còn nằm trên chủ đề cmd/'],
+      steps: ['Đọc lý do từ chối trên <prefix>/<box>/commands/events hoặc các bộ đếm trong trạng thái.', 'Sửa bên gửi (khóa trong commands.trust, đồng hồ trong commands.skew); xóa lệnh retained bằng một tin retained rỗng.', 'Nếu không phải người của bạn gửi, siết ACL của broker (docs/security.md).'],
+      verify: 'Không có từ chối mới trên commands/events trong 5 phút: lỗi tự xóa.',
     },
   },
 } satisfies Translation;

@@ -23,7 +23,8 @@
   }
   const fill = (id, ...kids) => { const el = $(id); el.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false)); return el; };
   const fmtTime = (ms) => (ms ? new Date(ms).toLocaleString(T ? T.lang : undefined) : '–');
-  const fmtNum = (v) => (Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(3)).replace(/\.?0+$/, '') || '0';
+  /** a value with the decimals its part resolves (channel spec, or the profile's override) */
+  const fmtNum = (v, decimals) => v.toFixed(Math.max(0, Math.min(10, decimals)));
   function fmtDur(s) {
     const d = Math.floor(s / 86400), hh = Math.floor((s % 86400) / 3600), mm = Math.floor((s % 3600) / 60);
     return (d ? d + 'd ' : '') + (d || hh ? hh + 'h ' : '') + mm + 'm ' + (s % 60) + 's';
@@ -84,7 +85,7 @@
       d.lastError ? h('div', { class: 'error' }, d.lastError.code + ': ' + d.lastError.message) : null,
       d.values.length === 0 ? h('div', { class: 'muted' }, t('noValues')) :
         h('table', {}, h('tbody', {}, d.values.map((v) => h('tr', { 'data-testid': 'value-' + d.id + '-' + v.channel },
-          h('td', {}, v.channel), h('td', { class: 'num', 'data-testid': 'num-' + d.id + '-' + v.channel }, fmtNum(v.value) + ' ' + v.unit),
+          h('td', {}, v.channel), h('td', { class: 'num', 'data-testid': 'num-' + d.id + '-' + v.channel }, fmtNum(v.value, v.decimals) + ' ' + v.unit),
           h('td', { class: 'num muted' }, v.ageS === undefined ? '' : t('secondsAgo', { n: Math.round(v.ageS) })),
           h('td', {}, spark(v.history)))))))));
   }

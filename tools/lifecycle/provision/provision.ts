@@ -6,7 +6,7 @@ import { loadProfile } from '../../../config/load.js';
 import { type Layout, committedLink, currentLink, linkVersion, pointLink, readState, releaseDir, releasesDir, writeState } from '../../../firmware/lifecycle/state.js';
 import { hostTarget, releaseKeyId } from '../manifest.js';
 import { publicKeyText } from '../../../firmware/security/keys.js';
-import { checkBundle, syncTree, unpackBundle } from '../release.js';
+import { checkBundle, syncTree, unpackBundle, verifyInstalled } from '../release.js';
 import { accountChanges, serviceOwner } from './accounts.js';
 import { bootConfigChanges } from './boot-config.js';
 import { type Change, type Owner, dirChange, fileChange } from './changes.js';
@@ -84,7 +84,10 @@ export async function planProvision(o: ProvisionOptions): Promise<Plan> {
     const trusted = [...o.releaseKeys];
     const m = await checkBundle(o.bundle, { trusted, target, node: process.versions.node, maxBytes: 2048 * 1048576 });
     const dir = releaseDir(layout, m.version);
-    const installed = existsSync(join(dir, 'manifest.json')) && JSON.stringify(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))) === JSON.stringify(m);
+    const same = existsSync(join(dir, 'manifest.json')) && JSON.stringify(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))) === JSON.stringify(m);
+    const damage = same ? verifyInstalled(dir, trusted) : [];
+    const installed = same && damage.length === 0;
+    if (damage.length) notes.push(`release ${m.version} differs from its signed manifest (${damage.length}: ${damage.slice(0, 3).join(', ')}): reinstalling it`);
     if (committed && committed !== m.version) {
       notes.push(`this box runs ${committed}; provisioning does not switch versions — install ${m.version} with \`edgefw update ${o.bundle}\``);
     } else {
@@ -111,6 +114,15 @@ export async function planProvision(o: ProvisionOptions): Promise<Plan> {
       }
     }
   } else if (!committed) notes.push('no release installed and no --bundle given: the service has nothing to start');
+  else {
+    const damage = verifyInstalled(releaseDir(layout, committed), o.releaseKeys.length ? o.releaseKeys : []);
+    if (damage.length) {
+      const what = `release ${committed} differs from its signed manifest (${damage.length}: ${damage.slice(0, 3).join(', ')}${damage.length > 3 ? ', …' : ''}); provision again with --bundle <its bundle> to reinstall it`;
+      changes.push({ what, apply: () => {
+        throw new Error(what);
+      } });
+    }
+  }
 
   // the service unit and the udev rules, as shipped with this program
   const sd = o.systemdDir ?? defaultSystemdDir();

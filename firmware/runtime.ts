@@ -358,6 +358,7 @@ export class Runtime {
       if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);
     }
     this.running = plan.running;
+    if (plan.live.length > 0) this.diagnostics?.profileReloaded(plan.running);
     this.faults.clear('PROFILE_REJECTED', 'profile');
     if (plan.restart.length > 0) {
       this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${plan.restart.length} change${plan.restart.length === 1 ? '' : 's'} take effect at the next restart: ${plan.restart.join(', ')}`, details: { file, keys: plan.restart } });

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { ProfileError } from '../../config/load.js';
-import { brokerTransport } from '../../config/secrets.js';
 import { sendCommand } from '../../firmware/commands/client.js';
-import type { BrokerTransport } from '../../firmware/uplink/transport.js';
 import { mqttUrl } from '../options.js';
-import { profileOrExit } from '../profile-arg.js';
+import { profileOrExit, transportOrExit } from '../profile-arg.js';
 import { pinnedBoxKey, senderKey } from '../command-keys.js';
 import { reportResult } from './cmd.js';
 
@@ -42,15 +39,8 @@ export function registerAck(program: Command): void {
         return;
       }
       const box = profile.box.id;
-      let transport: BrokerTransport;
-      try {
-        transport = brokerTransport(profile, opts.url);
-      } catch (e) {
-        if (!(e instanceof ProfileError)) throw e;
-        console.error(e.message);
-        process.exitCode = 2;
-        return;
-      }
+      const transport = transportOrExit(profile, 'ack', opts.url);
+      if (!transport) return;
       const r = await sendCommand({
         ...transport,
         base: `${profile.uplink.topicPrefix}/${box}`, box, cmd: 'ack',

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Profile } from '../../config/schema.js';
 import { type SendResult, sendCommand } from '../../firmware/commands/client.js';
-import { profileOrExit } from '../profile-arg.js';
+import { profileOrExit, transportOrExit } from '../profile-arg.js';
 import { type DiagReport, renderReport } from '../../firmware/diagnostics/diag.js';
-import { brokerTransport } from '../../config/secrets.js';
 import type { BrokerTransport } from '../../firmware/uplink/transport.js';
 import { pinnedBoxKey, senderKey } from '../command-keys.js';
 
@@ -102,13 +101,9 @@ export function registerCmd(program: Command): void {
       // the profile's broker, credentials and TLS files (password and key files read now)
       let transport: BrokerTransport = { url: opts.url ?? 'mqtt://127.0.0.1:1883' };
       if (profile) {
-        try {
-          transport = brokerTransport(profile, opts.url);
-        } catch (e) {
-          console.error(`cmd: ${(e as Error).message}`);
-          process.exitCode = 2;
-          return;
-        }
+        const t = transportOrExit(profile, 'cmd', opts.url);
+        if (!t) return;
+        transport = t;
       }
       const prefix = opts.prefix ?? profile?.uplink.topicPrefix ?? 'edgefw';
       const r = await sendCommand({

@@ -6,14 +6,13 @@ import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import { openBuses } from '../../firmware/buses.js';
 import { probeBroker, requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
 import { brokerTransport } from '../../config/secrets.js';
-import type { BrokerTransport } from '../../firmware/uplink/transport.js';
 import { type DiagCheck, type DiagReport, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { ensureDir } from '../../firmware/state/dirs.js';
 import { FIRMWARE_VERSION } from '../../firmware/version.js';
-import { profileOrExit } from '../profile-arg.js';
+import { profileOrExit, transportOrExit } from '../profile-arg.js';
 import { pinnedBoxKey, senderKey } from '../command-keys.js';
 
 interface DiagOptions {
@@ -99,14 +98,8 @@ export function registerDiag(program: Command): void {
         if (typeof key === 'string' || typeof boxKey === 'string') {
           if (opts.key || opts.boxKey || typeof boxKey === 'string') console.error(`diag: cannot ask a running service (${typeof key === 'string' ? key : (boxKey as string)}); checking from here`);
         } else {
-          let transport: BrokerTransport;
-          try {
-            transport = brokerTransport(profile);
-          } catch (e) {
-            console.error(`diag: ${(e as Error).message}`);
-            process.exitCode = 2;
-            return;
-          }
+          const transport = transportOrExit(profile, 'diag');
+          if (!transport) return;
           const asked = await requestServiceDiag({
             ...transport,
             base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),

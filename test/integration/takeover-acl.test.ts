@@ -108,7 +108,7 @@ describe('broker ACL: each box publishes only under its own prefix', () => {
       for (const u of ['box-a', 'box-b', 'platform']) execFileSync('mosquitto_passwd', ['-b', pw, u, `${u}-pw`]);
       const acl = join(dir, 'acl');
       // the ACL docs/security.md recommends: %u is the login (with TLS client certificates, the CN)
-      writeFileSync(acl, ['pattern write edgefw/%u/#', 'pattern read edgefw/%u/cmd/#', 'user platform', 'topic readwrite edgefw/#', ''].join('\n'));
+      writeFileSync(acl, ['pattern readwrite edgefw/%u/#', 'user platform', 'topic readwrite edgefw/#', ''].join('\n'));
       writeFileSync(join(dir, 'box-a-pw'), 'box-a-pw\n');
       return ['allow_anonymous false', `password_file ${pw}`, `acl_file ${acl}`];
     }, { unlimitedQueues: false });

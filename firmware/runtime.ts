@@ -31,7 +31,8 @@ import { outboxConfig } from './uplink/config.js';
 import { transportSecretsOrThrow } from '../config/secrets.js';
 import { defaultClientId } from './uplink/transport.js';
 import { Uplink } from './uplink/uplink.js';
-import { FIRMWARE_VERSION } from './version.js';
+import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
+import { readLastWall, saveLastWall } from './state/last-wall.js';
 import { SiteServer } from './site/server.js';
 
 /** how often readings cross to the uplink worker when it keeps an outbox, ms at most */
@@ -64,7 +65,7 @@ export interface RuntimeStatus {
  */
 export class Runtime {
   readonly scheduler: Scheduler;
-  readonly clock: Clock;
+  readonly clock: SystemClock;
   readonly faults: FaultRegistry;
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
@@ -91,7 +92,7 @@ export class Runtime {
     this.log = options.log.child({ module: 'runtime' });
     this.scheduler = new Scheduler(options.timers);
     this.scheduler.onError = (name, e) => this.log.error({ task: name, err: e }, 'scheduled task threw');
-    this.clock = new SystemClock({ assumeTrusted: p.clock.assumeTrusted });
+    this.clock = new SystemClock({ assumeTrusted: p.clock.assumeTrusted, floorMs: FIRMWARE_DATE_MS });
     this.faults = new FaultRegistry(this.clock);
   }
 
@@ -121,6 +122,8 @@ export class Runtime {
     p.buses.gpio.forEach((b, i) => {
       if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
     });
+    const lastWall = readLastWall(p.storage.dir);
+    if (lastWall !== undefined) this.clock.raiseFloor(lastWall);
     const bootIdentity = startBoot(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot read or save the boot counter (disk full or read-only?); the boot id still names this start'));
     this.bootIdentity = bootIdentity;
     this.bootCounter = bootIdentity.boot;
@@ -281,6 +284,8 @@ export class Runtime {
       });
     }
     pipeline.start();
+    // the clock's floor for the next start (GPS week-rollover and plausibility checks)
+    this.scheduler.every('last-wall-time', 600_000, () => this.saveWallTime(), { phaseMs: 60_000 });
     for (const d of this.devices) d.start();
     diagnostics.start();
     // an update on trial commits itself once healthy; the retained <base>/update record (docs/install.md)
@@ -388,6 +393,7 @@ export class Runtime {
       await this.site?.stop();
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
+      this.saveWallTime();
       this.executor?.stop();
       await this.diagnostics?.stop();
       this.sendFaults();
@@ -398,6 +404,12 @@ export class Runtime {
       this.log.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /** Keep the wall time for the next start's clock floor, only while the clock is trusted. */
+  private saveWallTime(): void {
+    if (this.clock.timeSource() === 'none') return;
+    saveLastWall(this.options.profile.storage.dir, this.clock.wallMs(), (e) => this.log.warn({ err: e }, 'cannot save the last wall time'));
   }
 
   /** The worker's command gate: trust list, limits, the box key that signs replies. */

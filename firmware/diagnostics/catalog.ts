@@ -252,6 +252,24 @@ const RUNTIME_FAULTS = {
     causes: ['no network at boot, so NTP never synced', 'NTP blocked by the firewall (UDP 123)', 'no RTC battery on a box without network'],
     remedy: 'Check network and `timedatectl`; allow UDP 123 to the NTP server; readings are re-stamped once time is trusted.',
   },
+  WARMUP_TOO_LONG: {
+    severity: 'warning',
+    component: 'device',
+    description: 'A particulate or CO₂ sensor keeps sending well-formed all-zero frames, which mean "warming up, no measurement yet", for much longer than it ever needs (PMS5003 / SDS011: 2 min, MH-Z19B: 10 min). No readings are published from such frames.',
+    causes: ['the fan of a particulate sensor does not turn (blocked, worn out, no 5 V)', 'the laser or the NDIR lamp has failed', 'the sensor is powered from a supply too weak for its fan or heater'],
+    remedy: 'Listen for the fan and check the 5 V supply at the sensor under load; power-cycle the sensor. If the zeros continue, replace it. `edgefw diag` shows warmingUp and zeroFramesDropped for the device.',
+  },
+  GPS_DATE_IMPLAUSIBLE: {
+    severity: 'warning',
+    component: 'clock',
+    description: 'The GPS receiver reports a date years away from what the box knows (its firmware build date and the last time a previous run saw trusted time), even after correcting for the GPS week rollover; the clock is not trusted from it.',
+    causes: [
+      'a receiver with old firmware after a GPS week rollover (every 1024 weeks: April 2019, November 2038): it reports dates 19.6 years off',
+      'a corrupt almanac or a receiver still in its first minutes after a cold start',
+      'the box firmware is very old, or the state directory was restored from another box',
+    ],
+    remedy: 'Check the receiver\'s date in `edgefw diag` (the nmea-gps device shows gpsTime and rollovers). Update the receiver firmware or replace the module; keep NTP reachable meanwhile. Readings keep monotonic time and are re-stamped once time is trusted.',
+  },
   JOB_MISSED: {
     severity: 'warning',
     component: 'jobs',

@@ -92,10 +92,12 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
     let starts = 0;
     let linkUp = true;
     let lastClean = false;
+    let running: ChildProcess | undefined;
     const start = async (): Promise<ChildProcess> => {
       const seen = new Set(statuses().map((s) => s.bootId));
       const p = spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
       starts++;
+      running = p;
       // running once its worker has said hello (status on connect; with the link cut, just time)
       if (linkUp) await rec.waitFor('status of the new start', () => statuses().some((s) => !seen.has(s.bootId)), 30_000);
       else await sleep(4000);
@@ -140,17 +142,23 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
         const p = await start();
         await sleep(500 + random() * 1500);
         if (!readOnly && chance(0.5)) {
+          const raised = (): number => faultEvents('OUTBOX_DISK_FULL', 'raised');
+          const cleared = (): number => faultEvents('OUTBOX_DISK_FULL', 'cleared');
+          const [raisedBefore, clearedBefore] = [raised(), cleared()];
           disk.fill(`filler-${k}`);
           steps.push('disk filled');
           await sleep(1000 + random() * 2000);
           if (chance(0.5)) {
-            const cleared = (): number => faultEvents('OUTBOX_DISK_FULL', 'cleared');
-            const before = cleared();
             for (const f of fillers()) unlinkSync(join(disk.dir, f));
             steps.push('space back');
-            // the box clears the fault by itself (seen on the platform when the link is up)
-            if (linkUp) await rec.waitFor('OUTBOX_DISK_FULL cleared', () => cleared() > before, 20_000);
-            else await sleep(2500 + random() * 1000);
+            // every raise since the fill is cleared by the box itself once space is back (the outbox
+            // may also free enough of its own space before that); seen when the link is up
+            if (linkUp) {
+              await rec.waitFor('OUTBOX_DISK_FULL cleared', () => cleared() - clearedBefore >= raised() - raisedBefore, 20_000).catch((e: unknown) => {
+                const files = readdirSync(disk.dir).map((f) => `${f} ${statSync(join(disk.dir, f)).size}`);
+                throw new Error(`${(e as Error).message} (${log.join('; ')}; files: ${files.join(', ')}; last status ${JSON.stringify(statuses().at(-1)?.outbox)})`);
+              });
+            } else await sleep(2500 + random() * 1000);
           }
         }
         if (chance(0.5)) {
@@ -171,6 +179,7 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
         await exited(p);
         if (readOnly) disk.writable();
         log.push(`round ${k}: ${steps.join(', ')}`);
+        console.info(log.at(-1));
       }
       // power and network back for good: the box sends everything, then stops cleanly
       for (const f of fillers()) unlinkSync(join(disk.dir, f));
@@ -258,6 +267,10 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
       else expect(gaps, log.join('\n')).toBeLessThanOrEqual(drops);
 
     } finally {
+      if (running && running.exitCode === null && running.signalCode === null) {
+        running.kill('SIGKILL');
+        await exited(running);
+      }
       await rec.close();
     }
   }, 120_000 + ROUNDS * 25_000);

@@ -221,6 +221,18 @@ export default {
       causes: ['không có mạng lúc khởi động nên NTP chưa đồng bộ', 'tường lửa chặn NTP (UDP 123)', 'hộp không có mạng và không có pin RTC'],
       steps: ['Kiểm tra mạng và `timedatectl`.', 'Mở UDP 123 tới máy chủ NTP.', 'Số đo sẽ được gắn lại thời gian khi đồng hồ đáng tin.'],
     },
+    GPS_DATE_IMPLAUSIBLE: {
+      title: 'Ngày GPS lệch nhiều năm',
+      description: 'Bộ thu GPS báo một ngày cách xa nhiều năm so với điều hộp biết (ngày build firmware và lần chạy trước), kể cả sau khi hiệu chỉnh lỗi tràn số tuần GPS; đồng hồ không được tin theo ngày đó.',
+      causes: ['bộ thu có firmware cũ sau lần tràn số tuần GPS (mỗi 1024 tuần: tháng 4/2019, tháng 11/2038)', 'almanac hỏng hoặc bộ thu vừa khởi động nguội', 'firmware của hộp quá cũ, hoặc thư mục trạng thái được chép từ hộp khác'],
+      steps: ['Xem ngày của bộ thu trong `edgefw diag` (thiết bị nmea-gps hiện gpsTime và rollovers).', 'Cập nhật firmware bộ thu hoặc thay mô-đun.', 'Giữ NTP truy cập được trong lúc đó; số đo sẽ được gắn lại thời gian khi đồng hồ đáng tin.'],
+    },
+    WARMUP_TOO_LONG: {
+      title: 'Cảm biến không bao giờ khởi động xong',
+      description: 'Cảm biến bụi hoặc CO₂ liên tục gửi khung dữ liệu toàn số 0 hợp lệ (nghĩa là "đang làm nóng, chưa có số đo") lâu hơn nhiều so với thời gian nó cần; không có số đo nào được gửi từ các khung này.',
+      causes: ['quạt của cảm biến bụi không quay (bị kẹt, mòn, thiếu 5 V)', 'laser hoặc đèn NDIR bị hỏng', 'nguồn cấp quá yếu cho quạt hoặc bộ sưởi'],
+      steps: ['Nghe tiếng quạt và đo 5 V tại cảm biến khi đang chạy.', 'Tắt rồi bật lại nguồn cảm biến.', 'Nếu vẫn chỉ toàn số 0, thay cảm biến. `edgefw diag` hiện warmingUp và zeroFramesDropped của thiết bị.'],
+    },
     JOB_MISSED: {
       title: 'Tác vụ định kỳ bị lỡ',
       description: 'Một tác vụ định kỳ (tự kiểm tra, báo cáo sức khỏe, giờ yên tĩnh) không chạy đúng giờ.',

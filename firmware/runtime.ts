@@ -24,6 +24,7 @@ import { CommandExecutor } from './commands/executor.js';
 import type { CommandGateConfig } from './uplink/commands.js';
 import { BOX_SIGNER } from './security/intake.js';
 import { TrialGate } from './lifecycle/trial.js';
+import { startRemoteUpdate } from './lifecycle/remote.js';
 import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
@@ -240,6 +241,7 @@ export class Runtime {
       devices: () => this.devices,
       maxHold: (id) => (p.devices.find((d) => d.id === id) as { maxOn?: number } | undefined)?.maxOn,
       restart: this.options.onRestart ?? this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+      startUpdate: (args) => startRemoteUpdate(p.storage.dir, args),
     });
     this.executor = executor;
     uplink.handleCommands((c) => executor.run(c));

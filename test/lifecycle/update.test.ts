@@ -163,6 +163,7 @@ describe('edgefw update on a supervised box', () => {
 
   it('the signed update command from the platform downloads, installs and commits a release; the update topic follows it', async () => {
     const platform = testKey(work, 'platform');
+    const tech = testKey(work, 'tech');
     const server = createServer((req, res) => {
       const data = readFileSync(b.good as string);
       res.writeHead(200, { 'Content-Length': data.length });
@@ -171,7 +172,7 @@ describe('edgefw update on a supervised box', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const a = server.address();
     const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/edgefw-1.1.0-linux-x64.tar.gz`;
-    const { box, rec } = await provisioned('remote', [`commands: { trust: [ { name: platform, key: "${platform.pub}", allow: [diag, update] } ] }`]);
+    const { box, rec } = await provisioned('remote', [`commands: { trust: [ { name: platform, key: "${platform.pub}", allow: [diag, update] }, { name: tech, key: "${tech.pub}", allow: [diag] } ] }`]);
     try {
       await rec.waitFor('the box key in its status', () => rec.on('/status').some((m) => typeof (m.payload as { key?: string }).key === 'string'));
       const t0 = Date.now();
@@ -187,10 +188,11 @@ describe('edgefw update on a supervised box', () => {
       const seen = topic().map((m) => (m.payload as { state: string }).state);
       expect(seen).toEqual(expect.arrayContaining(['trial', 'committed']));
       expect(readFileSync(join(box.stateDir, 'update/agent.log'), 'utf8')).toContain('switched current → 1.1.0');
-      // a key without the update permission is refused
-      const tech = testKey(work, 'tech');
+      // a key of the trust list without the update permission is refused, and nothing changes
       const refused = await cliAsync(['cmd', 'remote', 'update', `url=${url}`, '--key', tech.file, '--url', broker.url], CLI, 60_000);
       expect(refused.code, refused.out).not.toBe(0);
+      expect(refused.out).toMatch(/not-allowed|not allowed/);
+      expect(box.state()).toMatchObject({ state: 'committed', version: '1.1.0' });
       await noGap(box, rec);
       console.info(`signed update command: committed ${ms} ms after the command (settle 2 s), update topic: ${seen.join(' → ')}`);
     } finally {

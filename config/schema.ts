@@ -77,7 +77,7 @@ export const uplinkSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true).meta({ description: 'keep readings on disk until the broker has them (off: memory only, lost on restart)' }),
       file: z.string().min(1).default('outbox.db').meta({ description: 'SQLite file, relative to storage.dir' }),
-      commitInterval: duration('outbox.commitInterval', { min: 10, max: 10_000 }).default(250).meta({ description: 'readings are committed (fsync) at most this often; a power cut loses at most one interval' }),
+      commitInterval: duration('outbox.commitInterval', { min: 10, max: 10_000 }).default(250).meta({ description: 'readings are committed (fsync) at most this often; a power cut loses the readings of at most one interval plus 50 ms' }),
       maxRows: z.number().int().min(10).max(100_000_000).default(1_000_000).meta({ description: 'readings kept at most' }),
       maxBytes: z.number().int().min(4096).default(256 * 1024 * 1024).meta({ description: 'bytes of stored readings at most' }),
       maxAge: duration('outbox.maxAge', { min: 0 }).default(30 * 24 * 3_600_000).meta({ description: 'readings older than this are dropped; 0 = no limit' }),

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
@@ -18,19 +17,21 @@ import { withPartDecimals } from './pipeline/precision.js';
 import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
-import { nextBootCounter } from './state/boot.js';
-import { resolveTrustList } from '../config/commands.js';
+import { type BootIdentity, startBoot } from './state/boot.js';
 import { CommandExecutor } from './commands/executor.js';
-import type { CommandGateConfig } from './uplink/commands.js';
-import { BOX_SIGNER } from './security/intake.js';
+import { commandGateConfig } from './commands/gate-config.js';
 import { TrialGate } from './lifecycle/trial.js';
 import { startRemoteUpdate } from './lifecycle/remote.js';
 import { ensureDir } from './state/dirs.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
 import { Uplink } from './uplink/uplink.js';
-import { FIRMWARE_VERSION } from './version.js';
+import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
+import { readLastWall, saveLastWall } from './state/last-wall.js';
 import { SiteServer } from './site/server.js';
+
+/** how often readings cross to the uplink worker when it keeps an outbox, ms at most */
+const FLUSH_WITH_OUTBOX_MS = 50;
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -59,7 +60,7 @@ export interface RuntimeStatus {
  */
 export class Runtime {
   readonly scheduler: Scheduler;
-  readonly clock: Clock;
+  readonly clock: SystemClock;
   readonly faults: FaultRegistry;
   readonly devices: RunningDevice[] = [];
   private uplink: Uplink | undefined;
@@ -71,6 +72,7 @@ export class Runtime {
   /** the technician page (site.http), when the profile turns it on */
   site: SiteServer | undefined;
   private bootCounter = 0;
+  private bootIdentity: BootIdentity | undefined;
   private executor: CommandExecutor | undefined;
   private boxIdentity: BoxIdentity | undefined;
   private pendingFaultEvents: FaultEvent[] = [];
@@ -85,12 +87,17 @@ export class Runtime {
     this.log = options.log.child({ module: 'runtime' });
     this.scheduler = new Scheduler(options.timers);
     this.scheduler.onError = (name, e) => this.log.error({ task: name, err: e }, 'scheduled task threw');
-    this.clock = new SystemClock({ assumeTrusted: p.clock.assumeTrusted });
+    this.clock = new SystemClock({ assumeTrusted: p.clock.assumeTrusted, floorMs: FIRMWARE_DATE_MS });
     this.faults = new FaultRegistry(this.clock);
   }
 
   get boot(): number {
     return this.bootCounter;
+  }
+
+  /** random id of this start (docs/mqtt.md) */
+  get bootId(): string | undefined {
+    return this.bootIdentity?.bootId;
   }
 
   /** The box key (firmware/security/identity.ts); loaded or created at the start of start(). */
@@ -107,13 +114,17 @@ export class Runtime {
     p.buses.gpio.forEach((b, i) => {
       if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
     });
-    this.bootCounter = nextBootCounter(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot save the boot counter (disk full or read-only?)'));
+    const lastWall = readLastWall(p.storage.dir);
+    if (lastWall !== undefined) this.clock.raiseFloor(lastWall);
+    const bootIdentity = startBoot(p.storage.dir, (e) => this.log.error({ err: e }, 'cannot read or save the boot counter (disk full or read-only?); the boot id still names this start'));
+    this.bootIdentity = bootIdentity;
+    this.bootCounter = bootIdentity.boot;
     const identity = loadOrCreateIdentity(p.storage.dir, {
       onLoose: (file, mode) => this.log.warn({ file, mode: mode.toString(8) }, 'box key was readable by others; tightened to 0600'),
       onWriteError: (file, err) => this.log.error({ file, err }, 'cannot save the new box key (disk full or read-only?): this run uses a key that the next start will not have'),
     });
     this.boxIdentity = identity;
-    this.log.info({ box: p.box.id, boot: this.bootCounter, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
+    this.log.info({ box: p.box.id, boot: this.bootCounter, bootId: bootIdentity.bootId, fw: FIRMWARE_VERSION, devices: p.devices.length, keyId: identity.keyId, newKey: identity.created }, 'starting');
 
     // Buses and drivers first, then every output to its safe state before anything else starts:
     // a relay left energised by a crash (kill -9, OOM) drops before the broker, uplink or any probe.
@@ -184,6 +195,8 @@ export class Runtime {
           prefix: p.uplink.topicPrefix,
           boxId: p.box.id,
           boot: this.bootCounter,
+          bootId: bootIdentity.bootId,
+          firstStart: bootIdentity.firstStart,
           firmware: FIRMWARE_VERSION,
           identity: { key: identity.publicKey, keyId: identity.keyId },
           reconnectMinMs: p.uplink.reconnect.min,
@@ -196,11 +209,13 @@ export class Runtime {
           commitIntervalMs: 50,
           drainRate: p.uplink.outbox.drainRate,
           ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
-          commands: this.commandGateConfig(identity),
+          commands: this.gateConfig(p.commands, identity),
           maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
-        batchMaxDelayMs: p.uplink.batch.maxDelay,
+        // with an outbox, messages are made from committed rows: hand readings to the worker often,
+        // so a power cut loses at most FLUSH_WITH_OUTBOX_MS + commitInterval (docs/mqtt.md)
+        batchMaxDelayMs: p.uplink.outbox.enabled ? Math.min(p.uplink.batch.maxDelay, FLUSH_WITH_OUTBOX_MS) : p.uplink.batch.maxDelay,
       },
       this.scheduler,
       this.options.log.child({ module: 'uplink' }),
@@ -257,6 +272,8 @@ export class Runtime {
       });
     }
     pipeline.start();
+    // the clock's floor for the next start (GPS week-rollover and plausibility checks)
+    this.scheduler.every('last-wall-time', 600_000, () => this.saveWallTime(), { phaseMs: 60_000 });
     for (const d of this.devices) d.start();
     diagnostics.start();
     // an update on trial commits itself once healthy; the retained <base>/update record (docs/install.md)
@@ -333,12 +350,25 @@ export class Runtime {
       }
       if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);
     }
-    this.running = plan.running;
+    let running = plan.running;
+    const restart = [...plan.restart];
+    if (plan.commands && this.boxIdentity) {
+      try {
+        this.uplink?.reconfigureCommands(this.gateConfig(next.commands, this.boxIdentity));
+        this.log.info({ keys: next.commands.trust.map((t) => t.name) }, 'trust list and command limits reloaded');
+      } catch (e) {
+        // a key file that cannot be read: keep the running trust list, say why
+        running = { ...running, commands: this.running.commands };
+        restart.push(`commands (not applied: ${(e as Error).message})`);
+      }
+    }
+    this.running = running;
+    if (plan.live.length > 0 || plan.commands) this.diagnostics?.profileReloaded(running);
     this.faults.clear('PROFILE_REJECTED', 'profile');
-    if (plan.restart.length > 0) {
-      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${plan.restart.length} change${plan.restart.length === 1 ? '' : 's'} take effect at the next restart: ${plan.restart.join(', ')}`, details: { file, keys: plan.restart } });
+    if (restart.length > 0) {
+      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${restart.length} change${restart.length === 1 ? '' : 's'} take effect at the next restart: ${restart.join(', ')}`, details: { file, keys: restart } });
     } else this.faults.clear('PROFILE_RESTART_PENDING', 'profile');
-    return plan;
+    return { ...plan, restart, running };
   }
 
   /** A reload whose profile the loader refused: the box keeps the profile it runs. */
@@ -363,6 +393,7 @@ export class Runtime {
       await this.site?.stop();
       await Promise.all(this.devices.map((d) => d.stop()));
       this.pipeline?.stop(); // open report windows leave as partial aggregates
+      this.saveWallTime();
       this.executor?.stop();
       await this.diagnostics?.stop();
       this.sendFaults();
@@ -375,23 +406,14 @@ export class Runtime {
     return this.stopping;
   }
 
-  /** The worker's command gate: trust list, limits, the box key that signs replies. */
-  private commandGateConfig(identity: BoxIdentity): CommandGateConfig {
-    const c = this.options.profile.commands;
-    const trust = resolveTrustList(c, (file) => this.log.warn({ file }, 'created a key pair for the trust list (commands.trust[].create: demo only)'));
-    if (trust.length === 0) this.log.info('no trust list (commands.trust): this box refuses every command from the network');
-    // the box's own key may ask for diag: `edgefw diag` on the box, by someone who can read the key
-    trust.push({ name: BOX_SIGNER, key: identity.publicKey, allow: ['diag'] });
-    return {
-      intake: {
-        boxId: this.options.profile.box.id, trust, maxBytes: c.maxBytes, rate: c.rate, skewMs: c.skew, maxLifetimeMs: c.maxLifetime,
-        json: c.json, replayCache: c.replayCache, replayFile: join(this.options.profile.storage.dir, 'command-nonces'),
-      },
-      signingKey: identity.privateKey,
-      keyId: identity.keyId,
-      clockTrusted: this.clock.timeSource() !== 'none',
-      refusalFault: c.refusalFault,
-    };
+  private gateConfig(c: Profile['commands'], identity: BoxIdentity): ReturnType<typeof commandGateConfig> {
+    return commandGateConfig(this.options.profile, c, identity, this.clock.timeSource() !== 'none', this.log);
+  }
+
+  /** Keep the wall time for the next start's clock floor, only while the clock is trusted. */
+  private saveWallTime(): void {
+    if (this.clock.timeSource() === 'none') return;
+    saveLastWall(this.options.profile.storage.dir, this.clock.wallMs(), (e) => this.log.warn({ err: e }, 'cannot save the last wall time'));
   }
 
   private sendFaults(): void {

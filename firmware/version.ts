@@ -12,3 +12,10 @@ export const FIRMWARE_VERSION: string = (() => {
   }
   return '0.0.0';
 })();
+
+/**
+ * A day on or before the one this firmware was built (bump it with each release; a stale value
+ * only weakens the check). Wall time cannot be earlier: the clock's floor, which turns a GPS date
+ * from before it into a week-rollover correction as gpsd does with its build date.
+ */
+export const FIRMWARE_DATE_MS = Date.UTC(2026, 10, 28);

@@ -16,6 +16,12 @@ export interface Clock {
   timeSource(): TimeSource;
   /** A time source (GPS fix) vouches for wall time from now on. */
   markTrusted(source: TimeSource): void;
+  /**
+   * The earliest wall time that can be now: the firmware's build date, or the last trusted wall
+   * time a previous run stored, whichever is later (undefined: not known). A GPS date before it
+   * is a week rollover; one years after it is not believed.
+   */
+  floorMs?(): number | undefined;
 }
 
 export interface SystemClockOptions {
@@ -23,16 +29,29 @@ export interface SystemClockOptions {
   readonly assumeTrusted?: boolean;
   /** systemd-timesyncd creates this file once the clock is synchronised. */
   readonly syncFlagPath?: string;
+  /** Clock.floorMs(): build date or the last trusted wall time of a previous run */
+  readonly floorMs?: number;
 }
 
 export class SystemClock implements Clock {
   private source: TimeSource;
   private readonly syncFlagPath: string;
   private lastCheckMono = Number.NEGATIVE_INFINITY;
+  private floor: number | undefined;
 
   constructor(options: SystemClockOptions = {}) {
     this.source = options.assumeTrusted ? 'assumed' : 'none';
     this.syncFlagPath = options.syncFlagPath ?? '/run/systemd/timesync/synchronized';
+    this.floor = options.floorMs;
+  }
+
+  floorMs(): number | undefined {
+    return this.floor;
+  }
+
+  /** Raise the floor (the state directory told us when a previous run last saw trusted time). */
+  raiseFloor(ms: number): void {
+    if (Number.isFinite(ms) && (this.floor === undefined || ms > this.floor)) this.floor = ms;
   }
 
   monoMs(): number {
@@ -65,6 +84,12 @@ export class ManualClock implements Clock {
   mono = 0;
   wall: number;
   source: TimeSource = 'assumed';
+  /** Clock.floorMs(); a test sets it */
+  floor: number | undefined;
+
+  floorMs(): number | undefined {
+    return this.floor;
+  }
 
   constructor(wallStartMs = Date.UTC(2026, 0, 1)) {
     this.wall = wallStartMs;

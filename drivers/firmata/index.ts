@@ -9,10 +9,12 @@ import { type BoardOutput, type FirmataOptions, firmataOptions, scaleAnalog } fr
 export function firmataChannels(o: Pick<FirmataOptions, 'analog' | 'digital' | 'outputs' | 'vref'>): ChannelSpec[] {
   return [
     ...o.analog.map((a) => {
-      const lo = scaleAnalog(0, a, o.vref);
-      const hi = scaleAnalog(1023, a, o.vref);
+      // a scaled input's plausible range is its transducer's (`range`: 4 mA → 0 °C, 20 mA → 100 °C;
+      // below 4 mA is a broken loop, not −25 °C); unscaled, what the 10-bit ADC reaches
+      const lo = a.range ? a.range[0] : scaleAnalog(0, a, o.vref);
+      const hi = a.range ? a.range[1] : scaleAnalog(1023, a, o.vref);
       // one step of the board's 10-bit ADC in the input's unit
-      const step = Math.abs(scaleAnalog(1, a, o.vref) - lo);
+      const step = Math.abs(scaleAnalog(1, a, o.vref) - scaleAnalog(0, a, o.vref));
       return { name: a.name, unit: a.unit, min: Math.min(lo, hi), max: Math.max(lo, hi), decimals: decimalsForStep(step) };
     }),
     ...o.digital.map((d) => ({ name: d.name, unit: 'state', min: 0, max: 1, decimals: 0 })),

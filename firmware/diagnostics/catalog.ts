@@ -251,6 +251,24 @@ const RUNTIME_FAULTS = {
     causes: ['no network at boot, so NTP never synced', 'NTP blocked by the firewall (UDP 123)', 'no RTC battery on a box without network'],
     remedy: 'Check network and `timedatectl`; allow UDP 123 to the NTP server; readings are re-stamped once time is trusted.',
   },
+  WARMUP_TOO_LONG: {
+    severity: 'warning',
+    component: 'device',
+    description: 'A particulate or CO₂ sensor keeps sending well-formed all-zero frames, which mean "warming up, no measurement yet", for much longer than it ever needs (PMS5003 / SDS011: 2 min, MH-Z19B: 10 min). No readings are published from such frames.',
+    causes: ['the fan of a particulate sensor does not turn (blocked, worn out, no 5 V)', 'the laser or the NDIR lamp has failed', 'the sensor is powered from a supply too weak for its fan or heater'],
+    remedy: 'Listen for the fan and check the 5 V supply at the sensor under load; power-cycle the sensor. If the zeros continue, replace it. `edgefw diag` shows warmingUp and zeroFramesDropped for the device.',
+  },
+  GPS_DATE_IMPLAUSIBLE: {
+    severity: 'warning',
+    component: 'clock',
+    description: 'The GPS receiver reports a date years away from what the box knows (its firmware build date and the last time a previous run saw trusted time), even after correcting for the GPS week rollover; the clock is not trusted from it.',
+    causes: [
+      'a receiver with old firmware after a GPS week rollover (every 1024 weeks: April 2019, November 2038): it reports dates 19.6 years off',
+      'a corrupt almanac or a receiver still in its first minutes after a cold start',
+      'the box firmware is very old, or the state directory was restored from another box',
+    ],
+    remedy: 'Check the receiver\'s date in `edgefw diag` (the nmea-gps device shows gpsTime and rollovers). Update the receiver firmware or replace the module; keep NTP reachable meanwhile. Readings keep monotonic time and are re-stamped once time is trusted.',
+  },
   JOB_MISSED: {
     severity: 'warning',
     component: 'jobs',
@@ -328,6 +346,19 @@ const RUNTIME_FAULTS = {
     description: 'The outbox database was corrupt: it was renamed aside (kept for inspection) and a new one created. Readings stored in it and not yet sent did not leave the box.',
     causes: ['power cut during a write on an SD card that ignores flush commands', 'failing SD card', 'file edited or truncated by hand'],
     remedy: 'Replace the SD card with an industrial-grade one if this repeats; the old file (name in the fault details) can be read with sqlite3 to recover readings. Sequences restart above all earlier ones, so the platform sees the loss as one gap.',
+  },
+  OUTBOX_SEQ_JUMP: {
+    severity: 'warning',
+    component: 'storage',
+    description: 'Sequence numbers jumped to a fresh range: the box could not prove where its numbering stood, so it continued far above every number it may have issued before. No number is reused; the status message lists the jump (outbox skips).',
+    causes: [
+      'the outbox file was missing, empty or corrupt at start on a box that ran before (SD card lost writes, file deleted)',
+      'the storage could not be written at start (full or read-only), so no numbers could be reserved',
+      'the write-ahead log (outbox.db-wal) was damaged',
+      'disk trouble lasted so long that the numbers reserved ahead were used up',
+    ],
+    remedy: 'Nothing to do for the data: the platform sees one large gap per device and the jump in the status (`skips`). Find why the storage failed (OUTBOX_DISK_FULL, OUTBOX_READ_ONLY, OUTBOX_CORRUPT); replace an SD card that keeps losing writes. Acknowledge the fault once understood.',
+    latch: true,
   },
   COMMANDS_REFUSED: {
     severity: 'warning',

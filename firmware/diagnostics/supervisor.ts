@@ -71,6 +71,7 @@ export class Supervisor {
 
   constructor(private readonly deps: SupervisorDeps) {
     const p = deps.profile;
+    this.running = p;
     this.log = deps.log.child({ module: 'diagnostics' });
     const specs: ChannelCheckSpec[] = [];
     for (const d of p.devices.filter((x) => x.enabled)) {
@@ -247,10 +248,23 @@ export class Supervisor {
     return h;
   }
 
+  /**
+   * A profile reload applied live parts of a new profile: diag, its profile hash and the
+   * commissioning record follow the profile the box now runs (a changed profile is commissioned
+   * again at its first passing self-test).
+   */
+  profileReloaded(running: Profile): void {
+    this.running = running;
+    this.commissioned = existsSync(this.commissioningFile());
+  }
+
+  /** The profile diag reports on: the start profile plus what reloads applied. */
+  private running: Profile;
+
   /** The diag report of a running box (what `edgefw diag` shows, from the live runtime). */
   async diagnose(): Promise<DiagReport> {
     const { deps } = this;
-    const p = deps.profile;
+    const p = this.running;
     const checks: DiagCheck[] = [];
     checks.push(...runningDeviceChecks(p, deps.devices()));
     const buses = deps.buses();
@@ -297,6 +311,6 @@ export class Supervisor {
   }
 
   private commissioningFile(): string {
-    return join(this.deps.profile.storage.dir, `commissioned-${profileHash(this.deps.profile)}.json`);
+    return join(this.running.storage.dir, `commissioned-${profileHash(this.running)}.json`);
   }
 }

@@ -1,20 +1,32 @@
-import { ensureDir } from '../state/dirs.js';
-import { accessSync, constants, existsSync, renameSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureDir } from '../state/dirs.js';
 
 /**
  * The outbox database file: one table of stored readings (a row per batch of readings, at most
- * one message's worth), one of per-device sequence counters, one of metadata. Opened in WAL
- * mode with synchronous=FULL: a commit returns only after its WAL frames are fsync'ed, so a committed reading survives a power cut. Checkpoints are ours
- * (wal_autocheckpoint=0) so the bytes written can be counted (see OutboxDb.walBytes).
+ * one message's worth), one of per-device sequence counters and reservations, one of sequence
+ * skips, one of metadata (drop counters, clean-stop flag). Opened in WAL mode with
+ * synchronous=FULL: a commit returns only after its WAL frames are fsync'ed, so a committed
+ * reading survives a power cut. Checkpoints are ours (wal_autocheckpoint=0, see WriteMeter) so
+ * the bytes written can be counted and the log kept small; new files use incremental
+ * auto-vacuum so an emptied outbox gives its pages back to the disk.
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS seqs (dev TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS seqs (
+  dev      TEXT PRIMARY KEY,
+  next     INTEGER NOT NULL,                 -- first number not stored (nor counted as dropped)
+  reserved INTEGER                           -- every number issued is below this (NULL in older files: next)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS skips (
+  id INTEGER PRIMARY KEY, boot INTEGER NOT NULL, bootId TEXT NOT NULL, at INTEGER NOT NULL,
+  dev TEXT NOT NULL, "from" INTEGER, "to" INTEGER NOT NULL, reason TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batches (
   id        INTEGER PRIMARY KEY,             -- storage order, given by the outbox (increasing within a run)
   boot      INTEGER NOT NULL,                -- boot counter of the start that read every reading of the row
+  bid       TEXT,                            -- boot id of that start (NULL in older files)
   n         INTEGER NOT NULL,                -- readings in the row (bounds count these, not rows)
   created   INTEGER NOT NULL,                -- wall ms when stored (age bound)
   bytes     INTEGER NOT NULL,                -- UTF-8 bytes of the readings' JSON, separators not counted
@@ -78,9 +90,12 @@ function openChecked(path: string): { db: Database.Database; created: boolean } 
   const created = !existsSync(path);
   const db = new Database(path);
   try {
+    // only takes effect on a file without tables (new or zero length)
+    db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${1024 * 1024}`);
     // quick_check reads every page once (~10 ms per 10k rows here); integrity_check also
     // cross-checks indexes and is for the tests and `edgefw diag`
     const check = db.pragma('quick_check', { simple: true });
@@ -88,6 +103,9 @@ function openChecked(path: string): { db: Database.Database; created: boolean } 
     db.exec(SCHEMA);
     const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").get();
     if (old) db.transaction(() => db.exec(MIGRATE_PER_READING)).immediate();
+    const columns = (table: string): string[] => (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+    if (!columns('seqs').includes('reserved')) db.exec('ALTER TABLE seqs ADD COLUMN reserved INTEGER');
+    if (!columns('batches').includes('bid')) db.exec('ALTER TABLE batches ADD COLUMN bid TEXT');
     return { db, created };
   } catch (e) {
     db.close();
@@ -115,64 +133,23 @@ export function openOutboxDb(path: string, nowMs: number): OpenResult {
   }
 }
 
-/**
- * Bytes SQLite writes for us: WAL frames (measured as growth of the -wal file between our
- * truncating checkpoints) plus the pages each checkpoint copies into the main file.
- */
-export class WriteMeter {
-  private walSize = 0;
-  bytes = 0;
-  commits = 0;
-  checkpoints = 0;
-  private readonly pageSize: number;
-
-  constructor(
-    private readonly db: Database.Database,
-    private readonly path: string,
-    private readonly checkpointWalBytes = 4 * 1024 * 1024,
-  ) {
-    this.pageSize = Number(db.pragma('page_size', { simple: true }));
-    this.walSize = this.size();
-  }
-
-  /** After each commit: count the new WAL bytes, checkpoint when the WAL is big. */
-  afterCommit(): void {
-    this.commits++;
-    const size = this.size();
-    if (size > this.walSize) this.bytes += size - this.walSize;
-    this.walSize = size;
-    if (size >= this.checkpointWalBytes) this.checkpoint();
-  }
-
-  checkpoint(): void {
-    const rows = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-    const r = rows[0];
-    if (r) this.bytes += r.checkpointed * this.pageSize;
-    this.checkpoints++;
-    this.walSize = this.size();
-  }
-
-  private size(): number {
-    try {
-      return statSync(`${this.path}-wal`).size;
-    } catch {
-      return 0;
-    }
-  }
-}
-
-type StatementName = 'insert' | 'upsertSeq' | 'allSeqs' | 'delRange' | 'page' | 'body' | 'rowBody' | 'oldest' | 'totals' | 'has' | 'getMeta' | 'setMeta' | 'untrusted' | 'rewrite';
+type StatementName =
+  | 'insert' | 'putNext' | 'putReserved' | 'setSeq' | 'allSeqs' | 'delRange' | 'page' | 'body' | 'rowBody' | 'oldest' | 'totals' | 'has'
+  | 'getMeta' | 'setMeta' | 'allMeta' | 'untrusted' | 'rewrite' | 'insertSkip' | 'recentSkips' | 'pruneSkips' | 'isEmpty' | 'ensureMeta';
 export type OutboxStatements = Readonly<Record<StatementName, Database.Statement>>;
 
 /** The statements of the outbox, prepared once per open file. */
 export function prepareStatements(db: Database.Database): OutboxStatements {
   return {
-    insert: db.prepare('INSERT INTO batches (id, boot, n, created, bytes, untrusted, monos, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    upsertSeq: db.prepare('INSERT INTO seqs (dev, next) VALUES (?, ?) ON CONFLICT (dev) DO UPDATE SET next = max(next, excluded.next)'),
-    allSeqs: db.prepare('SELECT dev, next FROM seqs'),
+    insert: db.prepare('INSERT INTO batches (id, boot, bid, n, created, bytes, untrusted, monos, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    // (dev, next, reserved): a new device gets the reservation it was numbered under
+    putNext: db.prepare('INSERT INTO seqs (dev, next, reserved) VALUES (?, ?, ?) ON CONFLICT (dev) DO UPDATE SET next = excluded.next'),
+    putReserved: db.prepare('INSERT INTO seqs (dev, next, reserved) VALUES (?, ?, ?) ON CONFLICT (dev) DO UPDATE SET reserved = excluded.reserved'),
+    setSeq: db.prepare('INSERT OR REPLACE INTO seqs (dev, next, reserved) VALUES (?, ?, ?)'),
+    allSeqs: db.prepare('SELECT dev, next, coalesce(reserved, next) AS reserved FROM seqs'),
     delRange: db.prepare('DELETE FROM batches WHERE id BETWEEN ? AND ?'),
     // rows without their body: a take reads the body only of the rows it hands out
-    page: db.prepare('SELECT id, boot, n, bytes FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
+    page: db.prepare('SELECT id, boot, bid, n, bytes FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
     body: db.prepare('SELECT body, monos FROM batches WHERE id = ?'),
     rowBody: db.prepare('SELECT body FROM batches WHERE id = ?').pluck(),
     oldest: db.prepare('SELECT id, created, n, bytes FROM batches WHERE id > ? ORDER BY id LIMIT ?'),
@@ -180,6 +157,13 @@ export function prepareStatements(db: Database.Database): OutboxStatements {
     has: db.prepare('SELECT 1 FROM batches WHERE id = ?'),
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    allMeta: db.prepare('SELECT key, value FROM meta'),
+    ensureMeta: db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)'),
+    insertSkip: db.prepare('INSERT INTO skips (boot, bootId, at, dev, "from", "to", reason) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    recentSkips: db.prepare('SELECT boot, bootId, at, dev, "from", "to", reason FROM skips ORDER BY id DESC LIMIT ?'),
+    pruneSkips: db.prepare('DELETE FROM skips WHERE id <= (SELECT max(id) FROM skips) - ?'),
+    // a file never used by an outbox: new, zero length, or emptied
+    isEmpty: db.prepare('SELECT NOT EXISTS (SELECT 1 FROM meta) AND NOT EXISTS (SELECT 1 FROM seqs) AND NOT EXISTS (SELECT 1 FROM batches)').pluck(),
     untrusted: db.prepare('SELECT id FROM batches WHERE boot = ? AND untrusted > 0 ORDER BY id').pluck(),
     rewrite: db.prepare('UPDATE batches SET n = ?, bytes = ?, untrusted = ?, monos = ?, body = ? WHERE id = ?'),
   };

@@ -27,6 +27,8 @@ export class RowState {
   constructor(
     readonly id: number,
     readonly boot: number,
+    /** boot id of that start ('' in rows of older files) */
+    readonly bootId: string,
     readonly bodies: string[],
     readonly bytes: readonly number[],
     /** monotonic ms of each reading, or null when none was read with an untrusted clock */
@@ -35,11 +37,11 @@ export class RowState {
     this.state = new Uint8Array(bodies.length);
   }
 
-  static load(st: OutboxStatements, id: number, boot: number): RowState | undefined {
+  static load(st: OutboxStatements, id: number, boot: number, bootId: string | null): RowState | undefined {
     const r = st.body.get(id) as { body: string; monos: string | null } | undefined;
     if (!r) return undefined;
     const bodies = r.body.split(SEP);
-    return new RowState(id, boot, bodies, bodies.map((b) => Buffer.byteLength(b)), r.monos === null ? null : (JSON.parse(r.monos) as number[]));
+    return new RowState(id, boot, bootId ?? '', bodies, bodies.map((b) => Buffer.byteLength(b)), r.monos === null ? null : (JSON.parse(r.monos) as number[]));
   }
 
   /** no reading waits or is in flight: the row can be deleted */

@@ -29,6 +29,8 @@ export interface TelemetryPayload {
   readonly box: string;
   /** boot counter of the start in which these samples were read (may be older than the current boot) */
   readonly boot: number;
+  /** random id of that start; absent for readings stored by a version without it */
+  readonly bootId?: string;
   /** true for backlog: readings that waited in the outbox and are sent behind live ones */
   readonly hist?: true;
   readonly samples: readonly WireSample[];
@@ -46,8 +48,8 @@ export function toWire(s: Sample, seq: number): WireSample {
   return { dev: s.device, seq, kind: s.kind, t: Math.round(s.wallMs), tq: s.timeSource, v, u, ...(w ? { w } : {}) };
 }
 
-export function encodeTelemetry(box: string, boot: number, samples: readonly WireSample[], historical = false): string {
-  const p: TelemetryPayload = { v: PAYLOAD_VERSION, box, boot, ...(historical ? { hist: true as const } : {}), samples };
+export function encodeTelemetry(box: string, boot: number, samples: readonly WireSample[], historical = false, bootId = ''): string {
+  const p: TelemetryPayload = { v: PAYLOAD_VERSION, box, boot, ...(bootId ? { bootId } : {}), ...(historical ? { hist: true as const } : {}), samples };
   return JSON.stringify(p);
 }
 
@@ -55,8 +57,9 @@ export function encodeTelemetry(box: string, boot: number, samples: readonly Wir
  * The same JSON as encodeTelemetry, from samples already encoded (one or more per fragment, joined
  * by commas, as the outbox stores them): a message is assembled without parsing or re-encoding.
  */
-export function encodeTelemetryBodies(box: string, boot: number, bodies: readonly string[], historical = false): string {
-  return `{"v":${PAYLOAD_VERSION},"box":${JSON.stringify(box)},"boot":${boot},${historical ? '"hist":true,' : ''}"samples":[${bodies.join(',')}]}`;
+export function encodeTelemetryBodies(box: string, boot: number, bodies: readonly string[], historical = false, bootId = ''): string {
+  const id = bootId ? `"bootId":${JSON.stringify(bootId)},` : '';
+  return `{"v":${PAYLOAD_VERSION},"box":${JSON.stringify(box)},"boot":${boot},${id}${historical ? '"hist":true,' : ''}"samples":[${bodies.join(',')}]}`;
 }
 
 export interface StatusPayload {
@@ -64,6 +67,8 @@ export interface StatusPayload {
   readonly box: string;
   readonly state: 'online' | 'offline';
   readonly boot: number;
+  /** random id of this start: (box, bootId) names one run even when the boot counter repeats */
+  readonly bootId?: string;
   readonly fw: string;
   /** the box's Ed25519 public key (raw 32 bytes, base64) and key id: replies are signed by it */
   readonly key?: string;
@@ -83,5 +88,27 @@ export interface StatusPayload {
 export interface OutboxStatus {
   readonly mode: 'disk' | 'memory' | 'off';
   readonly pending: number;
+  /** with an outbox: drops counted in its file over every start (durable); without: since this start */
   readonly dropped: { readonly oldest: number; readonly rejected: number; readonly expired: number };
+  /** random id of the outbox file whose counters `dropped` are (a new file after a loss starts new counters) */
+  readonly file?: number;
+  /** the memory ring this start: drops not yet in the file, readings a stop could not save */
+  readonly memory?: { readonly pending: number; readonly dropped: number; readonly discarded: number };
+  /** latest sequence skips and fresh ranges (docs/mqtt.md, "Sequences") */
+  readonly skips?: readonly OutboxSkip[];
+}
+
+export interface OutboxSkip {
+  readonly dev: string;
+  readonly from: number | null;
+  readonly to: number;
+  readonly reason: string;
+  readonly boot: number;
+  readonly bootId: string;
+  readonly at: number;
+  /**
+   * false while the skip is not yet in the outbox file (the disk refuses writes): if the box then
+   * loses power, numbers of that fresh range that never arrive were lost with its memory
+   */
+  readonly saved?: false;
 }

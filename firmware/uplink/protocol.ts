@@ -35,6 +35,10 @@ export interface UplinkConfig {
   readonly prefix: string;
   readonly boxId: string;
   readonly boot: number;
+  /** random id of this start (firmware/state/boot.ts); the worker makes one when absent */
+  readonly bootId?: string;
+  /** the box never started before with this storage (a new outbox may then start sequences at 0) */
+  readonly firstStart?: boolean;
   readonly firmware: string;
   /** the box's public key and key id (firmware/security/identity.ts), carried in the retained status */
   readonly identity?: { readonly key: string; readonly keyId: string };
@@ -66,6 +70,8 @@ export type ToWorker =
   /** wall time became trustworthy: offsetMs = wall − monotonic (sampling thread) at that moment */
   | { readonly t: 'clock'; readonly offsetMs: number; readonly source: TimeSource }
   | { readonly t: 'stop' }
+  /** the profile's `commands` were reloaded (SIGHUP) */
+  | { readonly t: 'commands'; readonly config: CommandGateConfig }
   /** the sampling thread ran a verified command: the worker signs and publishes the reply */
   | { readonly t: 'reply'; readonly command: VerifiedCommand; readonly result: CommandResult }
   /** a diagnostics message (health report, command reply, commissioning record); retained ones are re-sent on every connect */

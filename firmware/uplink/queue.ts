@@ -14,6 +14,8 @@ export interface Batch {
   readonly id: number;
   /** boot counter of the start in which every sample of the batch was taken */
   readonly boot: number;
+  /** random id of that start ('' for readings stored by an older version) */
+  readonly bootId: string;
   readonly lane: Lane;
   /** samples in the batch */
   readonly count: number;
@@ -26,10 +28,10 @@ export interface Batch {
   readonly samples: readonly WireSample[];
 }
 
-export function makeBatch(id: number, boot: number, lane: Lane, bodies: readonly string[], count = bodies.length): Batch {
+export function makeBatch(id: number, boot: number, bootId: string, lane: Lane, bodies: readonly string[], count = bodies.length): Batch {
   let parsed: WireSample[] | undefined;
   return {
-    id, boot, lane, count, bodies,
+    id, boot, bootId, lane, count, bodies,
     get samples(): readonly WireSample[] {
       parsed ??= JSON.parse(`[${bodies.join(',')}]`) as WireSample[];
       return parsed;
@@ -91,18 +93,13 @@ export interface SampleQueue {
   close(): void;
 }
 
-/** Per-device sequence counters; `base` is where a device never seen before starts. */
+/** Per-device sequence counters of a queue without storage, from 0 at each start. */
 export class SeqCounter {
   readonly next = new Map<string, number>();
-  constructor(readonly base = 0) {}
   take(dev: string): number {
-    const s = this.next.get(dev) ?? this.base;
+    const s = this.next.get(dev) ?? 0;
     this.next.set(dev, s + 1);
     return s;
-  }
-  /** raise a device's counter to at least `next` (merging counters from disk) */
-  atLeast(dev: string, next: number): void {
-    if ((this.next.get(dev) ?? this.base) < next) this.next.set(dev, next);
   }
 }
 
@@ -110,6 +107,7 @@ export class SeqCounter {
 export interface Entry {
   readonly id: number;
   readonly boot: number;
+  readonly bootId: string;
   readonly mono: number;
   readonly created: number;
   readonly bytes: number;
@@ -132,8 +130,8 @@ export function fixTime(w: WireSample, mono: number, boot: number, fix: TimeFix 
 
 export interface MemoryQueueOptions extends QueueBounds {
   readonly boot: number;
+  readonly bootId?: string;
   /** shared with the durable outbox when this queue is its fallback ring */
-  readonly seqs?: SeqCounter;
   readonly batchIds?: { next: number };
   readonly wallNow?: () => number;
 }
@@ -168,9 +166,11 @@ export class MemoryQueue implements SampleQueue {
   private bytes = 0;
   private fix: TimeFix | undefined;
   private dropped = { oldest: 0, rejected: 0, expired: 0 };
+  /** lowest sequence per device among the readings dropped since forgetDropped() */
+  private droppedLow = new Map<string, number>();
 
   constructor(private readonly options: MemoryQueueOptions) {
-    this.seqs = options.seqs ?? new SeqCounter(0);
+    this.seqs = new SeqCounter();
     this.batchIds = options.batchIds ?? { next: 1 };
     this.wallNow = options.wallNow ?? Date.now;
   }
@@ -188,18 +188,20 @@ export class MemoryQueue implements SampleQueue {
   }
 
   /** Store samples whose sequence is already assigned (the outbox's ring). */
-  push(wire: WireSample, mono: number, created: number, boot = this.options.boot): boolean {
+  push(wire: WireSample, mono: number, created: number, boot = this.options.boot, bootId = this.options.bootId ?? ''): boolean {
     const body = JSON.stringify(wire);
     const bytes = Buffer.byteLength(body);
     const o = this.options;
     if (o.policy === 'reject-new' && (this.rows + 1 > o.maxRows || this.bytes + bytes > o.maxBytes)) {
       this.dropped.rejected++;
+      this.noteDrop(wire);
       return false;
     }
-    this.waiting.push({ id: this.nextId++, boot, mono, created, bytes, wire, body });
+    this.waiting.push({ id: this.nextId++, boot, bootId, mono, created, bytes, wire, body });
     this.rows++;
     this.bytes += bytes;
     while ((this.rows > o.maxRows || this.bytes > o.maxBytes) && this.waiting.length > 0) {
+      this.noteDrop((this.waiting[0] as Entry).wire);
       this.remove(0);
       this.dropped.oldest++;
     }
@@ -210,13 +212,16 @@ export class MemoryQueue implements SampleQueue {
     const start = lane === 'live' ? lowerBound(this.waiting, this.boundary + 1) : 0;
     const end = lane === 'live' ? this.waiting.length : lowerBound(this.waiting, this.boundary + 1);
     if (start >= end) return undefined;
-    const boot = (this.waiting[start] as Entry).boot;
+    const { boot, bootId } = this.waiting[start] as Entry;
     let n = 0;
-    while (n < maxSamples && start + n < end && (this.waiting[start + n] as Entry).boot === boot) n++;
+    for (; n < maxSamples && start + n < end; n++) {
+      const e = this.waiting[start + n] as Entry;
+      if (e.boot !== boot || e.bootId !== bootId) break;
+    }
     const entries = this.waiting.splice(start, n);
     const id = this.batchIds.next++;
     this.inflight.set(id, { lane, entries });
-    return makeBatch(id, boot, lane, entries.map((e) => this.bodyOf(e)));
+    return makeBatch(id, boot, bootId, lane, entries.map((e) => this.bodyOf(e)));
   }
 
   ack(batchId: number): void {
@@ -254,6 +259,35 @@ export class MemoryQueue implements SampleQueue {
     this.fix = { boot: this.options.boot, offsetMs, source };
   }
 
+  /** Lowest sequence per device among the readings held (waiting or in flight). */
+  lowestSeqs(): Map<string, number> {
+    const low = new Map<string, number>();
+    const see = (e: Entry): void => {
+      const l = low.get(e.wire.dev);
+      if (l === undefined || e.wire.seq < l) low.set(e.wire.dev, e.wire.seq);
+    };
+    for (const e of this.waiting) see(e);
+    for (const b of this.inflight.values()) for (const e of b.entries) see(e);
+    for (const [dev, seq] of this.droppedLow) if (seq < (low.get(dev) ?? Number.POSITIVE_INFINITY)) low.set(dev, seq);
+    return low;
+  }
+
+  /** The drops so far are counted elsewhere (the outbox's file): stop reporting their sequences. */
+  forgetDropped(): void {
+    this.droppedLow.clear();
+  }
+
+  private noteDrop(w: WireSample): void {
+    if (w.seq < (this.droppedLow.get(w.dev) ?? Number.POSITIVE_INFINITY)) this.droppedLow.set(w.dev, w.seq);
+  }
+
+  /** Bytes of the readings waiting (the outbox checks the disk has room before moving them). */
+  waitingBytes(): number {
+    let b = 0;
+    for (const e of this.waiting) b += e.bytes;
+    return b;
+  }
+
   /** Remove and return what waits (not in flight): the outbox moves it to disk when disk returns. */
   drainWaiting(): Entry[] {
     const out = this.waiting;
@@ -288,12 +322,15 @@ export class MemoryQueue implements SampleQueue {
   close(): void {
     this.waiting = [];
     this.inflight.clear();
+    this.rows = 0;
+    this.bytes = 0;
   }
 
   private expire(now: number): void {
     const age = this.options.maxAgeMs;
     if (age <= 0) return;
     while (this.waiting.length > 0 && (this.waiting[0] as Entry).created < now - age) {
+      this.noteDrop((this.waiting[0] as Entry).wire);
       this.remove(0);
       this.dropped.expired++;
     }

@@ -133,8 +133,9 @@ export class UplinkSession {
   }
 
   /**
-   * Commit the current batch, publish offline status, disconnect (waiting for PUBACKs still due),
-   * close the outbox; resolves within `budgetMs` whatever the broker does.
+   * Commit the current batch, wait (briefly) for the PUBACKs still due, close the queue (the
+   * outbox moves its memory ring to disk or counts what it cannot save), publish the offline
+   * status with the final counters, disconnect; resolves within `budgetMs` whatever the broker does.
    */
   async stop(budgetMs: number): Promise<void> {
     this.stopping = true;
@@ -142,6 +143,10 @@ export class UplinkSession {
     this.cancelPump?.();
     this.queue.commit();
     const client = this.client;
+    const deadline = this.scheduler.now() + budgetMs;
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => this.scheduler.after(ms, resolve));
+    while (this.connected && this.inflightLive + this.inflightBacklog > 0 && this.scheduler.now() < deadline - budgetMs / 2) await sleep(20);
+    this.queue.close();
     if (client) {
       const done = new Promise<void>((resolve) => {
         if (!this.connected) {
@@ -152,22 +157,25 @@ export class UplinkSession {
           client.end(false, {}, () => resolve());
         });
       });
-      const timeout = new Promise<void>((resolve) => this.scheduler.after(budgetMs, resolve));
-      await Promise.race([done, timeout]);
+      await Promise.race([done, sleep(Math.max(0, deadline - this.scheduler.now()))]);
       client.end(true);
     }
-    this.queue.close();
   }
 
   private outboxStatus(): OutboxStatus {
     const c = this.counters?.();
-    return { mode: c ? c.mode : 'off', pending: this.queue.pending(), dropped: this.queue.drops() };
+    if (!c) return { mode: 'off', pending: this.queue.pending(), dropped: this.queue.drops() };
+    return {
+      mode: c.mode, pending: this.queue.pending(), dropped: c.dropped, ...(c.fileId ? { file: c.fileId } : {}),
+      memory: { pending: c.ringRows, dropped: c.memoryDropped, discarded: c.discarded },
+      ...(c.skips.length > 0 ? { skips: c.skips } : {}),
+    };
   }
 
   private status(state: 'online' | 'offline', reason?: string): string {
     const c = this.config;
     const p: StatusPayload = {
-      v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, fw: c.firmware, ...c.identity, since: Date.now(), ...(reason ? { reason } : {}),
+      v: PAYLOAD_VERSION, box: c.boxId, state, boot: c.boot, ...(c.bootId ? { bootId: c.bootId } : {}), fw: c.firmware, ...c.identity, since: Date.now(), ...(reason ? { reason } : {}),
       seq: this.queue.sequences(), outbox: this.outboxStatus(),
       ...(this.commandCounters ? { commands: this.commandCounters() } : {}),
     };
@@ -178,7 +186,7 @@ export class UplinkSession {
     const c = this.config;
     const gen = ++this.gen;
     const will: StatusPayload = {
-      v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, fw: c.firmware, ...c.identity, since: this.sinceMs, reason: 'connection lost',
+      v: PAYLOAD_VERSION, box: c.boxId, state: 'offline', boot: c.boot, ...(c.bootId ? { bootId: c.bootId } : {}), fw: c.firmware, ...c.identity, since: this.sinceMs, reason: 'connection lost',
       seq: this.queue.sequences(), outbox: this.outboxStatus(),
     };
     const options: IClientOptions = {
@@ -293,16 +301,19 @@ export class UplinkSession {
         // one slot stays free for live readings
         if (this.inflightBacklog >= Math.max(1, window - 1)) break;
         this.refill();
-        if (rate > 0 && this.tokens < 1) {
+        // wait for a full message's worth of budget (or a second's worth when the rate is below
+        // a message a second): a spent budget must not turn the backlog into one reading per message
+        const need = Math.max(1, Math.min(max, rate));
+        if (rate > 0 && this.tokens < need) {
           if (!this.cancelPump) {
-            this.cancelPump = this.scheduler.after(Math.ceil(((1 - this.tokens) * 1000) / rate), () => {
+            this.cancelPump = this.scheduler.after(Math.ceil(((need - this.tokens) * 1000) / rate), () => {
               this.cancelPump = undefined;
               this.pump();
             });
           }
           break;
         }
-        batch = this.queue.take(rate > 0 ? Math.max(1, Math.min(max, Math.floor(this.tokens))) : max, 'backlog');
+        batch = this.queue.take(rate > 0 ? Math.min(max, Math.floor(this.tokens)) : max, 'backlog');
         if (!batch) break;
         if (rate > 0) this.tokens -= batch.count;
       }
@@ -315,7 +326,7 @@ export class UplinkSession {
     const live = batch.lane === 'live';
     if (live) this.inflightLive++;
     else this.inflightBacklog++;
-    const payload = encodeTelemetryBodies(this.config.boxId, batch.boot, batch.bodies, !live);
+    const payload = encodeTelemetryBodies(this.config.boxId, batch.boot, batch.bodies, !live, batch.bootId);
     client.publish(this.topics.telemetry, payload, { qos: 1 }, (err) => {
       if (gen !== this.gen) return; // that connection is gone; its batches were released
       if (live) this.inflightLive--;

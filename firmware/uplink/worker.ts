@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { Scheduler } from '../loop/scheduler.js';
@@ -40,13 +41,17 @@ const SUBJECT = 'outbox';
 /** OUTBOX_DROPPING clears after this long without a new drop, ms */
 const DROP_QUIET_MS = 60_000;
 
-function start(config: UplinkConfig): void {
+function start(given: UplinkConfig): void {
+  const config: UplinkConfig = { ...given, bootId: given.bootId ?? randomUUID() };
   const o = config.outbox;
   let outbox: Outbox | undefined;
+  let s: UplinkSession | undefined;
   if (o) {
     outbox = new Outbox({
       ...o,
       boot: config.boot,
+      ...(config.bootId ? { bootId: config.bootId } : {}),
+      ...(config.firstStart !== undefined ? { firstStart: config.firstStart } : {}),
       // a row holds at least a full message: a message then reads and deletes one row
       rowSamples: Math.max(200, config.maxSamplesPerMessage),
       onEvent: (e) => {
@@ -55,6 +60,19 @@ function start(config: UplinkConfig): void {
         } else if (e.type === 'recovered') {
           send({ t: 'fault', op: 'clear', code: TROUBLE_CODES[e.trouble], subject: SUBJECT });
           send({ t: 'log', level: 'info', msg: 'outbox writing to disk again', fields: { path: o.path } });
+        } else if (e.type === 'skip') {
+          const k = e.skip;
+          if (k.reason !== 'unclean-stop') {
+            send({
+              t: 'fault', op: 'raise', code: 'OUTBOX_SEQ_JUMP', subject: SUBJECT,
+              message: `sequences continue in a fresh range from ${k.to} (${k.reason}); no number is reused`, details: { ...k },
+            });
+          } else if (k.dev !== '*') {
+            send({ t: 'log', level: 'warn', msg: 'last run did not stop cleanly: the rest of its reserved sequence numbers is skipped', fields: { ...k } });
+          }
+          s?.publishStatus();
+        } else if (e.type === 'reserved') {
+          send({ t: 'fault', op: 'clear', code: 'OUTBOX_SEQ_JUMP', subject: SUBJECT });
         } else {
           send({ t: 'fault', op: 'raise', code: 'OUTBOX_CORRUPT', subject: SUBJECT, message: `corrupt outbox renamed to ${e.path} (${e.reason}); a new one was created`, details: { path: o.path, setAside: e.path } });
         }
@@ -73,7 +91,7 @@ function start(config: UplinkConfig): void {
       })
     : undefined;
   gate = g;
-  const s = new UplinkSession(config, queue, scheduler, {
+  s = new UplinkSession(config, queue, scheduler, {
     stats: (stats) => send({ t: 'stats', stats }),
     log,
     ...(g ? { command: (name: string, payload: Buffer, retain: boolean) => g.onMessage(name, payload, retain) } : {}),
@@ -81,12 +99,18 @@ function start(config: UplinkConfig): void {
   if (g) s.commandCounters = () => g.counters;
   session = s;
   s.start();
+  const sess = s;
 
-  let lastDrops = 0;
+  // drops counted in the outbox file before this start are not news
+  let lastDrops = totalDrops(sess.stats().drops ?? { oldest: 0, rejected: 0, expired: 0 });
+  let lastPending = 0;
   let lastDropAt = 0;
   scheduler.every('uplink-stats', 1000, () => {
-    const stats = s.stats();
+    const stats = sess.stats();
     send({ t: 'stats', stats });
+    // the platform waits for the backlog before calling a gap a loss: say when it is gone
+    if (lastPending > 0 && stats.pending === 0) sess.publishStatus();
+    lastPending = stats.pending;
     const d = stats.drops ?? { oldest: 0, rejected: 0, expired: 0 };
     const total = totalDrops(d);
     const now = scheduler.now();
@@ -98,14 +122,14 @@ function start(config: UplinkConfig): void {
       });
       lastDrops = total;
       lastDropAt = now;
-      s.publishStatus(); // the platform sees the counters move
+      sess.publishStatus(); // the platform sees the counters move
     } else if (lastDropAt > 0 && now - lastDropAt > DROP_QUIET_MS) {
       send({ t: 'fault', op: 'clear', code: 'OUTBOX_DROPPING', subject: SUBJECT });
       lastDropAt = 0;
     }
   });
   // a status now and then carries the sequences and outbox counters even when nothing changes
-  scheduler.every('uplink-status', 60_000, () => s.publishStatus(), { phaseMs: 60_000 });
+  scheduler.every('uplink-status', 60_000, () => sess.publishStatus(), { phaseMs: 60_000 });
 }
 
 port.on('message', (m: ToWorker) => {
@@ -125,6 +149,9 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'reply':
       gate?.reply(m.command, m.result);
+      return;
+    case 'commands':
+      gate?.reconfigure(m.config);
       return;
     case 'publish':
       session?.publishExtra(m.topic, m.payload, m.retain);

@@ -83,4 +83,18 @@ describe('device lines of a running box', () => {
     ]);
     expect(line(status({ lastValues: [{ channel: 'temperature', value: 120 }] }))[1]).toBe('FAIL env reading: temperature 120 °C outside -40..85 [VALUE_OUT_OF_RANGE]');
   });
+
+  it('a scaled analog input is checked against its transducer range: soil 175 % FAILs, 42 % passes (docs/diagnostics.md)', () => {
+    const analog = parseProfile({
+      box: { id: 'soil-box' },
+      buses: { i2c: [{ name: 'i2c1', simulated: true }] },
+      devices: [{ id: 'analog', type: 'ads1115', bus: 'i2c1', inputs: [{ name: 'soil', input: 'ain1', unit: '%', scale: { volts: [2.8, 1.2], values: [0, 100] } }] }],
+    });
+    const at = (value: number): string[] =>
+      runningDeviceChecks(analog, [status({ id: 'analog', type: 'ads1115', identity: { part: 'ADS1115' }, lastValues: [{ channel: 'soil', value }] })]).map((c) => `${c.verdict} ${c.detail}${c.code ? ` [${c.code}]` : ''}`);
+    // 0 V on the input (the probe's wire off) reads 175 % through the scale: not wet soil
+    expect(at(175)[1]).toBe('FAIL soil 175 % outside 0..100 [VALUE_OUT_OF_RANGE]');
+    expect(at(-81)[1]).toBe('FAIL soil -81 % outside 0..100 [VALUE_OUT_OF_RANGE]');
+    expect(at(42)[1]).toBe('PASS soil 42 %');
+  });
 });

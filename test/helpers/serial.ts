@@ -25,9 +25,9 @@ export function mockSerialRig<O extends DeviceCommon>(
   def: DeviceDefinition<O>,
   entry: Record<string, unknown> = {},
   sim?: (clock: SystemClock) => SerialSimDevice,
+  clock = new SystemClock({ assumeTrusted: true }),
 ): SerialRig<O> {
   if (!def.serial) throw new Error(`${def.type} is not a serial device`);
-  const clock = new SystemClock({ assumeTrusted: true });
   const path = `/dev/serial/by-id/sim-${def.type}-${++rigCount}`;
   const hub = new SerialHub(new SimulatedSerialPorts(5));
   const options = deviceOptions(def, { ...def.example, port: path, simulated: true, ...entry });

@@ -69,6 +69,13 @@ describe('broker unreachable at 10 Hz → outbox → drained behind live data', 
       const hist = after.filter((s) => s.hist);
       const live = after.filter((s) => !s.hist);
       expect(hist.length).toBeGreaterThan(backlog * 0.8);
+      // the backlog stays batched once the drain budget is spent: full messages (20 readings, the
+      // profile's batch.maxSamples) but the last one
+      const perMsg = new Map<number, number>();
+      for (const s of hist) perMsg.set(s.msg, (perMsg.get(s.msg) ?? 0) + 1);
+      const sizes = [...perMsg.values()];
+      console.info(`backlog messages at ${DRAIN_RATE} readings/s: ${sizes.length}, sizes min ${Math.min(...sizes)} / max ${Math.max(...sizes)}, ${sizes.filter((n) => n < 20).length} short`);
+      expect(sizes.slice(0, -1).every((n) => n === 20)).toBe(true);
       // live first: a message of current readings arrived before the last backlog message …
       const firstLive = live[0];
       const lastHist = hist.at(-1);
@@ -81,6 +88,11 @@ describe('broker unreachable at 10 Hz → outbox → drained behind live data', 
       expect(Math.max(...hist.map((s) => s.t))).toBeLessThanOrEqual(firstLiveT + 50);
       expect(hist.some((s) => s.t < cutAt + 1000)).toBe(true);
 
+      // an outbox that keeps up holds no more log than one checkpoint's worth (128 KiB) and a commit
+      const wal = rt.status().uplink.outbox?.walBytes ?? -1;
+      console.info(`WAL after the backlog drained: ${wal} bytes`);
+      expect(wal).toBeGreaterThanOrEqual(0);
+      expect(wal).toBeLessThan(192 * 1024);
       await rt.stop();
       stopped = true;
       // order per device within each lane, duplicates removed

@@ -69,14 +69,18 @@ describe('edgefw update on a supervised box', () => {
   const update = (box: ScratchBox, source: string, extra: string[] = TRIAL): Promise<{ code: number | null; out: string }> =>
     cliAsync(['update', source, '--root', box.root, ...extra], box.boxCli, 120_000);
 
-  /** every sequence the outbox issued reached the broker: none missing, none reused */
+  /**
+   * every sequence the outbox issued reached the broker: none missing, none reused (numbers in a
+   * range a restart after a crash skipped and reported, docs/mqtt.md, were never sent)
+   */
   async function noGap(box: ScratchBox, rec: Recorder): Promise<number> {
     const db = join(box.stateDir, 'outbox.db');
     let issued = 0;
     await rec.waitFor('every issued sequence at the broker', () => {
-      issued = readOutbox(db).next.env ?? 0;
+      const f = readOutbox(db);
+      issued = f.next.env ?? 0;
       const got = dedupe(receivedSamples(rec.messages));
-      return issued > 0 && missing(got.seqs.get('env') ?? [], issued).length === 0;
+      return issued > 0 && missing(got.seqs.get('env') ?? [], issued, f.skips, 'env').length === 0;
     }, 20_000);
     expect(dedupe(receivedSamples(rec.messages)).conflicts).toEqual([]);
     return issued;

@@ -95,11 +95,12 @@ describe('power cut at random points of an update', () => {
 
       const db = join(box.stateDir, 'outbox.db');
       await rec.waitFor('every issued sequence at the broker', () => {
-        const issued = readOutbox(db).next.env ?? 0;
-        return missing(dedupe(receivedSamples(rec.messages)).seqs.get('env') ?? [], issued).length === 0;
+        // numbers in a range a restart after a cut skipped (docs/mqtt.md) were never sent
+        const f = readOutbox(db);
+        return missing(dedupe(receivedSamples(rec.messages)).seqs.get('env') ?? [], f.next.env ?? 0, f.skips, 'env').length === 0;
       }, 30_000);
       expect(dedupe(receivedSamples(rec.messages)).conflicts).toEqual([]);
-      console.info(`update kill: ${KILLS} cuts survived, ${readOutbox(db).next.env} readings without a gap, ${box.starts.length} service starts`);
+      console.info(`update kill: ${KILLS} cuts survived, next sequence ${readOutbox(db).next.env} with no gap outside ${readOutbox(db).skips.length} reported skips, ${box.starts.length} service starts`);
     } finally {
       await box.stop();
       await rec.close();

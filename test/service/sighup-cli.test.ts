@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished, startCli } from '../helpers/cli.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { type TestKey, testKey } from '../helpers/commands.js';
 
 type Telemetry = { samples: { dev: string; v: Record<string, number | null> }[] };
 type FaultEvent = { transition: string; fault: { code: string; subject?: string; message: string } };
@@ -17,6 +18,7 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
   let broker: Mosquitto;
   let dir: string;
   let file: string;
+  let tech: TestKey;
   const write = (temperature: string, extra = '', interval = '500ms'): void => {
     writeFileSync(
       file,
@@ -26,6 +28,7 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
         'clock: { assumeTrusted: true }',
         `storage: { dir: "${join(dir, 'data')}" }`,
         'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
+        `commands: { trust: [ { name: tech, key: "${tech.pub}", allow: [diag] } ] }`,
         'devices:',
         `  - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: ${interval}, channels: { temperature: ${temperature} } }`,
         '',
@@ -37,6 +40,7 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
     broker = await Mosquitto.start();
     dir = mkdtempSync(join(tmpdir(), 'edgefw-hup-'));
     file = join(dir, 'profile.yaml');
+    tech = testKey(dir, 'tech');
   });
   afterAll(async () => {
     await broker.stop();
@@ -55,38 +59,52 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { level: number; msg: string });
+    // the profile hash the running box reports in its diag (cmd/diag, edgefw diag)
+    const diagHash = async (what: string): Promise<string> => {
+      const cmd = tech.sign({ cmd: 'diag', box: 'reload-box' });
+      rec.client.publish('edgefw/reload-box/cmd/diag', JSON.stringify(cmd), { qos: 1 });
+      const reply = (): { re?: string; result?: { report?: { profileHash: string } } } | undefined =>
+        rec.on('/cmd/diag/reply').map((m) => m.payload as { re?: string; result?: { report?: { profileHash: string } } }).find((p) => p.re === cmd.nonce);
+      await rec.waitFor(`diag reply ${what}`, () => reply() !== undefined, 20_000);
+      return reply()?.result?.report?.profileHash ?? '';
+    };
     try {
-      await rec.waitFor('five env samples', () => samples().length >= 5, 15_000);
+      await rec.waitFor('five env samples', () => samples().length >= 5, 30_000);
       expect(samples().filter((s) => 'temperature' in s.v)).toHaveLength(1);
+      const started = await diagHash('before');
+      expect(started).toMatch(/^[0-9a-f]{16}$/);
 
       // good: temperature on every sample, with a range check it fails; a keepalive change needs a restart
       write('{ checks: { range: { max: -50 } } }', ', keepalive: 20s', '400ms');
       const before = samples().length;
       child.kill('SIGHUP');
-      await rec.waitFor('temperature again', () => samples().slice(before).filter((s) => 'temperature' in s.v).length >= 3, 10_000);
-      await rec.waitFor('range fault', () => events('VALUE_OUT_OF_RANGE').some((e) => e.transition === 'raised' && e.fault.subject === 'env/temperature'), 10_000);
-      await rec.waitFor('restart-pending fault', () => events('PROFILE_RESTART_PENDING').some((e) => e.transition === 'raised' && e.fault.message.includes('uplink.keepalive')), 10_000);
+      await rec.waitFor('temperature again', () => samples().slice(before).filter((s) => 'temperature' in s.v).length >= 3, 20_000);
+      await rec.waitFor('range fault', () => events('VALUE_OUT_OF_RANGE').some((e) => e.transition === 'raised' && e.fault.subject === 'env/temperature'), 20_000);
+      await rec.waitFor('restart-pending fault', () => events('PROFILE_RESTART_PENDING').some((e) => e.transition === 'raised' && e.fault.message.includes('uplink.keepalive')), 20_000);
       expect(logs().some((l) => l.msg.startsWith('profile reloaded: applied live env: channels, interval/timeout'))).toBe(true);
+      const reloaded = await diagHash('after-good');
+      expect(reloaded).not.toBe(started);
 
       // bad: refused with a log line and a fault, the box goes on with the profile it has
       writeFileSync(file, readFileSync(file, 'utf8').replace('interval: 400ms', 'interval: 2x'));
       child.kill('SIGHUP');
-      await rec.waitFor('rejected fault', () => events('PROFILE_REJECTED').some((e) => e.transition === 'raised' && e.fault.message.includes('devices[0].interval')), 10_000);
+      await rec.waitFor('rejected fault', () => events('PROFILE_REJECTED').some((e) => e.transition === 'raised' && e.fault.message.includes('devices[0].interval')), 20_000);
       const refused = logs().find((l) => l.msg.startsWith('profile reload refused'));
       expect(refused?.level).toBe(50);
       expect(refused?.msg).toContain('"2x" is not a duration');
       const after = samples().length;
-      await rec.waitFor('still publishing', () => samples().length >= after + 3, 10_000);
+      await rec.waitFor('still publishing', () => samples().length >= after + 3, 20_000);
       expect(samples().slice(after).every((s) => 'temperature' in s.v)).toBe(true);
       expect(child.exitCode).toBeNull();
+      expect(await diagHash('after-bad')).toBe(reloaded);
 
       // fixed again: the rejection clears
       write('{ checks: { range: { max: -50 } } }', ', keepalive: 20s', '400ms');
       child.kill('SIGHUP');
-      await rec.waitFor('rejected cleared', () => events('PROFILE_REJECTED').some((e) => e.transition === 'cleared'), 10_000);
+      await rec.waitFor('rejected cleared', () => events('PROFILE_REJECTED').some((e) => e.transition === 'cleared'), 20_000);
 
       child.kill('SIGTERM');
-      const done = await finished(child, 10_000);
+      const done = await finished(child, 20_000);
       expect(done.code).toBe(0);
       expect(done.stderr).not.toMatch(/at .*\.js:\d+/);
       expect(JSON.parse(readFileSync(join(dir, 'data', 'run-state.json'), 'utf8'))).toMatchObject({ state: 'stopped' });
@@ -94,5 +112,5 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
       child.kill('SIGKILL');
       await rec.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

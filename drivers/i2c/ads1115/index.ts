@@ -26,9 +26,12 @@ const MAX_POLLS = 5;
 
 function channels(o: Ads1115Options): readonly ChannelSpec[] {
   return o.inputs.map((i) => {
+    // the plausible range: a scaled input reports a transducer, whose span is the scale's
+    // values (a soil probe reads 0..100 %; 175 % is a probe off its wire, not wet soil); an
+    // unscaled input the voltages the ADC can measure
     const single = muxPins(MUX[i.input])[1] < 0;
-    const a = toValue(i, single ? 0 : -i.fullScale);
-    const b = toValue(i, i.fullScale);
+    const a = i.scale ? i.scale.values[0] : toValue(i, single ? 0 : -i.fullScale);
+    const b = i.scale ? i.scale.values[1] : toValue(i, i.fullScale);
     // one code (LSB = FS / 2¹⁵, datasheet 9.3.3) in the channel's unit
     const step = Math.abs(toValue(i, i.fullScale / 32768) - toValue(i, 0));
     return { name: i.name, unit: i.unit, min: Math.min(a, b), max: Math.max(a, b), decimals: decimalsForStep(step) };

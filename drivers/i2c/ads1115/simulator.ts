@@ -83,6 +83,9 @@ export class Ads1115Simulator extends I2cSimDevice {
   ) {
     super(clock);
     this.channels = inputs.map((i) => i.name);
+    // power up with each scaled transducer in the middle of its span (a soil probe in damp soil),
+    // not at 0 V, which a scale maps outside it (0 V on a 2.8 V → 0 %, 1.2 V → 100 % probe is 175 %)
+    for (const i of inputs) if (i.scale) this.applyChannel(i.name, (i.scale.values[0] + i.scale.values[1]) / 2);
   }
 
   private input(channel: string): Ads1115Input {

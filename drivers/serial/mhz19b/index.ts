@@ -1,7 +1,8 @@
 import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
 import type { SerialSimDevice } from '../../sim/serial-device.js';
-import type { ChannelSpec, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import type { ChannelSpec, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import { ZeroFrames, allZero } from '../warmup.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
 import { openPort, timeoutCovers } from '../options.js';
@@ -16,10 +17,15 @@ import { Mhz19bSimulator } from './simulator.js';
  * all attempts failed: DEVICE_TIMEOUT, or SERIAL_CHECKSUM if answers came but none verified.
  * init() sets range and ABC. Readings during preheat are dropped.
  */
+/** an answer that verified but carried no measurement (preheat) */
+const WARMING = -1;
+
 export class Mhz19bDriver extends SerialDriver {
   readonly channels: readonly ChannelSpec[];
   private answer: number | undefined;
   private warmUntil = 0;
+  /** all-zero answers during the preheat (3 min in the datasheet) */
+  private readonly zeros = new ZeroFrames('MH-Z19B', 600_000);
 
   constructor(link: SerialLink, private readonly mhz: Mhz19bOptions, ctx: DeviceContext) {
     // a request/response part is never "stale": silence is a timeout of the exchange
@@ -28,11 +34,13 @@ export class Mhz19bDriver extends SerialDriver {
   }
 
   protected onFrame(f: Uint8Array): void {
-    this.answer = decodeCo2(f);
+    // bytes 2..7 all zero: the answer of a part still preheating, not 0 ppm
+    this.answer = this.zeros.note(allZero(f, 2, 8), this.clock.monoMs()) ? WARMING : decodeCo2(f);
   }
 
   protected override async configure(): Promise<void> {
     this.warmUntil = this.clock.monoMs() + this.mhz.warmup;
+    this.zeros.reset();
     await this.link.write(range(this.mhz.range));
     await this.link.write(this.mhz.abc ? ABC_ON : ABC_OFF);
   }
@@ -51,8 +59,12 @@ export class Mhz19bDriver extends SerialDriver {
       },
       take: () => this.answer,
       checksumErrors: () => this.checksumErrors(),
-      done: (ppm) => ({ values: this.clock.monoMs() < this.warmUntil ? [] : [{ channel: 'co2', value: ppm }] }),
+      done: (ppm) => ({ values: ppm === WARMING || this.clock.monoMs() < this.warmUntil ? [] : [{ channel: 'co2', value: ppm }] }),
     });
+  }
+
+  conditions(): readonly DeviceCondition[] {
+    return this.zeros.conditions(this.ctx.id, this.clock.monoMs());
   }
 
   /** Zero-point calibration: only after 20 minutes in outdoor air (~400 ppm). For the command channel. */
@@ -62,7 +74,7 @@ export class Mhz19bDriver extends SerialDriver {
   }
 
   override describe(): Readonly<Record<string, string | number | boolean>> {
-    return { part: 'MH-Z19B', rangePpm: this.mhz.range, abc: this.mhz.abc, ...super.describe() };
+    return { part: 'MH-Z19B', rangePpm: this.mhz.range, abc: this.mhz.abc, warmingUp: this.zeros.warming || this.clock.monoMs() < this.warmUntil, zeroFramesDropped: this.zeros.dropped, ...super.describe() };
   }
 }
 

@@ -12,11 +12,16 @@ import { encodeCo2 } from './parser.js';
  * fresh air shifts the baseline exactly as on the real part (the next reads are off by the
  * difference), which is why the driver never sends it on its own.
  */
+/** FF 86 00 00 00 00 00 00 7A: what a preheating part answers (PyPMS's captured case) */
+const PREHEAT_ANSWER = Uint8Array.of(0xff, 0x86, 0, 0, 0, 0, 0, 0, 0x7a);
+
 export class Mhz19bSimulator extends SerialSimDevice {
   readonly part = 'MH-Z19B';
   readonly channels = ['co2'] as const;
   readonly baudRate = 9600;
   private readonly commands = new FrameHunter(mhzCommand);
+  /** test face: answer with all data bytes zero, as during the preheat */
+  zeroFrames = false;
   private co2 = 612;
   private offset = 0;
   abc = true;
@@ -36,7 +41,8 @@ export class Mhz19bSimulator extends SerialSimDevice {
     const b = (i: number): number => c[i] as number;
     switch (b(2)) {
       case CMD.READ: {
-        const frame = encodeCo2(clamp(this.co2 + this.offset, 0, this.rangePpm));
+        // preheating (test face): a verified answer with every data byte zero
+        const frame = this.zeroFrames ? PREHEAT_ANSWER.slice() : encodeCo2(clamp(this.co2 + this.offset, 0, this.rangePpm));
         if (this.slowTicks > 0) this.delayed.push({ due: this.ticks + this.slowTicks, frame });
         else this.send(frame);
         return;

@@ -1,11 +1,11 @@
 import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
 import type { SerialSimDevice } from '../../sim/serial-device.js';
-import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import type { ChannelSpec, ChannelValue, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { SerialDriver } from '../link-driver.js';
 import { openPort } from '../options.js';
 import { PMTK_TEST } from './commands.js';
-import { type GgaFix, type RmcFix, decodeSentence, nmeaFrame } from './parser.js';
+import { type GgaFix, type RmcFix, correctRollover, decodeSentence, nmeaFrame } from './parser.js';
 import { type NmeaGpsOptions, nmeaGpsOptions } from './schema.js';
 import { NmeaGpsSimulator } from './simulator.js';
 
@@ -21,17 +21,31 @@ const CHANNELS: readonly ChannelSpec[] = [
   { name: 'hdop', unit: '', min: 0, max: 99.99, decimals: 2 },
 ];
 
+/** A GPS date this far after the clock's floor (build date, last run) is not believed. */
+export const MAX_AHEAD_MS = 2 * 365.25 * 86_400_000;
+/** GPS time and the wall clock agree when within this (NMEA time arrives up to ~1 s late). */
+export const AGREE_MS = 5000;
+
 /**
- * An NMEA 0183 GPS receiver (GGA + RMC, GP or GN talker). read() reports the newest verified
+ * An NMEA 0183 GPS receiver (GGA + RMC, any talker). read() reports the newest verified
  * sentences since the last read: satellites and fix quality always, position only with a fix.
- * It is also a time source: an RMC with status A and a date marks the clock trusted
- * ('gps'), and describe() shows how far the box's wall clock is from GPS time.
+ *
+ * It is also a time source, carefully: an RMC with status A and a date is first corrected for
+ * the GPS week rollover (a date before the clock's floor — build date or last run — gets whole
+ * 1024-week periods added, as gpsd does), and then it marks the clock trusted ('gps') only when
+ * (a) that date is not years after the floor (GPS_DATE_IMPLAUSIBLE otherwise: a receiver after
+ * a rollover, a corrupt almanac) and (b) the box's wall clock agrees with it (edgefw does not
+ * set the system clock; trusting a clock that is off would stamp readings wrongly).
+ * describe() shows the GPS time, the correction and how far the wall clock is from it.
  */
 export class NmeaGpsDriver extends SerialDriver {
   readonly channels = CHANNELS;
   private gga: GgaFix | undefined;
   private rmc: RmcFix | undefined;
   private clockOffsetMs: number | undefined;
+  private gpsTimeMs: number | undefined;
+  private rollovers = 0;
+  private dateProblem: string | undefined;
 
   constructor(link: SerialLink, protected override readonly options: NmeaGpsOptions, ctx: DeviceContext) {
     super(link, nmeaFrame, options, ctx);
@@ -43,11 +57,28 @@ export class NmeaGpsDriver extends SerialDriver {
     if (s.kind === 'GGA') this.gga = s;
     else {
       this.rmc = s;
-      if (s.valid && s.utcMs !== undefined) {
-        this.clockOffsetMs = s.utcMs - this.clock.wallMs();
-        if (this.options.timeSource) this.clock.markTrusted('gps');
-      }
+      if (s.valid && s.utcMs !== undefined) this.checkTime(s.utcMs);
     }
+  }
+
+  private checkTime(reported: number): void {
+    const floor = this.clock.floorMs?.();
+    const { ms, rollovers } = correctRollover(reported, floor);
+    this.gpsTimeMs = ms;
+    this.rollovers = rollovers;
+    this.clockOffsetMs = ms - this.clock.wallMs();
+    const iso = (t: number): string => new Date(t).toISOString().slice(0, 10);
+    if (floor !== undefined && ms > floor + MAX_AHEAD_MS) {
+      const fixed = rollovers > 0 ? ` (reported ${iso(reported)}, +${rollovers}×1024 weeks for the week rollover)` : '';
+      this.dateProblem = `GPS date ${iso(ms)}${fixed} is ${((ms - floor) / (365.25 * 86_400_000)).toFixed(1)} years after what this box knows (build date or last run ${iso(floor)}); the clock is not trusted from it`;
+      return;
+    }
+    this.dateProblem = undefined;
+    if (this.options.timeSource && Math.abs(this.clockOffsetMs) <= AGREE_MS) this.clock.markTrusted('gps');
+  }
+
+  conditions(): readonly DeviceCondition[] {
+    return this.dateProblem ? [{ code: 'GPS_DATE_IMPLAUSIBLE', message: `${this.ctx.id}: ${this.dateProblem}` }] : [];
   }
 
   protected override async configure(): Promise<void> {
@@ -88,6 +119,7 @@ export class NmeaGpsDriver extends SerialDriver {
       part: 'NMEA 0183 GPS',
       fix: this.hasFix,
       timeSource: this.options.timeSource,
+      ...(this.gpsTimeMs === undefined ? {} : { gpsTime: new Date(this.gpsTimeMs).toISOString(), rollovers: this.rollovers }),
       ...(this.clockOffsetMs === undefined ? {} : { clockOffsetMs: Math.round(this.clockOffsetMs) }),
       ...super.describe(),
     };

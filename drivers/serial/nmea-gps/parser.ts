@@ -5,11 +5,17 @@ import type { FrameFormat } from '../../bus/serial-frames.js';
  *
  *   $GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47<CR><LF>
  *
- * '$', talker (GP = GPS, GN = multi-constellation, GL, GA, GB), type, comma-separated fields,
- * '*', two hex digits, CR LF. The checksum is the XOR of every character between '$' and '*'
- * (the example above XORs to 0x47). A sentence is at most 82 characters including '$' and CR LF.
+ * '$', talker (GP = GPS, GN = multi-constellation, GL, GA, GB/BD, IN = inertial …), type,
+ * comma-separated fields, '*', two hex digits, CR LF. The checksum is the XOR of every character
+ * between '$' and '*' (the example above XORs to 0x47).
+ *
+ * NMEA 0183 says a sentence is at most 82 characters including '$' and CR LF, but real receivers
+ * send longer ones: the MediaTek MT3339 (Adafruit Ultimate GPS HAT), BT-Q818 and SkyTraq send
+ * GGA sentences of 83–86, the Trimble BX-960 91, a SkyTraq S2525F8 100. We accept what gpsd
+ * accepts: `#define NMEA_MAX 102 /* max length of NMEA sentence *\/` (gpsd, include/gpsd.h).
+ * A bare LF line end is accepted too, as gpsd's lexer does for receivers and logs without CR.
  */
-export const MAX_SENTENCE = 82;
+export const MAX_SENTENCE = 102;
 const DOLLAR = 0x24;
 const STAR = 0x2a;
 const LF = 0x0a;
@@ -38,13 +44,14 @@ export const nmeaFrame: FrameFormat = {
   },
   verify(f) {
     const n = f.length;
-    // … '*' h h CR LF
-    if (n < 9 || f[n - 1] !== LF || f[n - 2] !== CR || f[n - 5] !== STAR) return false;
-    const hi = hexValue(f[n - 4] as number);
-    const lo = hexValue(f[n - 3] as number);
+    // … '*' h h CR LF (or a bare LF)
+    const end = f[n - 2] === CR ? n - 2 : n - 1;
+    if (n < 8 || f[n - 1] !== LF || f[end - 3] !== STAR) return false;
+    const hi = hexValue(f[end - 2] as number);
+    const lo = hexValue(f[end - 1] as number);
     if (hi < 0 || lo < 0) return false;
     let x = 0;
-    for (let i = 1; i < n - 5; i++) {
+    for (let i = 1; i < end - 3; i++) {
       const c = f[i] as number;
       if (c < 0x20 || c > 0x7e || c === STAR) return false; // printable ASCII only
       x ^= c;
@@ -123,22 +130,48 @@ function timeOfDay(s: string | undefined): number | undefined {
   return h * 3600 + m * 60 + sec;
 }
 
-/** ddmmyy + seconds of day → Unix ms (two-digit years are 2000–2099, as receivers report). */
+/**
+ * ddmmyy + seconds of day → Unix ms. Two-digit years 80–99 are 1980–1999 (GPS time starts on
+ * 1980-01-06), 00–79 are 2000–2079. A receiver hit by the GPS week rollover reports dates 1024
+ * weeks back ("220899" in April 2019): correctRollover() below puts them right.
+ */
 function utcMs(date: string | undefined, seconds: number | undefined): number | undefined {
   if (!date || seconds === undefined || !/^\d{6}$/.test(date)) return undefined;
   const d = Number(date.slice(0, 2));
   const mo = Number(date.slice(2, 4));
-  const y = 2000 + Number(date.slice(4, 6));
+  const yy = Number(date.slice(4, 6));
+  const y = yy >= 80 ? 1900 + yy : 2000 + yy;
   if (d < 1 || d > 31 || mo < 1 || mo > 12) return undefined;
   return Date.UTC(y, mo - 1, d) + Math.round(seconds * 1000);
 }
 
+/** The GPS week number is 10 bits wide: it rolls over every 1024 weeks = 7168 days. */
+export const GPS_ROLLOVER_MS = 1024 * 7 * 86_400_000;
+
+/**
+ * A date before `floorMs` (the firmware's build date, or the last time a previous run saw) cannot
+ * be now: as gpsd does, add whole 1024-week periods until it is not. Returns the corrected time
+ * and how many periods were added. Without a floor nothing is corrected.
+ */
+export function correctRollover(ms: number, floorMs: number | undefined): { readonly ms: number; readonly rollovers: number } {
+  if (floorMs === undefined) return { ms, rollovers: 0 };
+  let t = ms;
+  let n = 0;
+  while (t < floorMs - 86_400_000 && n < 8) {
+    t += GPS_ROLLOVER_MS;
+    n++;
+  }
+  return { ms: t, rollovers: n };
+}
+
 /** Decode a verified sentence; undefined for sentence types we do not use (GSV, VTG …). */
 export function decodeSentence(f: Uint8Array): GgaFix | RmcFix | undefined {
-  const text = String.fromCharCode(...f.subarray(1, f.length - 5));
+  const end = f[f.length - 2] === CR ? f.length - 5 : f.length - 4;
+  const text = String.fromCharCode(...f.subarray(1, end));
   const fields = text.split(',');
   const type = fields[0] ?? '';
-  if (!/^(GP|GN|GL|GA|GB|BD)(GGA|RMC)$/.test(type)) return undefined;
+  // any talker, as gpsd: GP, GN, GL, GA, GB/BD (BeiDou), GQ, IN (inertial), II …
+  if (!/^[A-Z]{2}(GGA|RMC)$/.test(type) || type.startsWith('P')) return undefined;
   if (type.endsWith('GGA')) {
     return {
       kind: 'GGA',

@@ -1,7 +1,8 @@
 import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
 import type { SerialSimDevice } from '../../sim/serial-device.js';
-import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import type { ChannelSpec, ChannelValue, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import { ZeroFrames, allZero } from '../warmup.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
 import { openPort, timeoutCovers } from '../options.js';
@@ -34,9 +35,11 @@ function values(m: PmsMeasurement): ChannelValue[] {
 export class Pms5003Driver extends SerialDriver {
   readonly channels = PMS_CHANNEL_SPECS;
   private latest: PmsMeasurement | undefined;
-  private answered: PmsMeasurement | undefined;
+  private answered: PmsMeasurement | 'warming' | undefined;
   private modeReply: number | undefined;
   private warmUntil = 0;
+  /** all-zero frames while the fan spins up; the datasheet says 30 s, a dead fan never ends */
+  private readonly zeros = new ZeroFrames('PMS5003', 120_000);
 
   constructor(link: SerialLink, protected override readonly options: Pms5003Options, ctx: DeviceContext) {
     super(link, pmsFrame, options, ctx);
@@ -44,6 +47,12 @@ export class Pms5003Driver extends SerialDriver {
 
   protected onFrame(f: Uint8Array): void {
     const m = decodeMeasurement(f);
+    // data words 1..12 (concentrations and counts) all zero: no measurement yet
+    if (m && this.zeros.note(allZero(f, 4, 28), this.clock.monoMs())) {
+      this.latest = undefined; // never hand out an older reading for a frame that had none
+      this.answered = 'warming';
+      return;
+    }
     if (m) {
       this.latest = m;
       this.answered = m;
@@ -55,6 +64,7 @@ export class Pms5003Driver extends SerialDriver {
   protected override async configure(): Promise<void> {
     this.warmUntil = this.clock.monoMs() + this.options.warmup;
     this.latest = undefined;
+    this.zeros.reset();
     // The mode answer is not awaited: a part in the wrong mode still streams (active) or is
     // read explicitly (passive); the answer only shows up in describe().
     await this.link.write(this.options.mode === 'passive' ? MODE_PASSIVE : MODE_ACTIVE);
@@ -82,8 +92,12 @@ export class Pms5003Driver extends SerialDriver {
       },
       take: () => this.answered,
       checksumErrors: () => this.checksumErrors(),
-      done: (m) => ({ values: this.warming() ? [] : values(m) }),
+      done: (m) => ({ values: m === 'warming' || this.warming() ? [] : values(m) }),
     });
+  }
+
+  conditions(): readonly DeviceCondition[] {
+    return this.zeros.conditions(this.ctx.id, this.clock.monoMs());
   }
 
   /** A part that went quiet may have been put to sleep (SET pin glitch, a stray SLEEP): wake it, then reopen. */
@@ -97,7 +111,8 @@ export class Pms5003Driver extends SerialDriver {
       part: 'PMS5003',
       mode: this.options.mode,
       modeAcknowledged: this.modeReply !== undefined,
-      warmingUp: this.warming(),
+      warmingUp: this.warming() || this.zeros.warming,
+      zeroFramesDropped: this.zeros.dropped,
       frameBytes: DATA_FRAME,
       ...super.describe(),
     };

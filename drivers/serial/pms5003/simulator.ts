@@ -19,13 +19,22 @@ const WARMUP_MS = 30_000;
  * - SLEEP stops the fan and the stream (answered), WAKE restarts both (not answered) and the
  *   30 s warm-up starts again;
  * - commands with a wrong LRC are ignored by the part (recorded as violations here).
- * Warm-up: for the first 30 s after power-up or wake the fan spins up; readings start near
- * zero, overshoot while the air path fills and settle at the true value, like a real sensor.
+ * Warm-up: for the first 30 s after power-up or wake the fan spins up; for its first 4 s the
+ * part sends well-formed all-zero frames (no measurement yet: PyPMS's "warming up sensor"),
+ * then readings start low, overshoot while the air path fills and settle at the true value.
+ * Test face `zeroFrames`: keep sending all-zero frames (a fan that never turns).
  * Concentrations are set as the "atmospheric" PM values; CF=1 values follow the part's
  * documented relation (equal below ~30 µg/m³, higher above), counts follow the mass.
  */
+const ZERO = {
+  pm1_0_cf1: 0, pm2_5_cf1: 0, pm10_cf1: 0, pm1_0: 0, pm2_5: 0, pm10: 0,
+  n0_3: 0, n0_5: 0, n1_0: 0, n2_5: 0, n5_0: 0, n10: 0, reserved: 0,
+};
+
 export class Pms5003Simulator extends SerialSimDevice {
   readonly part = 'PMS5003';
+  /** test face: send only all-zero frames (a fan that never turns) */
+  zeroFrames = false;
   readonly channels = PMS_CHANNELS;
   readonly baudRate = 9600;
   private mode: 'active' | 'passive' = 'active';
@@ -96,6 +105,11 @@ export class Pms5003Simulator extends SerialSimDevice {
 
   private emitMeasurement(): void {
     const k = this.warmFactor();
+    if (this.zeroFrames || this.clock.monoMs() - this.wokeAt < 4000) {
+      this.sent++;
+      this.send(encodeMeasurement(ZERO));
+      return;
+    }
     const atm = { pm1_0: this.pm.pm1_0 * k, pm2_5: this.pm.pm2_5 * k, pm10: this.pm.pm10 * k };
     const cf1 = (v: number): number => (v <= 30 ? v : 30 + (v - 30) * 1.5);
     // counts per 0.1 L: typical urban aerosol, fine particles dominate (scaled from PM mass)

@@ -1,7 +1,8 @@
 import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
 import type { SerialSimDevice } from '../../sim/serial-device.js';
-import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import type { ChannelSpec, ChannelValue, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
+import { ZeroFrames, allZero } from '../warmup.js';
 import { exchange } from '../exchange.js';
 import { SerialDriver } from '../link-driver.js';
 import { openPort, timeoutCovers } from '../options.js';
@@ -32,7 +33,9 @@ function values(m: SdsMeasurement): ChannelValue[] {
 export class Sds011Driver extends SerialDriver {
   readonly channels = CHANNELS;
   private latest: SdsMeasurement | undefined;
-  private answered: SdsMeasurement | undefined;
+  private answered: SdsMeasurement | 'warming' | undefined;
+  /** all-zero frames (D1..D6, the id too) while laser and fan start: 30 s in the datasheet */
+  private readonly zeros = new ZeroFrames('SDS011', 120_000);
 
   constructor(link: SerialLink, protected override readonly options: Sds011Options, ctx: DeviceContext) {
     super(link, sdsFrame, { ...options, staleAfter: Math.max(options.staleAfter, options.workPeriod * 3 * 60_000) }, ctx);
@@ -40,6 +43,11 @@ export class Sds011Driver extends SerialDriver {
 
   protected onFrame(f: Uint8Array): void {
     const m = decodeMeasurement(f);
+    if (m && this.zeros.note(allZero(f, 2, 8), this.clock.monoMs())) {
+      this.latest = undefined; // never hand out an older reading for a frame that had none
+      this.answered = 'warming';
+      return;
+    }
     if (m) {
       this.latest = m;
       this.answered = m;
@@ -47,6 +55,7 @@ export class Sds011Driver extends SerialDriver {
   }
 
   protected override async configure(): Promise<void> {
+    this.zeros.reset();
     await this.link.write(this.options.mode === 'query' ? SET_QUERY : SET_ACTIVE);
     if (this.options.mode === 'active') await this.link.write(setPeriod(this.options.workPeriod));
   }
@@ -66,12 +75,16 @@ export class Sds011Driver extends SerialDriver {
       },
       take: () => this.answered,
       checksumErrors: () => this.checksumErrors(),
-      done: (m) => ({ values: values(m) }),
+      done: (m) => ({ values: m === 'warming' ? [] : values(m) }),
     });
   }
 
+  conditions(): readonly DeviceCondition[] {
+    return this.zeros.conditions(this.ctx.id, this.clock.monoMs());
+  }
+
   override describe(): Readonly<Record<string, string | number | boolean>> {
-    return { part: 'SDS011', mode: this.options.mode, sensorId: this.latest ? this.latest.id.toString(16).padStart(4, '0') : 'unknown', ...super.describe() };
+    return { part: 'SDS011', mode: this.options.mode, warmingUp: this.zeros.warming, zeroFramesDropped: this.zeros.dropped, sensorId: this.latest ? this.latest.id.toString(16).padStart(4, '0') : 'unknown', ...super.describe() };
   }
 }
 

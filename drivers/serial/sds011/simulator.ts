@@ -3,7 +3,7 @@ import { FrameHunter } from '../../bus/serial-frames.js';
 import type { SampleRange } from '../../sim/part.js';
 import { SerialSimDevice, clamp } from '../../sim/serial-device.js';
 import { CMD, sdsCommand } from './commands.js';
-import { REPLY, encodeMeasurement, sensorFrame } from './parser.js';
+import { DATA, REPLY, encodeMeasurement, sensorFrame } from './parser.js';
 
 /**
  * An SDS011 on its UART (9600 8N1), from protocol V1.3:
@@ -23,6 +23,8 @@ export class Sds011Simulator extends SerialSimDevice {
   private asleep = false;
   private lastSent = Number.NEGATIVE_INFINITY;
   private readonly commands = new FrameHunter(sdsCommand);
+  /** test face: frames with all data zero (laser and fan still starting, or failed) */
+  zeroFrames = false;
   private pm = { pm2_5: 9.4, pm10: 14.1 };
 
   constructor(
@@ -94,7 +96,9 @@ export class Sds011Simulator extends SerialSimDevice {
   }
 
   private emitMeasurement(): void {
-    this.send(encodeMeasurement({ ...this.pm, id: this.id }));
+    // warming up (test face): D1..D6 all zero, the id too, as a real part sends at start
+    if (this.zeroFrames) this.send(sensorFrame(DATA, [0, 0, 0, 0, 0, 0]));
+    else this.send(encodeMeasurement({ ...this.pm, id: this.id }));
   }
 
   protected applyChannel(channel: string, value: number): void {

@@ -70,6 +70,8 @@ export const EN_FAULTS: Readonly<Record<FaultCode, { readonly title: string; rea
   MEMORY_LOW: { title: 'Memory low' },
   EVENT_LOOP_LAG: { title: 'Runtime blocked' },
   CLOCK_UNSYNCED: { title: 'Clock not synchronised' },
+  GPS_DATE_IMPLAUSIBLE: { title: 'GPS date years off', verify: 'Watch Overview: Clock shows trusted, and the fault moves to "Recently cleared" once the receiver reports a plausible date.' },
+  WARMUP_TOO_LONG: { title: 'Sensor never finishes warming up', verify: 'After power-cycling the sensor, watch the device: readings arrive within two minutes and the fault moves to "Recently cleared".' },
   JOB_MISSED: { title: 'Scheduled job missed' },
   SELF_TEST_FAILED: { title: 'Self-test failed', verify: 'Run the self-test: every line shows PASS or WARN and the fault moves to "Recently cleared".' },
   WATCHDOG_RESTART: { title: 'Box restarted itself', verify: 'Read the previous run\'s log (support bundle), then acknowledge the fault; it does not come back unless the box restarts again.' },
@@ -81,6 +83,7 @@ export const EN_FAULTS: Readonly<Record<FaultCode, { readonly title: string; rea
   OUTBOX_DISK_FULL: { title: 'Disk full: readings in memory' },
   OUTBOX_READ_ONLY: { title: 'Disk read-only: readings in memory' },
   OUTBOX_CORRUPT: { title: 'Outbox file was corrupt' },
+  OUTBOX_SEQ_JUMP: { title: 'Sequence numbers jumped to a fresh range', verify: 'Acknowledge the fault; after the next restart no new OUTBOX_SEQ_JUMP appears and the status lists no new fresh range.' },
   OUTBOX_IO_ERROR: { title: 'Storage I/O errors' },
   COMMANDS_REFUSED: { title: 'Many commands refused', verify: 'No new refusals on <prefix>/<box>/commands/events for 5 minutes: the fault clears by itself.' },
 };

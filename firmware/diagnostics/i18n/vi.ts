@@ -221,6 +221,18 @@ export default {
       causes: ['không có mạng lúc khởi động nên NTP chưa đồng bộ', 'tường lửa chặn NTP (UDP 123)', 'hộp không có mạng và không có pin RTC'],
       steps: ['Kiểm tra mạng và `timedatectl`.', 'Mở UDP 123 tới máy chủ NTP.', 'Số đo sẽ được gắn lại thời gian khi đồng hồ đáng tin.'],
     },
+    GPS_DATE_IMPLAUSIBLE: {
+      title: 'Ngày GPS lệch nhiều năm',
+      description: 'Bộ thu GPS báo một ngày cách xa nhiều năm so với điều hộp biết (ngày build firmware và lần chạy trước), kể cả sau khi hiệu chỉnh lỗi tràn số tuần GPS; đồng hồ không được tin theo ngày đó.',
+      causes: ['bộ thu có firmware cũ sau lần tràn số tuần GPS (mỗi 1024 tuần: tháng 4/2019, tháng 11/2038)', 'almanac hỏng hoặc bộ thu vừa khởi động nguội', 'firmware của hộp quá cũ, hoặc thư mục trạng thái được chép từ hộp khác'],
+      steps: ['Xem ngày của bộ thu trong `edgefw diag` (thiết bị nmea-gps hiện gpsTime và rollovers).', 'Cập nhật firmware bộ thu hoặc thay mô-đun.', 'Giữ NTP truy cập được trong lúc đó; số đo sẽ được gắn lại thời gian khi đồng hồ đáng tin.'],
+    },
+    WARMUP_TOO_LONG: {
+      title: 'Cảm biến không bao giờ khởi động xong',
+      description: 'Cảm biến bụi hoặc CO₂ liên tục gửi khung dữ liệu toàn số 0 hợp lệ (nghĩa là "đang làm nóng, chưa có số đo") lâu hơn nhiều so với thời gian nó cần; không có số đo nào được gửi từ các khung này.',
+      causes: ['quạt của cảm biến bụi không quay (bị kẹt, mòn, thiếu 5 V)', 'laser hoặc đèn NDIR bị hỏng', 'nguồn cấp quá yếu cho quạt hoặc bộ sưởi'],
+      steps: ['Nghe tiếng quạt và đo 5 V tại cảm biến khi đang chạy.', 'Tắt rồi bật lại nguồn cảm biến.', 'Nếu vẫn chỉ toàn số 0, thay cảm biến. `edgefw diag` hiện warmingUp và zeroFramesDropped của thiết bị.'],
+    },
     JOB_MISSED: {
       title: 'Tác vụ định kỳ bị lỡ',
       description: 'Một tác vụ định kỳ (tự kiểm tra, báo cáo sức khỏe, giờ yên tĩnh) không chạy đúng giờ.',
@@ -291,6 +303,22 @@ export default {
       description: 'Cơ sở dữ liệu hàng đợi gửi bị hỏng: nó được đổi tên (giữ lại để kiểm tra) và tạo tệp mới. Các số đo trong đó chưa gửi đã không rời khỏi hộp.',
       causes: ['mất điện khi đang ghi trên thẻ SD bỏ qua lệnh flush', 'thẻ SD sắp hỏng', 'tệp bị sửa hoặc cắt bằng tay'],
       steps: ['Thay bằng thẻ SD công nghiệp nếu việc này lặp lại.', 'Tệp cũ (tên trong chi tiết lỗi) có thể đọc bằng sqlite3 để khôi phục số đo.', 'Số thứ tự bắt đầu lại trên mọi số cũ, nên nền tảng thấy phần mất là một khoảng trống.'],
+    },
+    OUTBOX_SEQ_JUMP: {
+      title: 'Số thứ tự nhảy sang một dải mới',
+      description: 'Số thứ tự nhảy sang một dải mới: hộp không chứng minh được đánh số đang ở đâu, nên tiếp tục ở rất xa phía trên mọi số có thể đã dùng. Không số nào bị dùng lại; bản tin trạng thái liệt kê bước nhảy (outbox skips).',
+      causes: [
+        'tệp hàng đợi gửi bị mất, rỗng hoặc hỏng khi khởi động trên một hộp đã chạy trước đó (thẻ SD mất dữ liệu ghi, tệp bị xoá)',
+        'không ghi được vào lưu trữ khi khởi động (đầy hoặc chỉ đọc), nên không giữ trước được số nào',
+        'nhật ký ghi trước (outbox.db-wal) bị hỏng',
+        'sự cố đĩa kéo dài đến mức dùng hết các số đã giữ trước',
+      ],
+      steps: [
+        'Dữ liệu không cần làm gì: nền tảng thấy một khoảng trống lớn cho mỗi thiết bị và bước nhảy trong trạng thái (`skips`).',
+        'Tìm lý do lưu trữ hỏng (OUTBOX_DISK_FULL, OUTBOX_READ_ONLY, OUTBOX_CORRUPT); thay thẻ SD hay mất dữ liệu ghi.',
+        'Xác nhận (acknowledge) lỗi khi đã hiểu nguyên nhân.',
+      ],
+      verify: 'Xác nhận lỗi; sau lần khởi động lại tiếp theo không có OUTBOX_SEQ_JUMP mới và trạng thái không có dải mới nào.',
     },
     OUTBOX_IO_ERROR: {
       title: 'Lỗi đọc/ghi lưu trữ',

@@ -83,7 +83,8 @@ describe('Firmata board through johnny-five and firmata-io (mock binding)', () =
     });
     expect(rig.driver.channels).toEqual([
       // decimals: one 10-bit ADC step, 5 V / 1024 = 4.9 mV → 0.12 °C (1) and 0.0049 V (3)
-      { name: 'water_temp', unit: '°C', min: -25, max: expect.closeTo(99.878, 3), decimals: 1 },
+      // a scaled input's plausible range is its transducer's: 4–20 mA → 0–100 °C (below 4 mA: a broken loop)
+      { name: 'water_temp', unit: '°C', min: 0, max: 100, decimals: 1 },
       { name: 'light', unit: 'V', min: 0, max: expect.closeTo(4.995, 3), decimals: 3 },
     ]);
     await rig.driver.init();

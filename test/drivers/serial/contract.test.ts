@@ -48,6 +48,7 @@ const FAST: Record<string, Fast> = {
 };
 
 const SERIAL_TYPES = DEVICE_TYPES.filter((d) => d.serial);
+const SERIAL_SWEEP = [0.0123, 0.2345, 0.5017, 0.7531, 1] as const;
 
 function rig(def: DeviceDefinition<DeviceCommon>): ReturnType<typeof mockSerialRig> {
   const f = FAST[def.type] as Fast;
@@ -67,14 +68,17 @@ it('every registered serial type has a contract entry', () => {
 });
 
 describe.each(SERIAL_TYPES.map((d) => [d.type, d] as const))('serial contract: %s', (_type, def) => {
-  it('reads back five values across each channel range within tolerance', async () => {
+  it('reads back values across each channel range, up to its top end, within tolerance', async () => {
     const { sim, driver } = rig(def);
     await driver.init();
-    for (let k = 0; k < 5; k++) {
+    // fractions that give values with fractional parts (GPS minutes, 0.1 µg/m³ steps): round
+    // values would hide a conversion bug. The bottom end (0 on particulate and CO₂ parts) is an
+    // all-zero frame, which means "warming up" and is covered by warmup.test.ts.
+    for (const f of SERIAL_SWEEP) {
       const expected = new Map<string, number>();
       for (const ch of sim.channels) {
         const r = sim.sampleRange(ch);
-        const v = r.min + ((r.max - r.min) * (k + 0.5)) / 5;
+        const v = f === 1 ? r.max : r.min + (r.max - r.min) * f;
         sim.setChannel(ch, v);
         expected.set(ch, v);
       }

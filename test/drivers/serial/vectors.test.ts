@@ -147,15 +147,18 @@ describe('NMEA 0183 sentences', () => {
     expect((g as { latitude: number }).latitude).toBeCloseTo(48 + 7.038 / 60, 9);
     expect((g as { longitude: number }).longitude).toBeCloseTo(11 + 31 / 60, 9);
     const r = decodeSentence(rmc as Uint8Array);
-    expect(r).toMatchObject({ kind: 'RMC', valid: true, utcMs: Date.UTC(2094, 2, 23, 12, 35, 19) });
+    // 230394: two-digit years 80–99 are 1980–1999 (GPS time starts 1980); the textbook is from 1994
+    expect(r).toMatchObject({ kind: 'RMC', valid: true, utcMs: Date.UTC(1994, 2, 23, 12, 35, 19) });
     expect((r as { speed: number }).speed).toBeCloseTo(22.4 * 0.514444, 6);
   });
 
-  it('a wrong checksum, a missing CR LF and a non-hex checksum are all rejected', () => {
+  it('a wrong checksum, a missing line end and a non-hex checksum are all rejected; a bare LF is accepted (as gpsd)', () => {
     const h = new FrameHunter(nmeaFrame);
     expect(h.push(ascii(GGA.replace('*47', '*46')))).toEqual([]);
-    expect(h.push(ascii(GGA.replace('\r\n', '\n')))).toEqual([]);
+    expect(h.push(ascii(GGA.replace('\r\n', '\r$')))).toEqual([]);
     expect(h.push(ascii(GGA.replace('*47', '*4G')))).toEqual([]);
+    h.reset();
+    expect(h.push(ascii(GGA.replace('\r\n', '\n')))).toHaveLength(1);
     expect(h.push(ascii(GGA))).toHaveLength(1);
   });
 
@@ -165,10 +168,10 @@ describe('NMEA 0183 sentences', () => {
     expect(frames.map((f) => Buffer.from(f).toString('latin1'))).toEqual([RMC]);
   });
 
-  it('garbage without a line end is held at most one sentence long (82 characters)', () => {
+  it("garbage without a line end is held at most one sentence long (gpsd's NMEA_MAX, 102 characters)", () => {
     const h = new FrameHunter(nmeaFrame);
     h.push(ascii(`$${'A'.repeat(500)}`));
-    expect(h.pending).toBeLessThanOrEqual(82);
+    expect(h.pending).toBeLessThanOrEqual(102);
     expect(h.push(ascii(GGA))).toHaveLength(1);
   });
 

@@ -1,0 +1,92 @@
+import type { OutboxStatements } from './outbox-db.js';
+import { At, RowState, SEP } from './outbox-rows.js';
+import type { DiskRows } from './outbox-write.js';
+
+/** rows a take reads per statement (a row usually fills a message) */
+const TAKE_PAGE = 16;
+
+/** Part of a batch: a whole stored row, or some readings of a loaded row. */
+export type Part = { readonly row: number; readonly n: number; readonly bytes: number; readonly idx?: readonly number[] };
+
+interface RowHead {
+  readonly id: number;
+  readonly boot: number;
+  readonly bid: string | null;
+  readonly n: number;
+  readonly bytes: number;
+}
+
+export interface Taken {
+  readonly parts: Part[];
+  readonly fragments: string[];
+  readonly count: number;
+  readonly boot: number | undefined;
+  readonly bootId: string;
+  /** last row wholly consumed */
+  readonly cursor: number;
+  /** rows split by this take (to remember once the take is handed out) */
+  readonly loadedNow: RowState[];
+}
+
+/**
+ * Readings for one message from the rows after `cursor` up to `hi`: whole rows as stored while
+ * they fit, then part of a row (loaded and split). Every reading of a message comes from one start
+ * (boot and boot id). Throws what SQLite throws.
+ */
+export function takeRows(st: OutboxStatements, disk: DiskRows, from: number, hi: number, maxSamples: number): Taken {
+  let cursor = from;
+  const parts: Part[] = [];
+  const fragments: string[] = [];
+  let count = 0;
+  let boot: number | undefined;
+  let bootId = '';
+  let page: RowHead[];
+  const loadedNow: RowState[] = [];
+  const sameStart = (r: RowHead): boolean => boot === undefined || (r.boot === boot && (r.bid ?? '') === bootId);
+  outer: do {
+    page = st.page.all(cursor, hi, TAKE_PAGE) as RowHead[];
+    for (const r of page) {
+      if (disk.inflightRows.has(r.id) || disk.acked.has(r.id)) {
+        cursor = r.id;
+        continue;
+      }
+      if (!sameStart(r)) break outer;
+      let row = disk.loaded.get(r.id);
+      if (!row && r.n <= maxSamples - count) {
+        // the whole row, as stored
+        const body = st.rowBody.get(r.id) as string;
+        boot = r.boot;
+        bootId = r.bid ?? '';
+        parts.push({ row: r.id, n: r.n, bytes: r.bytes });
+        fragments.push(body.replaceAll(SEP, ','));
+        count += r.n;
+        cursor = r.id;
+        if (count >= maxSamples) break outer;
+        continue;
+      }
+      row ??= RowState.load(st, r.id, r.boot, r.bid);
+      if (!row) continue;
+      if (!disk.loaded.has(r.id)) loadedNow.push(row);
+      const idx: number[] = [];
+      let b = 0;
+      let i = 0;
+      for (; i < row.state.length && count + idx.length < maxSamples; i++) {
+        if (row.state[i] !== At.Waiting) continue;
+        idx.push(i);
+        b += row.bytes[i] as number;
+      }
+      const waitingLeft = row.state.indexOf(At.Waiting, i) >= 0;
+      if (idx.length > 0) {
+        boot = r.boot;
+        bootId = r.bid ?? '';
+        parts.push({ row: r.id, n: idx.length, bytes: b, idx });
+        fragments.push(idx.map((j) => row.bodies[j]).join(','));
+        count += idx.length;
+      }
+      if (waitingLeft) break outer; // the batch is full; the rest of this row comes next
+      cursor = r.id;
+      if (count >= maxSamples) break outer;
+    }
+  } while (page.length === TAKE_PAGE);
+  return { parts, fragments, count, boot, bootId, cursor, loadedNow };
+}

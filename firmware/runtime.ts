@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
-import { World } from '../drivers/sim/world.js';
 import { deviceType } from '../drivers/registry.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
@@ -29,6 +29,7 @@ import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
 import { readLastWall, saveLastWall } from './state/last-wall.js';
 import { SiteServer } from './site/server.js';
+import { isOutputDriver } from '../drivers/outputs.js';
 
 /** how often readings cross to the uplink worker when it keeps an outbox, ms at most */
 const FLUSH_WITH_OUTBOX_MS = 50;
@@ -147,7 +148,7 @@ export class Runtime {
     // after it: a filter can never hide a broken sensor.
     const checks: RawInspector = (s) => this.diagnostics?.observe(s);
     const sink = sampleFlow(checks, pipeline.push);
-    enabled.forEach((d, i) => {
+    enabled.forEach((d) => {
       const def = deviceType(d.type);
       if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
       const log = this.options.log.child({ module: 'device' });
@@ -165,8 +166,10 @@ export class Runtime {
           id: d.id,
           type: d.type,
           intervalMs: d.interval,
-          // spread devices across their interval unless the profile says otherwise
-          phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
+          // devices that share an interval share its deadlines (one wake-up of the sampling
+          // thread for all of them, their conversion waits overlapping) unless the profile
+          // spreads them with `phase` (docs/performance.md)
+          phaseMs: d.phase ?? 0,
           timeoutMs: d.timeout,
         },
         { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log, onInit: (id) => pipeline.restart(id) },
@@ -261,15 +264,10 @@ export class Runtime {
     this.executor = executor;
     uplink.handleCommands((c) => executor.run(c));
 
-    if (buses.simulators.size > 0 || buses.scenes.length > 0) {
-      const world = new World();
-      for (const sim of buses.simulators.values()) world.add(sim);
+    const world = buses.world;
+    if (world) {
       const t0 = this.scheduler.now();
-      this.scheduler.every('world', 1000, () => {
-        const tS = (this.scheduler.now() - t0) / 1000;
-        world.update(tS);
-        for (const scene of buses.scenes) scene.update(tS);
-      });
+      this.scheduler.every('world', 1000, () => world.update((this.scheduler.now() - t0) / 1000));
     }
     pipeline.start();
     // the clock's floor for the next start (GPS week-rollover and plausibility checks)
@@ -312,6 +310,11 @@ export class Runtime {
           return d !== undefined;
         },
         uplink: () => this.status().uplink,
+        outputs: () =>
+          this.devices.flatMap((d) => (isOutputDriver(d.driver) ? d.driver.outputs().map((o) => ({ device: d.id, name: o.name, pwm: o.pwm, value: o.get(), safe: o.safe })) : [])),
+        // the page's ack and output are the signed-command handlers themselves; the signer is the technician
+        command: (name, args, signer) =>
+          this.executor ? this.executor.run({ cmd: name, args, nonce: randomBytes(8).toString('hex'), signer }) : Promise.resolve({ ok: false as const, reason: 'unavailable', error: 'commands are not running yet' }),
         diagnostics: () => this.diagnostics,
         buses: () => this.buses,
       },

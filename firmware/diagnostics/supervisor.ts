@@ -268,7 +268,7 @@ export class Supervisor {
     const checks: DiagCheck[] = [];
     checks.push(...runningDeviceChecks(p, deps.devices()));
     const buses = deps.buses();
-    if (buses) checks.push(...(await busChecks(p, buses, false)));
+    if (buses) checks.push(...(await busChecks(p, buses, false, (ms) => deps.scheduler.wait(ms))));
     const probe = await probeBroker({ url: deps.brokerUrl, username: p.uplink.username, password: p.uplink.password, base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
     checks.push(brokerCheck(deps.brokerUrl, probe));
     checks.push(clockCheck(deps.clock));

@@ -9,6 +9,10 @@ export interface BenchOptions {
   /** measured duration per scenario, s */
   readonly seconds: number;
   readonly log: (line: string) => void;
+  /** footprint: install Node-RED into a scratch folder if needed and compare with it */
+  readonly withNodeRed?: boolean;
+  /** interleaved rounds where a benchmark repeats its contenders (footprint: 3) */
+  readonly rounds?: number;
 }
 
 export interface BenchResult {

@@ -84,11 +84,20 @@ async function startDurable(url: string, oc: OutboxConfig, boot = 1, perMessage 
   };
 }
 
-/** Raw mqtt.js QoS 1: the same encoded payloads, the same window, no storage. */
+/**
+ * Raw mqtt.js QoS 1: the same samples, each message encoded from them as it is sent (toWire +
+ * JSON, as the uplink encodes), the same window, no storage. (Publishing a few payloads encoded
+ * once before the clock started made the baseline skip the encoding the durable path must do.)
+ */
 async function rawThroughput(url: string, seconds: number, perMessage: number): Promise<number> {
-  const payloads = Array.from({ length: 50 }, (_, m) =>
-    encodeTelemetry('uplink', 1, Array.from({ length: perMessage }, (_, i) => toWire(sampleAt(m * perMessage + i), m * perMessage + i))),
-  );
+  const pool = Array.from({ length: 50 * perMessage }, (_, i) => sampleAt(i));
+  let seq = 0;
+  const encodeNext = (m: number): string => {
+    const base = (m % 50) * perMessage;
+    const wires = [];
+    for (let i = 0; i < perMessage; i++) wires.push(toWire(pool[base + i] as Sample, seq++));
+    return encodeTelemetry('uplink', 1, wires);
+  };
   const client = mqtt.connect(url, { clientId: `bench-raw-${process.pid}`, protocolVersion: 5, queueQoSZero: false, reconnectPeriod: 0 });
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
   let acked = 0;
@@ -98,7 +107,7 @@ async function rawThroughput(url: string, seconds: number, perMessage: number): 
   const pump = (): void => {
     while (running && inflight < WINDOW) {
       inflight++;
-      client.publish('bench/raw/telemetry', payloads[sent++ % payloads.length] as string, { qos: 1 }, (err) => {
+      client.publish('bench/raw/telemetry', encodeNext(sent++), { qos: 1 }, (err) => {
         inflight--;
         if (!err) acked += perMessage;
         pump();

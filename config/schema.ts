@@ -19,7 +19,7 @@ export const deviceCommon = {
   id: idString('device id').meta({ description: 'stable device id; appears in topics and payloads' }),
   name: z.string().optional().meta({ description: 'human description, e.g. "kiosk ceiling sensor"' }),
   interval: duration('interval', { min: 10, max: 86_400_000 }).default(1000).meta({ description: 'sampling interval' }),
-  phase: duration('phase', { min: 0, max: 86_400_000 }).optional().meta({ description: 'offset of the first sample; default spreads devices evenly' }),
+  phase: duration('phase', { min: 0, max: 86_400_000 }).optional().meta({ description: 'offset of the sample times within the interval; default 0: devices with the same interval sample together, in one wake-up' }),
   timeout: duration('timeout', { min: 1, max: 600_000 }).default(1000).meta({ description: 'a read taking longer fails with DEVICE_TIMEOUT' }),
   enabled: z.boolean().default(true),
   channels: z.record(z.string(), channelConfig).default({}).meta({ description: 'per-channel checks, calibration and reporting' }),

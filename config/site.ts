@@ -13,6 +13,10 @@ export const siteSchema = z
         port: z.number().int().min(0).max(65535).default(8080).meta({ description: 'TCP port (0: any free port, printed in the log)' }),
         maxConnections: z.number().int().min(2).max(1000).default(32).meta({ description: 'open connections at most; more are closed at once' }),
         sessionTtl: duration('site.http.sessionTtl', { min: 60_000, max: 86_400_000 }).default(1_800_000).meta({ description: 'a technician session ends after this long without an action' }),
+        allow: z
+          .array(z.enum(['ack', 'output']))
+          .default([])
+          .meta({ description: 'signed-command permissions a logged-in technician has on the page: ack (acknowledge faults), output (switch an output for a bounded time); default none: those buttons are absent' }),
       })
       .optional()
       .meta({ description: 'serve the technician page over HTTP; unset = no server' }),

@@ -3,10 +3,8 @@ import type { z } from 'zod';
 import type { Clock } from './bus/clock.js';
 import type { GpioBus } from './bus/gpio.js';
 import type { I2cBus } from './bus/i2c.js';
-import type { I2cSimDevice } from './sim/i2c-target.js';
 import type { SerialLink, SerialPortSpec } from './bus/serial.js';
 import type { FrameFormat } from './bus/serial-frames.js';
-import type { SerialSimDevice } from './sim/serial-device.js';
 
 /** One quantity a device yields. min/max are what the part can physically report (datasheet). */
 export interface ChannelSpec {
@@ -75,14 +73,15 @@ export interface BusProvider {
   /** GPIO controllers under buses.gpio (the Pi header or a simulated chip). */
   gpio?(name: string): GpioBus;
   /**
-   * A serial port by path (serial devices name their port, not a profile bus). With `simulate`
-   * (the device entry says `simulated: true`) the provider puts that simulator behind
-   * serialport's mock binding instead of opening a real port. Asking twice for one path gives the
+   * A serial port by path (serial devices name their port, not a profile bus). With `simulated`
+   * (the device entry says `simulated: true`) the provider hands out the simulated line the
+   * composition root put at that path (the simulator layer, drivers/sim/registry.ts) instead of
+   * opening a real port; drivers never see a simulator. Asking twice for one path gives the
    * same link when both specs say `shared` (RS-485 multi-drop); otherwise it throws.
    * drivers/bus/serial-hub.ts implements it. Optional so providers without serial devices (a
    * bench, an I²C-only test) need not carry it; a serial driver then fails with a clear error.
    */
-  serial?(spec: SerialPortSpec, simulate?: () => SerialSimDevice): SerialLink;
+  serial?(spec: SerialPortSpec, simulated?: boolean): SerialLink;
 }
 
 export interface DeviceContext {
@@ -110,7 +109,9 @@ export interface DeviceCommon {
 }
 
 /**
- * A device type: one folder under drivers/, one line in drivers/registry.ts.
+ * A device type: one folder under drivers/, one line in drivers/registry.ts. Its simulator is
+ * not part of it: simulators are their own layer (drivers/sim/registry.ts), outside the
+ * production import graph.
  * `options` is a zod shape of the device's own profile keys (with `type: z.literal(...)`);
  * config/schema.ts adds the common keys.
  */
@@ -134,12 +135,8 @@ export interface DeviceDefinition<O extends DeviceCommon = DeviceCommon> {
 export interface SerialPartInfo<O> {
   /** may several devices of this type share one port (RS-485 multi-drop) */
   readonly shared: boolean;
-  /** A simulator speaking the part's protocol, for `simulated: true`, the demo and tests. */
-  simulator(options: O, clock: Clock): SerialSimDevice;
   /** What `edgefw probe serial` listens for and may send. */
   readonly probe: SerialProbeInfo;
-  /** The demo's world model leaves this simulator alone (a kiosk's GPS does not wander). */
-  readonly stationary?: boolean;
 }
 
 export interface SerialProbeInfo {
@@ -160,6 +157,4 @@ export interface I2cPartInfo<O> {
   address(options: O): number;
   /** Read the chip id (or serial) at an address to name the part in a scan; undefined = not this part. */
   identify?(bus: I2cBus, address: number): Promise<string | undefined>;
-  /** A register-level simulator for the demo profile and tests. */
-  simulator(options: O, clock: Clock): I2cSimDevice;
 }

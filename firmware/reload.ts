@@ -15,7 +15,7 @@ export interface LiveDeviceChange {
  * What a profile reload (SIGHUP) changes, computed from the running profile and a new one that
  * already passed the loader.
  * - `live`: device channels (checks, calibration, filters, report), interval, timeout and name,
- *   of devices present in both profiles;
+ *   of devices present in both profiles; and `commands` (the trust list and command limits);
  * - `restart`: every other changed path (profile keys as docs/profile.md names them): buses,
  *   driver options, devices added or removed, uplink, storage, box, clock, health, jobs.
  * `running` is the profile the box runs after the live part is applied: the old one with the live
@@ -23,6 +23,8 @@ export interface LiveDeviceChange {
  */
 export interface ReloadPlan {
   readonly live: readonly LiveDeviceChange[];
+  /** `commands` (trust list, limits) changed: applied live, so a leaked key is dropped at once */
+  readonly commands: boolean;
   readonly restart: readonly string[];
   readonly running: Profile;
 }
@@ -32,7 +34,7 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 export function planReload(old: Profile, next: Profile): ReloadPlan {
   const restart: string[] = [];
   for (const key of Object.keys({ ...old, ...next }) as (keyof Profile)[]) {
-    if (key === 'devices') continue;
+    if (key === 'devices' || key === 'commands') continue;
     if (!same(old[key], next[key])) {
       const a = (old[key] ?? {}) as Record<string, unknown>;
       const b = (next[key] ?? {}) as Record<string, unknown>;
@@ -65,5 +67,6 @@ export function planReload(old: Profile, next: Profile): ReloadPlan {
   next.devices.forEach((d, i) => {
     if (!oldIds.has(d.id)) restart.push(`devices[${i}] (${d.id}) added`);
   });
-  return { live, restart, running: { ...old, devices: running } as Profile };
+  const commands = !same(old.commands, next.commands);
+  return { live, commands, restart, running: { ...old, devices: running, commands: next.commands } as Profile };
 }

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
-import { World } from '../drivers/sim/world.js';
 import { deviceType } from '../drivers/registry.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
@@ -19,11 +18,10 @@ import { applySafeStates } from './outputs/safe-state.js';
 import { type ReloadPlan, planReload } from './reload.js';
 import { type BoxIdentity, loadOrCreateIdentity } from './security/identity.js';
 import { type BootIdentity, startBoot } from './state/boot.js';
-import { resolveTrustList } from '../config/commands.js';
 import { CommandExecutor } from './commands/executor.js';
-import type { CommandGateConfig } from './uplink/commands.js';
-import { BOX_SIGNER } from './security/intake.js';
+import { commandGateConfig } from './commands/gate-config.js';
 import { TrialGate } from './lifecycle/trial.js';
+import { startRemoteUpdate } from './lifecycle/remote.js';
 import { ensureDir } from './state/dirs.js';
 import { tightenStateDir } from './state/files.js';
 import type { UplinkStats } from './uplink/protocol.js';
@@ -34,6 +32,7 @@ import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
 import { readLastWall, saveLastWall } from './state/last-wall.js';
 import { SiteServer } from './site/server.js';
+import { isOutputDriver } from '../drivers/outputs.js';
 
 /** how often readings cross to the uplink worker when it keeps an outbox, ms at most */
 const FLUSH_WITH_OUTBOX_MS = 50;
@@ -155,7 +154,7 @@ export class Runtime {
     // after it: a filter can never hide a broken sensor.
     const checks: RawInspector = (s) => this.diagnostics?.observe(s);
     const sink = sampleFlow(checks, pipeline.push);
-    enabled.forEach((d, i) => {
+    enabled.forEach((d) => {
       const def = deviceType(d.type);
       if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
       const log = this.options.log.child({ module: 'device' });
@@ -173,8 +172,10 @@ export class Runtime {
           id: d.id,
           type: d.type,
           intervalMs: d.interval,
-          // spread devices across their interval unless the profile says otherwise
-          phaseMs: d.phase ?? Math.round((d.interval * i) / Math.max(1, enabled.length)),
+          // devices that share an interval share its deadlines (one wake-up of the sampling
+          // thread for all of them, their conversion waits overlapping) unless the profile
+          // spreads them with `phase` (docs/performance.md)
+          phaseMs: d.phase ?? 0,
           timeoutMs: d.timeout,
         },
         { scheduler: this.scheduler, clock: this.clock, faults: this.faults, sink, log, onInit: (id) => pipeline.restart(id) },
@@ -221,7 +222,7 @@ export class Runtime {
           commitIntervalMs: 50,
           drainRate: p.uplink.outbox.drainRate,
           ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
-          commands: this.commandGateConfig(identity),
+          commands: this.gateConfig(p.commands, identity),
           maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
         },
         batchMaxSamples: p.uplink.batch.maxSamples,
@@ -269,19 +270,15 @@ export class Runtime {
       devices: () => this.devices,
       maxHold: (id) => (p.devices.find((d) => d.id === id) as { maxOn?: number } | undefined)?.maxOn,
       restart: this.options.onRestart ?? this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+      startUpdate: (args) => startRemoteUpdate(p.storage.dir, args),
     });
     this.executor = executor;
     uplink.handleCommands((c) => executor.run(c));
 
-    if (buses.simulators.size > 0 || buses.scenes.length > 0) {
-      const world = new World();
-      for (const sim of buses.simulators.values()) world.add(sim);
+    const world = buses.world;
+    if (world) {
       const t0 = this.scheduler.now();
-      this.scheduler.every('world', 1000, () => {
-        const tS = (this.scheduler.now() - t0) / 1000;
-        world.update(tS);
-        for (const scene of buses.scenes) scene.update(tS);
-      });
+      this.scheduler.every('world', 1000, () => world.update((this.scheduler.now() - t0) / 1000));
     }
     pipeline.start();
     // the clock's floor for the next start (GPS week-rollover and plausibility checks)
@@ -324,6 +321,11 @@ export class Runtime {
           return d !== undefined;
         },
         uplink: () => this.status().uplink,
+        outputs: () =>
+          this.devices.flatMap((d) => (isOutputDriver(d.driver) ? d.driver.outputs().map((o) => ({ device: d.id, name: o.name, pwm: o.pwm, value: o.get(), safe: o.safe })) : [])),
+        // the page's ack and output are the signed-command handlers themselves; the signer is the technician
+        command: (name, args, signer) =>
+          this.executor ? this.executor.run({ cmd: name, args, nonce: randomBytes(8).toString('hex'), signer }) : Promise.resolve({ ok: false as const, reason: 'unavailable', error: 'commands are not running yet' }),
         diagnostics: () => this.diagnostics,
         buses: () => this.buses,
       },
@@ -362,13 +364,25 @@ export class Runtime {
       }
       if (c.timing) this.devices.find((d) => d.id === c.id)?.retime(c.next.interval, c.next.timeout);
     }
-    this.running = plan.running;
-    if (plan.live.length > 0) this.diagnostics?.profileReloaded(plan.running);
+    let running = plan.running;
+    const restart = [...plan.restart];
+    if (plan.commands && this.boxIdentity) {
+      try {
+        this.uplink?.reconfigureCommands(this.gateConfig(next.commands, this.boxIdentity));
+        this.log.info({ keys: next.commands.trust.map((t) => t.name) }, 'trust list and command limits reloaded');
+      } catch (e) {
+        // a key file that cannot be read: keep the running trust list, say why
+        running = { ...running, commands: this.running.commands };
+        restart.push(`commands (not applied: ${(e as Error).message})`);
+      }
+    }
+    this.running = running;
+    if (plan.live.length > 0 || plan.commands) this.diagnostics?.profileReloaded(running);
     this.faults.clear('PROFILE_REJECTED', 'profile');
-    if (plan.restart.length > 0) {
-      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${plan.restart.length} change${plan.restart.length === 1 ? '' : 's'} take effect at the next restart: ${plan.restart.join(', ')}`, details: { file, keys: plan.restart } });
+    if (restart.length > 0) {
+      this.faults.raise({ code: 'PROFILE_RESTART_PENDING', subject: 'profile', message: `${file}: ${restart.length} change${restart.length === 1 ? '' : 's'} take effect at the next restart: ${restart.join(', ')}`, details: { file, keys: restart } });
     } else this.faults.clear('PROFILE_RESTART_PENDING', 'profile');
-    return plan;
+    return { ...plan, restart, running };
   }
 
   /** A reload whose profile the loader refused: the box keeps the profile it runs. */
@@ -406,29 +420,14 @@ export class Runtime {
     return this.stopping;
   }
 
+  private gateConfig(c: Profile['commands'], identity: BoxIdentity): ReturnType<typeof commandGateConfig> {
+    return commandGateConfig(this.options.profile, c, identity, this.clock.timeSource() !== 'none', this.log);
+  }
+
   /** Keep the wall time for the next start's clock floor, only while the clock is trusted. */
   private saveWallTime(): void {
     if (this.clock.timeSource() === 'none') return;
     saveLastWall(this.options.profile.storage.dir, this.clock.wallMs(), (e) => this.log.warn({ err: e }, 'cannot save the last wall time'));
-  }
-
-  /** The worker's command gate: trust list, limits, the box key that signs replies. */
-  private commandGateConfig(identity: BoxIdentity): CommandGateConfig {
-    const c = this.options.profile.commands;
-    const trust = resolveTrustList(c, (file) => this.log.warn({ file }, 'created a key pair for the trust list (commands.trust[].create: demo only)'));
-    if (trust.length === 0) this.log.info('no trust list (commands.trust): this box refuses every command from the network');
-    // the box's own key may ask for diag: `edgefw diag` on the box, by someone who can read the key
-    trust.push({ name: BOX_SIGNER, key: identity.publicKey, allow: ['diag'] });
-    return {
-      intake: {
-        boxId: this.options.profile.box.id, trust, maxBytes: c.maxBytes, rate: c.rate, skewMs: c.skew, maxLifetimeMs: c.maxLifetime,
-        json: c.json, replayCache: c.replayCache, replayFile: join(this.options.profile.storage.dir, 'command-nonces'),
-      },
-      signingKey: identity.privateKey,
-      keyId: identity.keyId,
-      clockTrusted: this.clock.timeSource() !== 'none',
-      refusalFault: c.refusalFault,
-    };
   }
 
   private sendFaults(): void {

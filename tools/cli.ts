@@ -1,27 +1,33 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { FIRMWARE_VERSION } from '../firmware/version.js';
-import { registerBench } from './commands/bench.js';
-import { registerConfig } from './commands/config.js';
-import { registerProbeSerial } from './commands/probe-serial.js';
-import { registerRun } from './commands/run.js';
-import { registerScan } from './commands/scan.js';
-import { registerSimulateSerial } from './commands/simulate-serial.js';
-import { registerTail } from './commands/tail.js';
-import { registerDiag } from './commands/diag.js';
-import { registerAck } from './commands/ack.js';
-import { registerCmd } from './commands/cmd.js';
-import { registerKeygen } from './commands/keygen.js';
-import { registerBundle } from './commands/bundle.js';
-import { registerUpdate } from './commands/update.js';
-import { registerProvision } from './commands/provision.js';
-import { registerSite } from './commands/site.js';
-import { registerSupportBundle } from './commands/support-bundle.js';
 
 /**
  * `edgefw`: the one command on a box and on a laptop. Each subcommand lives in
- * tools/commands/<name>.ts and registers itself here with one line.
+ * tools/commands/<name>.ts and registers itself with one line in COMMANDS. Only the module of
+ * the command being run is loaded (`edgefw run` on a box never loads the benchmarks, the
+ * scanner or the simulators); help and unknown commands load them all.
  */
+type Register = (program: Command) => void;
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  run: async () => (await import('./commands/run.js')).registerRun,
+  config: async () => (await import('./commands/config.js')).registerConfig,
+  tail: async () => (await import('./commands/tail.js')).registerTail,
+  bench: async () => (await import('./commands/bench.js')).registerBench,
+  scan: async () => (await import('./commands/scan.js')).registerScan,
+  probe: async () => (await import('./commands/probe-serial.js')).registerProbeSerial,
+  simulate: async () => (await import('./commands/simulate-serial.js')).registerSimulateSerial,
+  diag: async () => (await import('./commands/diag.js')).registerDiag,
+  ack: async () => (await import('./commands/ack.js')).registerAck,
+  keygen: async () => (await import('./commands/keygen.js')).registerKeygen,
+  cmd: async () => (await import('./commands/cmd.js')).registerCmd,
+  bundle: async () => (await import('./commands/bundle.js')).registerBundle,
+  update: async () => (await import('./commands/update.js')).registerUpdate,
+  provision: async () => (await import('./commands/provision.js')).registerProvision,
+  site: async () => (await import('./commands/site.js')).registerSite,
+  'support-bundle': async () => (await import('./commands/support-bundle.js')).registerSupportBundle,
+};
+
 const program = new Command();
 program
   .name('edgefw')
@@ -29,22 +35,10 @@ program
   .version(FIRMWARE_VERSION)
   .showHelpAfterError('(edgefw <command> --help lists the options)');
 
-registerRun(program);
-registerConfig(program);
-registerTail(program);
-registerBench(program);
-registerScan(program);
-registerProbeSerial(program);
-registerSimulateSerial(program);
-registerDiag(program);
-registerAck(program);
-registerKeygen(program);
-registerCmd(program);
-registerBundle(program);
-registerUpdate(program);
-registerProvision(program);
-registerSite(program);
-registerSupportBundle(program);
+const wanted = process.argv.slice(2).find((a) => !a.startsWith('-'));
+for (const name of wanted !== undefined && wanted in COMMANDS ? [wanted] : Object.keys(COMMANDS)) {
+  (await (COMMANDS[name] as () => Promise<Register>)())(program);
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
-import { SerialPort, SerialPortMock } from 'serialport';
+import type { SerialPort, SerialPortMock } from 'serialport';
 import { DeviceError } from '../errors.js';
-import { simulatedBoardBinding } from './sim-link.js';
 
 /** The part of firmata-io's Board (the IO object) we use. */
 export interface FirmataIo {
@@ -40,16 +39,27 @@ type J5 = { Board: (new (o: Record<string, unknown>) => J5Board) & { readonly ca
 type FirmataCtor = new (port: Port, options: Record<string, unknown>) => FirmataIo;
 
 const require = createRequire(import.meta.url);
-let libs: { five: J5; Firmata: FirmataCtor } | undefined;
+type SerialPortLib = { SerialPort: typeof SerialPort; SerialPortMock: typeof SerialPortMock };
+let libs: { five: J5; Firmata: FirmataCtor; serialport: SerialPortLib } | undefined;
+/** the simulated boards' binding (sim-link.ts), loaded by prepare() only for a simulated board */
+let simulatedBinding: unknown;
 
 /**
- * johnny-five and firmata-io, loaded on first use: a box without a Firmata board never pays for
- * them. Loading is synchronous (~100 ms idle, seconds on a loaded Pi), so the driver asks for it
- * when it is created, at start, before the broker and the sampling loop run.
+ * johnny-five, firmata-io and serialport, loaded on first use: a box without a Firmata board
+ * never pays for them. Loading is synchronous (~100 ms idle, seconds on a loaded Pi), so the
+ * driver asks for it when it is created, at start, before the broker and the sampling loop run.
  */
-export function load(): { five: J5; Firmata: FirmataCtor } {
-  libs ??= { five: require('johnny-five') as J5, Firmata: (require('firmata-io') as { Firmata: FirmataCtor }).Firmata };
+export function load(): { five: J5; Firmata: FirmataCtor; serialport: SerialPortLib } {
+  libs ??= { five: require('johnny-five') as J5, Firmata: (require('firmata-io') as { Firmata: FirmataCtor }).Firmata, serialport: require('serialport') as SerialPortLib };
   return libs;
+}
+
+/**
+ * Load what a connection needs before it is made: the simulated board's link (the simulator
+ * layer) only when the device is simulated, so a real board never loads it.
+ */
+export async function prepare(simulated: boolean): Promise<void> {
+  if (simulated) simulatedBinding ??= (await import('./sim-link.js')).simulatedBoardBinding;
 }
 
 export interface ConnectionOptions {
@@ -86,10 +96,11 @@ export class FirmataConnection {
 
   constructor(private readonly options: ConnectionOptions) {
     const { path, baudRate } = options;
-    const { five, Firmata } = load();
+    const { five, Firmata, serialport } = load();
+    if (options.simulated && simulatedBinding === undefined) throw new Error(`${path}: simulated board requested before prepare(true) loaded its link`);
     this.port = options.simulated
-      ? new SerialPortMock({ path, baudRate, autoOpen: false, ...({ binding: simulatedBoardBinding } as object) })
-      : new SerialPort({ path, baudRate, autoOpen: false });
+      ? new serialport.SerialPortMock({ path, baudRate, autoOpen: false, ...({ binding: simulatedBinding } as object) })
+      : new serialport.SerialPort({ path, baudRate, autoOpen: false });
     this.io = new Firmata(this.port, { reportVersionTimeout: options.queryAfterMs });
     this.board = new five.Board({ io: this.io, repl: false, debug: false, sigint: false });
     this.ready = new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@ import { DeviceError } from '../errors.js';
 import { type OutputControl, type OutputDriver, outputValue } from '../outputs.js';
 import { decimalsForStep } from '../precision.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../types.js';
-import { type ConnectionOptions, FirmataConnection, type FirmataIo, load } from './connection.js';
+import { type ConnectionOptions, FirmataConnection, type FirmataIo, load, prepare } from './connection.js';
 import { MODE_NAMES } from './protocol.js';
 import { type BoardOutput, type FirmataOptions, firmataOptions, scaleAnalog } from './schema.js';
 
@@ -84,6 +84,7 @@ export class FirmataDriver implements OutputDriver {
 
   async init(): Promise<void> {
     await this.drop();
+    await prepare(this.options.simulated);
     const conn = this.connect({ path: this.path, baudRate: this.options.baudRate, simulated: this.options.simulated, queryAfterMs: this.options.queryAfter });
     this.conn = conn;
     conn.onLost = (reason) => {

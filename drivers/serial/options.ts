@@ -1,8 +1,6 @@
-import type { Clock } from '../bus/clock.js';
 import { z } from 'zod';
 import { duration, oneOf } from '../schema-parts.js';
 import type { SerialLink, SerialPortSpec } from '../bus/serial.js';
-import type { SerialSimDevice } from '../sim/serial-device.js';
 import type { DeviceCommon, DeviceContext } from '../types.js';
 
 /** Profile keys every serial device has. */
@@ -57,18 +55,14 @@ export function portSpec(o: Pick<SerialDeviceOptions, 'port' | 'baud' | 'id'>, e
 
 /**
  * The link for a device entry, from the runtime's bus provider: its port (`extra` adds line
- * settings such as parity), with the part's simulator behind it when the entry is `simulated`.
+ * settings such as parity), or the simulated line the composition root set up at that path when
+ * the entry is `simulated`.
  */
-export function openPort<O extends Pick<SerialDeviceOptions, 'port' | 'baud' | 'id' | 'simulated'>>(
-  ctx: DeviceContext,
-  o: O,
-  simulator: (o: O, clock: Clock) => SerialSimDevice,
-  extra: Partial<SerialPortSpec> = {},
-): SerialLink {
+export function openPort(ctx: DeviceContext, o: Pick<SerialDeviceOptions, 'port' | 'baud' | 'id' | 'simulated'>, extra: Partial<SerialPortSpec> = {}): SerialLink {
   const spec = portSpec(o, extra);
   const serial = ctx.buses.serial;
   if (!serial) throw new Error(`${spec.owner}: this runtime provides no serial ports (BusProvider.serial missing)`);
-  return serial.call(ctx.buses, spec, o.simulated ? () => simulator(o, ctx.clock) : undefined);
+  return serial.call(ctx.buses, spec, o.simulated);
 }
 
 /**

@@ -97,7 +97,8 @@ export class RunningDevice {
   start(): void {
     const { scheduler } = this.deps;
     this.scheduleProbe(this.opts.phaseMs);
-    this.task = scheduler.every(this.opts.id, this.opts.intervalMs, () => this.tick(), { phaseMs: this.opts.phaseMs });
+    // on the scheduler's grid: devices with the same interval and phase sample in one wake-up
+    this.task = scheduler.every(this.opts.id, this.opts.intervalMs, () => this.tick(), { phaseMs: this.opts.phaseMs, align: true });
   }
 
   get options(): RunningDeviceOptions {

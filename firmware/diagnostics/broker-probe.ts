@@ -1,10 +1,11 @@
 import { type KeyObject, randomBytes } from 'node:crypto';
-import { sendCommand } from '../commands/client.js';
 import type { KeyPair } from '../security/keys.js';
-import mqtt from 'mqtt';
 import type { DiagReport } from './diag.js';
 import type { ActiveFault } from './registry.js';
 import { type BrokerTransport, transportOptions } from '../uplink/transport.js';
+
+/** mqtt.js on first probe: the sampling thread of a running box loads it only if a probe runs. */
+const loadMqtt = async (): Promise<typeof import('mqtt').default> => (await import('mqtt')).default;
 
 export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string; errorCode?: unknown };
 
@@ -38,7 +39,8 @@ function isEchoOf(payload: Buffer, probe: string): boolean {
  * (connect time excluded). Also picks up the box's retained fault snapshot, which tells a
  * technician what the running service has seen. Never throws; resolves within timeoutMs.
  */
-export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
+export async function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
+  const mqtt = await loadMqtt();
   const timeoutMs = o.timeoutMs ?? 5000;
   const probeId = randomBytes(4).toString('hex');
   const echo = `${o.base}/diag/echo/${probeId}`;
@@ -94,6 +96,8 @@ export function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
  * check by itself instead. Never throws.
  */
 export async function requestServiceDiag(o: BrokerProbeOptions & { readonly box: string; readonly key: KeyPair; readonly boxKey?: KeyObject }): Promise<{ report?: DiagReport; note?: string }> {
+  // the command client (and mqtt.js) only when a technician asks, never on a box's sampling thread
+  const { sendCommand } = await import('../commands/client.js');
   const r = await sendCommand({
     url: o.url, base: o.base, box: o.box, cmd: 'diag', privateKey: o.key.privateKey, publicKey: o.key.publicKey, timeoutMs: o.timeoutMs ?? 15_000,
     ...(o.username ? { username: o.username } : {}), ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.boxKey ? { boxKey: o.boxKey } : {}),

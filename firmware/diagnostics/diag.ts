@@ -158,7 +158,7 @@ export function runningDeviceChecks(profile: Profile, devices: readonly DeviceSt
  * answering address the profile does not name is reported (WARN: a part fitted but not
  * configured, or a strap set to the wrong address). Probing uses each bus's lock.
  */
-export async function busChecks(profile: Profile, buses: OpenBuses, scan = true): Promise<DiagCheck[]> {
+export async function busChecks(profile: Profile, buses: OpenBuses, scan = true, wait?: (ms: number) => Promise<void>): Promise<DiagCheck[]> {
   const out: DiagCheck[] = [];
   for (const [name, bus] of buses.i2c) {
     try {
@@ -177,10 +177,16 @@ export async function busChecks(profile: Profile, buses: OpenBuses, scan = true)
     const identify = async (type: string, a: number): Promise<string | undefined> => {
       const id = deviceType(type)?.i2c?.identify;
       if (!id) return undefined;
-      try {
-        return await bus.lock.run(() => id(bus, a));
-      } catch {
-        return undefined;
+      // on a running box the part may be mid-measurement (an SHT3x NACKs its status read until the
+      // conversion is done): with the scheduler's wait, ask again twice before calling it another part
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const part = await bus.lock.run(() => id(bus, a));
+          if (part || !wait || attempt >= 2) return part;
+        } catch {
+          if (!wait || attempt >= 2) return undefined;
+        }
+        await wait(25);
       }
     };
     const answered = new Set<number>();

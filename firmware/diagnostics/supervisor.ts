@@ -271,7 +271,7 @@ export class Supervisor {
     const checks: DiagCheck[] = [];
     checks.push(...runningDeviceChecks(p, deps.devices()));
     const buses = deps.buses();
-    if (buses) checks.push(...(await busChecks(p, buses, false)));
+    if (buses) checks.push(...(await busChecks(p, buses, false, (ms) => deps.scheduler.wait(ms))));
     const login = p.uplink.embeddedBroker || p.uplink.username === undefined ? {} : { username: p.uplink.username };
     const probe = await probeBroker({ url: deps.brokerUrl, ...login, ...(deps.brokerSecrets ? { secrets: deps.brokerSecrets } : {}), base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
     checks.push(brokerCheck(deps.brokerUrl, probe));

@@ -4,6 +4,12 @@ import { type TimerSource, realTimers } from './timers.js';
 export interface PeriodicOptions {
   /** offset of the first run from now, ms (spreads devices across their interval) */
   readonly phaseMs?: number;
+  /**
+   * Put the deadlines on the scheduler's grid instead of counting from now: phase + k·interval
+   * on its clock (the first at or after now). Tasks with the same interval and phase then share
+   * each deadline and run in one wake-up of the thread, whenever each was started.
+   */
+  readonly align?: boolean;
 }
 
 export interface TaskStats {
@@ -82,6 +88,10 @@ export class Scheduler {
   private handle: unknown;
   private stopped = false;
   private readonly tasks = new Set<Periodic>();
+  /** timer callbacks so far: how often the thread was woken for scheduled work */
+  wakeups = 0;
+  /** inside onTimer's pass: entries pushed meanwhile are armed once, after the pass */
+  private inPass = false;
   /** Called with errors thrown by task functions (they must not kill the loop). */
   onError: (name: string, e: unknown) => void = () => {};
 
@@ -134,13 +144,22 @@ export class Scheduler {
         } else task.busy = false;
       });
     };
-    schedule(this.now() + (options.phaseMs ?? 0));
+    const phase = options.phaseMs ?? 0;
+    if (options.align) {
+      const now = this.now();
+      schedule(phase + Math.ceil((now - phase) / intervalMs) * intervalMs);
+    } else schedule(this.now() + phase);
     return task;
   }
 
-  /** Run fn once after delayMs. Returns a cancel function. */
+  /**
+   * Run fn once after delayMs (at the next whole millisecond of the clock at or after it: Node's
+   * timers have 1 ms granularity anyway, and waits that end within the same millisecond, such as
+   * the conversions of devices that share a deadline, then end in one wake-up). Returns a cancel
+   * function.
+   */
   after(delayMs: number, fn: () => void): () => void {
-    const e = this.push(this.now() + Math.max(0, delayMs), () => {
+    const e = this.push(Math.ceil(this.now() + Math.max(0, delayMs)), () => {
       try {
         fn();
       } catch (err) {
@@ -224,7 +243,7 @@ export class Scheduler {
   }
 
   private arm(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.inPass) return;
     while (this.heap.length > 0 && (this.heap[0] as Entry).cancelled) this.pop();
     const top = this.heap[0];
     if (!top) return;
@@ -235,16 +254,24 @@ export class Scheduler {
   }
 
   private onTimer(): void {
+    this.wakeups++;
     this.handle = undefined;
     this.armedAt = Number.POSITIVE_INFINITY;
     const now = this.now();
-    // run everything due; an entry pushed while running with at <= now runs in this pass too
-    for (;;) {
-      const top = this.heap[0];
-      if (!top || top.at > now) break;
-      this.pop();
-      if (!top.cancelled) top.fire(now);
-      if (this.stopped) return;
+    // run everything due; an entry pushed while running with at <= now runs in this pass too.
+    // The timer is armed once, after the pass: arming on each push would wake the thread again
+    // for entries this pass is about to run.
+    this.inPass = true;
+    try {
+      for (;;) {
+        const top = this.heap[0];
+        if (!top || top.at > now) break;
+        this.pop();
+        if (!top.cancelled) top.fire(now);
+        if (this.stopped) return;
+      }
+    } finally {
+      this.inPass = false;
     }
     this.arm();
   }

@@ -72,7 +72,7 @@ const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
  * Only a VerifiedCommand (name, parsed arguments, nonce, signer) leaves.
  */
 export class CommandIntake {
-  readonly counters: IntakeCounters = { received: 0, accepted: 0, refused: {} };
+  readonly counters: IntakeCounters;
   private readonly trusted: Trusted[];
   private readonly total: TokenBucket;
   private readonly perTopic = new Map<string, TokenBucket>();
@@ -87,7 +87,10 @@ export class CommandIntake {
     private readonly wall: () => number,
     clockTrusted: boolean,
     onStorageError?: (e: Error) => void,
+    /** counters to continue (a reloaded trust list) */
+    counters?: IntakeCounters,
   ) {
+    this.counters = counters ?? { received: 0, accepted: 0, refused: {} };
     this.trusted = config.trust.map((t) => ({ name: t.name, key: parsePublicKey(t.key), keyId: keyId(t.key), allow: new Set(t.allow) }));
     // a burst on one topic must not use up the total: the total bucket holds twice as many
     this.total = new TokenBucket(config.rate.total, 2 * config.rate.burst, now());

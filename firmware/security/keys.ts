@@ -1,5 +1,6 @@
 import { type KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { writeDurable } from '../lifecycle/state.js';
 
 /**
  * Ed25519 keys as the box, `edgefw keygen` and `edgefw cmd` keep them (node:crypto only).
@@ -138,15 +139,8 @@ function exists(file: string): boolean {
   }
 }
 
+/** Durable write (temp file, fsync, rename, directory fsync), then the mode the umask may have narrowed. */
 function writeAtomic(file: string, text: string, mode: number): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, mode); // the umask may have narrowed or the file pre-existed
-  renameSync(tmp, file);
+  writeDurable(file, text, mode);
+  chmodSync(file, mode);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type ProbeReport, probeSerial } from '../../tools/commands/probe-serial.js';
+import { COMMAND_SPECS } from '../commands/specs.js';
 import { redact } from '../support/redact.js';
 import { type ActionLogEntry, appendAction } from './action-log.js';
 import { type DiagCheck, type DiagReport, busChecks } from '../diagnostics/diag.js';
@@ -12,14 +13,18 @@ export interface Actor {
   readonly client: string;
 }
 
-export type ActionName = 'selftest' | 'i2c-scan' | 'serial-probe' | 'reprobe' | 'commission';
-export const ACTIONS: readonly ActionName[] = ['selftest', 'i2c-scan', 'serial-probe', 'reprobe', 'commission'];
+export type ActionName = 'selftest' | 'i2c-scan' | 'serial-probe' | 'reprobe' | 'commission' | SiteCommand;
+export const ACTIONS: readonly ActionName[] = ['selftest', 'i2c-scan', 'serial-probe', 'reprobe', 'commission', 'ack', 'output'];
+/** Commands of the signed-command registry the page can give, when site.http.allow grants them. */
+export type SiteCommand = 'ack' | 'output';
+export const SITE_COMMANDS: readonly SiteCommand[] = ['ack', 'output'];
 
 export type ActionResult =
   | { readonly ok: true; readonly action: 'selftest' | 'commission'; readonly report: DiagReport; readonly commissioned: boolean }
   | { readonly ok: true; readonly action: 'i2c-scan'; readonly checks: readonly DiagCheck[] }
   | { readonly ok: true; readonly action: 'serial-probe'; readonly probe: ProbeReport }
   | { readonly ok: true; readonly action: 'reprobe'; readonly device: string }
+  | { readonly ok: true; readonly action: SiteCommand; readonly result: Record<string, unknown> }
   | { readonly ok: false; readonly action: ActionName; readonly status: number; readonly error: string };
 
 /** Ports a technician may probe: USB adapters and the board's UARTs, never an arbitrary file. */
@@ -37,6 +42,8 @@ export class SiteActions {
   constructor(
     private readonly src: SiteSource,
     private readonly log: Logger,
+    /** commands a logged-in technician may give (site.http.allow) */
+    private readonly allow: readonly SiteCommand[] = [],
   ) {}
 
   get busy(): ActionName | undefined {
@@ -47,11 +54,11 @@ export class SiteActions {
     if (this.running) return { ok: false, action, status: 409, error: `${this.running} is running` };
     this.running = action;
     const strArgs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(args)) if (typeof v === 'string') strArgs[k] = v.slice(0, 200);
+    for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || typeof v === 'number') strArgs[k] = String(v).slice(0, 200);
     let result: ActionResult;
     try {
       // reports quote the broker URL and error texts: never a credential on the page
-      result = redact(await this.perform(action, strArgs)) as ActionResult;
+      result = redact(SITE_COMMANDS.includes(action as SiteCommand) ? await this.command(action as SiteCommand, args, actor) : await this.perform(action, strArgs)) as ActionResult;
     } catch (e) {
       result = { ok: false, action, status: 500, error: (e as Error).message };
     } finally {
@@ -62,9 +69,24 @@ export class SiteActions {
     return result;
   }
 
+  /**
+   * ack and output: the same commands, checks and handlers as a signed command from the
+   * platform (firmware/commands/), permitted per box by site.http.allow; signer "site:<name>".
+   */
+  private async command(action: SiteCommand, args: Readonly<Record<string, unknown>>, actor: Actor): Promise<ActionResult> {
+    if (!this.allow.includes(action)) return { ok: false, action, status: 403, error: `${action} is not allowed from the page on this box (site.http.allow)` };
+    const parsed = COMMAND_SPECS[action].args.safeParse(args);
+    if (!parsed.success) return { ok: false, action, status: 400, error: `${action}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}` };
+    const r = await this.src.command(action, parsed.data as Record<string, unknown>, `site:${actor.who}`);
+    return r.ok ? { ok: true, action, result: r.result } : { ok: false, action, status: r.reason === 'bad-args' ? 400 : 409, error: r.error };
+  }
+
   private async perform(action: ActionName, args: Readonly<Record<string, string>>): Promise<ActionResult> {
     const diag = this.src.diagnostics();
     switch (action) {
+      case 'ack':
+      case 'output':
+        return { ok: false, action, status: 500, error: 'commands run through command()' };
       case 'selftest':
       case 'commission': {
         if (!diag) return { ok: false, action, status: 503, error: 'diagnostics are not running yet' };
@@ -74,7 +96,7 @@ export class SiteActions {
       case 'i2c-scan': {
         const buses = this.src.buses();
         if (!buses) return { ok: false, action, status: 503, error: 'buses are not open yet' };
-        return { ok: true, action, checks: await busChecks(this.src.profile, buses, true) };
+        return { ok: true, action, checks: await busChecks(this.src.profile, buses, true, (ms) => this.src.scheduler.wait(ms)) };
       }
       case 'reprobe': {
         const id = args.device ?? '';

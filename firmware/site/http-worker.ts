@@ -150,7 +150,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       if (path === '/' || path === '/index.html') return file(res, 'index.html');
       if (path.startsWith('/static/')) return file(res, path.slice('/static/'.length));
       if (path === '/api/i18n') return sendText(res, 'application/json; charset=utf-8', i18n(pickLanguage(languages, url.searchParams.get('lang') ?? undefined, req.headers['accept-language'])));
-      if (path === '/api/session') return sendJson(res, 200, { loggedIn: !!session, who: session?.who, csrf: session?.csrf, passphraseSet: passphraseIsSet(cfg.stateDir), mayRead, busy: busy ?? null });
+      if (path === '/api/session') return sendJson(res, 200, { loggedIn: !!session, who: session?.who, csrf: session?.csrf, passphraseSet: passphraseIsSet(cfg.stateDir), mayRead, busy: busy ?? null, allow: session ? cfg.allow : [] });
       if (!mayRead) return refuse(res, 401, 'log in to see this box from another machine');
       if (path === '/api/state') return snapshot ? sendText(res, 'application/json; charset=utf-8', snapshot) : refuse(res, 503, 'starting', { 'retry-after': '2' });
       if (path === '/events') return events(res);

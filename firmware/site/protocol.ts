@@ -8,6 +8,8 @@ export interface SiteWorkerData {
   readonly sessionTtl: number;
   /** the state directory: passphrase hash, action log */
   readonly stateDir: string;
+  /** commands a logged-in technician may give (site.http.allow) */
+  readonly allow: readonly string[];
 }
 
 export interface SiteServerStats {

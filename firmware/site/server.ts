@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { recentLogLines } from '../log.js';
 import { buildSupportBundle, journalLogs } from '../support/bundle.js';
 import { startWorker } from '../worker-thread.js';
-import { ACTIONS, type ActionName, SiteActions } from './actions.js';
+import { ACTIONS, type ActionName, SiteActions, type SiteCommand } from './actions.js';
 import type { FromSiteWorker, SiteServerStats, SiteWorkerData, ToSiteWorker } from './protocol.js';
 import { type SiteSource, SiteState } from './state.js';
 import { LIMITS } from './limits.js';
@@ -16,6 +16,7 @@ export interface SiteServerConfig {
   readonly port: number;
   readonly maxConnections: number;
   readonly sessionTtl: number;
+  readonly allow: readonly SiteCommand[];
 }
 
 /**
@@ -43,11 +44,11 @@ export class SiteServer {
   ) {
     this.log = log.child({ module: 'site' });
     this.state = new SiteState(src);
-    this.actions = new SiteActions(src, this.log);
+    this.actions = new SiteActions(src, this.log, config.allow);
   }
 
   async start(): Promise<number> {
-    const workerData: SiteWorkerData = { host: this.config.host, port: this.config.port, maxConnections: this.config.maxConnections, sessionTtl: this.config.sessionTtl, stateDir: this.src.profile.storage.dir };
+    const workerData: SiteWorkerData = { host: this.config.host, port: this.config.port, maxConnections: this.config.maxConnections, sessionTtl: this.config.sessionTtl, stateDir: this.src.profile.storage.dir, allow: this.config.allow };
     const w = startWorker(import.meta.url, 'http-worker', { workerData });
     this.worker = w;
     w.unref();

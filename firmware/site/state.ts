@@ -24,6 +24,13 @@ export interface SiteSource {
   /** re-initialise one device now; false when there is no such device */
   reprobe(id: string): boolean;
   uplink(): UplinkStats;
+  /** switchable outputs by device (relays, backlights), with their current and safe values */
+  outputs(): readonly OutputView[];
+  /**
+   * Run a command of the signed-command registry (firmware/commands/) for a technician whose
+   * session allows it (site.http.allow); the signer is "site:<name>".
+   */
+  command(name: 'ack' | 'output', args: Record<string, unknown>, signer: string): Promise<{ readonly ok: true; readonly result: Record<string, unknown> } | { readonly ok: false; readonly reason: string; readonly error: string }>;
   diagnostics(): Supervisor | undefined;
   buses(): OpenBuses | undefined;
 }
@@ -50,6 +57,14 @@ export interface FaultView {
   readonly clearedMs?: number;
 }
 
+export interface OutputView {
+  readonly device: string;
+  readonly name: string;
+  readonly pwm: boolean;
+  readonly value: number | undefined;
+  readonly safe: number;
+}
+
 export interface DeviceView {
   readonly id: string;
   readonly name: string | undefined;
@@ -59,6 +74,7 @@ export interface DeviceView {
   readonly values: readonly { readonly channel: string; readonly value: number; readonly unit: string; readonly decimals: number; readonly ageS: number | undefined; readonly history: readonly number[] }[];
   readonly lastError: { readonly code: string; readonly message: string } | undefined;
   readonly nextProbeInS: number | undefined;
+  readonly outputs: readonly { readonly name: string; readonly pwm: boolean; readonly value: number | undefined; readonly safe: number }[];
 }
 
 /** The page's whole state, the same for every client and language (texts are looked up by code in the browser). */
@@ -187,8 +203,10 @@ export class SiteState {
         }),
         lastError: d.state === 'ok' ? undefined : d.lastError,
         nextProbeInS: d.nextProbeInMs === undefined ? undefined : Math.round(d.nextProbeInMs / 1000),
+        outputs: [],
       };
     });
+    const outputs = src.outputs();
     const diag = src.diagnostics();
     return {
       v: 1,
@@ -212,7 +230,7 @@ export class SiteState {
         rssMb: health?.rssMb,
       },
       commissioned: diag?.status().commissioned ?? false,
-      devices,
+      devices: devices.map((d) => ({ ...d, outputs: outputs.filter((o) => o.device === d.id).map(({ name, pwm, value, safe }) => ({ name, pwm, value, safe })) })),
       faults: { active: src.faults.active().map((f) => faultView(f)), recent: [...this.recent] },
     };
   }

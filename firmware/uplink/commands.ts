@@ -47,7 +47,8 @@ const QUIET_MS = 300_000;
  * executed commands come back from the sampling thread and are signed here.
  */
 export class CommandGate {
-  private readonly intake: CommandIntake;
+  private intake: CommandIntake;
+  private clockTrusted: boolean;
   /** refusals per second over the last minute (ring of 60) */
   private readonly window = new Array<number>(60).fill(0);
   private windowSecond = 0;
@@ -63,12 +64,11 @@ export class CommandGate {
   private unanswered = 0;
 
   constructor(
-    private readonly config: CommandGateConfig,
+    private config: CommandGateConfig,
     private readonly deps: CommandGateDeps,
   ) {
-    this.intake = new CommandIntake(config.intake, () => deps.scheduler.now(), () => Date.now(), config.clockTrusted, (e) =>
-      deps.log('error', 'cannot write the command replay cache; nonces are remembered in memory for this run only', { error: e.message }),
-    );
+    this.clockTrusted = config.clockTrusted;
+    this.intake = this.newIntake(config);
     this.logBucket = new TokenBucket(5, 20, deps.scheduler.now());
     this.answerBucket = new TokenBucket(20, 40, deps.scheduler.now());
     deps.scheduler.every('commands-refusals', 10_000, () => this.maybeClear(), { phaseMs: 10_000 });
@@ -79,7 +79,25 @@ export class CommandGate {
   }
 
   trustClock(): void {
+    this.clockTrusted = true;
     this.intake.trustClock();
+  }
+
+  /**
+   * A reloaded trust list and limits: from the next message on. The counters carry over; the
+   * replay cache is read again from its file, where every accepted nonce already is.
+   */
+  reconfigure(config: CommandGateConfig): void {
+    const counters = this.intake.counters;
+    this.config = config;
+    this.intake = this.newIntake(config, counters);
+    this.deps.log('info', 'command trust list reloaded', { keys: config.intake.trust.map((t) => t.name) });
+  }
+
+  private newIntake(config: CommandGateConfig, counters?: IntakeCounters): CommandIntake {
+    const d = this.deps;
+    return new CommandIntake(config.intake, () => d.scheduler.now(), () => Date.now(), this.clockTrusted, (e) =>
+      d.log('error', 'cannot write the command replay cache; nonces are remembered in memory for this run only', { error: e.message }), counters);
   }
 
   onMessage(name: string, payload: Buffer, retain: boolean): void {

@@ -72,6 +72,8 @@ export type ToWorker =
   /** wall time became trustworthy: offsetMs = wall − monotonic (sampling thread) at that moment */
   | { readonly t: 'clock'; readonly offsetMs: number; readonly source: TimeSource }
   | { readonly t: 'stop' }
+  /** the profile's `commands` were reloaded (SIGHUP) */
+  | { readonly t: 'commands'; readonly config: CommandGateConfig }
   /** the sampling thread ran a verified command: the worker signs and publishes the reply */
   | { readonly t: 'reply'; readonly command: VerifiedCommand; readonly result: CommandResult }
   /** a diagnostics message (health report, command reply, commissioning record); retained ones are re-sent on every connect */

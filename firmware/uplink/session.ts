@@ -212,6 +212,9 @@ export class UplinkSession {
       connectTimeout: 10_000,
       queueQoSZero: false,
       resubscribe: false,
+      // mqtt-packet's number cache is 65 536 pre-built buffers (≈ 6 MB per publishing thread) to
+      // save an allocation of a few bytes per packet; a box sends a few messages a second
+      writeCache: false,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
       // MQTT 5: the broker drops larger messages before they reach the box (commands are small)
       ...(this.protocolVersion === 5 && c.maxIncomingBytes ? { properties: { maximumPacketSize: c.maxIncomingBytes } } : {}),

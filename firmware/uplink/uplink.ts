@@ -7,6 +7,7 @@ import type { Sample } from '../reading.js';
 import { startWorker } from '../worker-thread.js';
 import type { FromWorker, ToWorker, UplinkConfig, UplinkStats } from './protocol.js';
 import type { CommandResult, VerifiedCommand } from '../commands/specs.js';
+import type { CommandGateConfig } from './commands.js';
 
 export interface UplinkOptions {
   readonly config: UplinkConfig;
@@ -86,6 +87,11 @@ export class Uplink {
   /** Publish under <prefix>/<box>/<suffix> (QoS 1); a retained message is re-sent after each reconnect. */
   publish(suffix: string, payload: string, retain = false): void {
     this.post({ t: 'publish', topic: suffix, payload, retain });
+  }
+
+  /** A reloaded trust list and command limits for the worker's gate (counters and nonces carry over). */
+  reconfigureCommands(config: CommandGateConfig): void {
+    this.post({ t: 'commands', config });
   }
 
   /**

@@ -152,6 +152,9 @@ port.on('message', (m: ToWorker) => {
     case 'reply':
       gate?.reply(m.command, m.result);
       return;
+    case 'commands':
+      gate?.reconfigure(m.config);
+      return;
     case 'publish':
       session?.publishExtra(m.topic, m.payload, m.retain);
       return;

@@ -11,6 +11,7 @@ import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../firmware/loop/timers.js';
 import { deviceContext, deviceOptions, silentLog } from '../helpers/drivers.js';
 import { FakeClock } from '../helpers/clock.js';
+import { simulatorFor } from '../../drivers/sim/registry.js';
 
 /**
  * The value-check stage as the runtime wires it: BME280 register simulator → real driver →
@@ -25,7 +26,7 @@ function rig(checks: Record<string, unknown>) {
   faults.onEvent((e) => events.push(e));
   const bus = new SimulatedI2cBus('i2c1');
   const o = deviceOptions(bme280, { id: 'env', bus: 'i2c1', address: 0x76, interval: 1000 });
-  const sim = bme280.i2c?.simulator(o, clock) as Bme280Simulator;
+  const sim = simulatorFor(o, clock) as Bme280Simulator;
   bus.attach(0x76, sim);
   sim.setChannel('temperature', 20);
   const stage = new ValueChecks([{ device: 'env', channel: 'temperature', checks: channelChecks.parse(checks) }], faults, scheduler.now());

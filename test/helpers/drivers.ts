@@ -8,6 +8,7 @@ import { SimulatedI2cBus } from '../../drivers/sim/i2c-bus.js';
 import type { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import type { ChannelValue, DeviceCommon, DeviceContext, DeviceDefinition, Driver, ReadResult } from '../../drivers/types.js';
 import { deviceCommon } from '../../config/schema.js';
+import { simulatorFor } from '../../drivers/sim/registry.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -30,9 +31,9 @@ export function deviceContext(clock: Clock, buses: { i2c?: I2cBus; gpio?: GpioBu
         if (!buses.gpio || buses.gpio.name !== name) throw new Error(`test has no GPIO bus ${name}`);
         return buses.gpio;
       },
-      serial: (spec, simulate) => {
+      serial: (spec, simulated) => {
         if (!buses.serial) throw new Error(`test has no serial hub for ${spec.path}`);
-        return buses.serial.link(spec, simulate);
+        return buses.serial.link(spec, simulated);
       },
     },
     emit: (v) => emitted.push([...v]),
@@ -65,7 +66,7 @@ export function i2cRig<O extends DeviceCommon>(def: DeviceDefinition<O>, entry: 
   const clock = new ManualClock();
   const bus = new SimulatedI2cBus('sim0');
   const options = deviceOptions(def, { ...def.example, bus: 'sim0', ...entry });
-  const sim = def.i2c.simulator(options, clock);
+  const sim = simulatorFor(options, clock) as I2cSimDevice;
   bus.attach(def.i2c.address(options), sim);
   const driver = def.create(options, deviceContext(clock, { i2c: bus }));
   return { clock, bus, sim, driver, options };

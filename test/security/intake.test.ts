@@ -156,6 +156,12 @@ describe('command intake: every refusal with its reason and counter', () => {
     for (const r of REFUSAL_REASONS) expect(doc, r).toContain(`\`${r}\``);
   });
 
+  it('gives the canonical bytes docs/security.md shows for its example envelope', () => {
+    const example = { cmd: 'output', box: 'kiosk-17', args: { device: 'relay', value: 'on', hold: 30000 }, iat: 1764331200000, exp: 1764331260000, nonce: 'pQ3v1n9b5o0s2YtYqZ8yGg', key: '9f86d081884c7d65' };
+    const doc = readFileSync('docs/security.md', 'utf8');
+    expect(doc).toContain(signedBytes('edgefw-cmd-v1', example).toString('utf8'));
+  });
+
   it('signs over the canonical bytes: member order and whitespace on the wire do not matter', () => {
     const { i } = intake();
     const e = env(tech);

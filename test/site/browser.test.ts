@@ -21,7 +21,7 @@ describe('technician page in Chromium', () => {
   let page: Page;
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    box = await startSiteBox({ embeddedBroker: true, interval: '1s' });
+    box = await startSiteBox({ embeddedBroker: true, interval: '1s', allow: ['ack'] });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -87,6 +87,10 @@ describe('technician page in Chromium', () => {
     expect(steps[0]).toBe('Check the 4-wire cable (VCC, GND, SDA, SCL) and reseat it.');
     expect(await page.textContent('[data-testid="fault-I2C_NACK-env"] .verify')).toContain('Re-probe');
     await page.screenshot({ path: `${ARTIFACTS}/site-1280-fault.png`, fullPage: true });
+    // site.http.allow: [ack] puts an Acknowledge button on the fault; it runs the box's ack command
+    await page.click('[data-testid="ack-I2C_NACK-env"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="fault-I2C_NACK-env"]')?.textContent?.includes('acknowledged') === true);
+    expect(box.runtime.faults.active().find((f) => f.code === 'I2C_NACK')?.acknowledged).toBe(true);
 
     await page.selectOption('[data-testid="lang"]', 'vi');
     await page.waitForFunction(() => document.querySelector('nav a')?.textContent === 'Tổng quan');

@@ -30,7 +30,9 @@ describe('edgefw tail formatting', () => {
     const health = JSON.stringify({ box: 'k1', cpu: { celsius: 48.312 }, memory: { availableMb: 2868.4 }, disk: { freeMb: 11510.2 }, loopDelay: { maxMs: 3.1 }, rssMb: 61.2, uplink: { pending: 0, dropped: 0 } });
     expect(formatMessage('edgefw/k1/health', health)).toBe('HEALTH k1 cpu 48.3 °C, mem 2868 MiB free, disk 11510 MiB free, loop max 3.1 ms, rss 61.2 MiB, waiting 0 dropped 0');
     const report = { verdict: 'FAIL', profileHash: 'ab12', checks: [{ verdict: 'PASS', name: 'env' }, { verdict: 'FAIL', name: 'outdoor' }] };
-    expect(formatMessage('edgefw/k1/cmd/diag/reply', JSON.stringify({ box: 'k1', ok: true, report }))).toBe('DIAG k1 FAIL profile ab12: FAIL outdoor');
+    expect(formatMessage('edgefw/k1/cmd/diag/reply', JSON.stringify({ box: 'k1', cmd: 'diag', ok: true, result: { report } }))).toBe('DIAG k1 FAIL profile ab12: FAIL outdoor');
+    expect(formatMessage('edgefw/k1/cmd/ack/reply', JSON.stringify({ box: 'k1', cmd: 'ack', ok: false, reason: 'replayed', error: 'nonce x was already used' }))).toBe('REPLY k1 ack REFUSED replayed: nonce x was already used');
+    expect(formatMessage('edgefw/k1/commands/events', JSON.stringify({ box: 'k1', cmd: '*', outcome: 'refused', reason: 'rate-limited', count: 120 }))).toBe('COMMAND k1 * REFUSED rate-limited ×120');
     expect(formatMessage('edgefw/k1/commissioning', JSON.stringify({ box: 'k1', ...report, verdict: 'PASS', checks: [] }))).toBe('COMMISSIONED k1 PASS profile ab12');
   });
 

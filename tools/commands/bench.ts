@@ -16,7 +16,9 @@ export function registerBench(program: Command): void {
     .argument('[names...]', 'benchmarks to run (default: all)')
     .option('-s, --seconds <n>', 'measured seconds per scenario', process.env.EDGEFW_BENCH_SECONDS ?? '60')
     .option('--json', 'print results as JSON')
-    .action(async (names: string[], opts: { seconds: string; json?: boolean }) => {
+    .option('--with-node-red', 'footprint: install Node-RED 4 into a scratch folder (not a dependency) and compare with it')
+    .option('--rounds <n>', 'footprint: interleaved rounds', '3')
+    .action(async (names: string[], opts: { seconds: string; json?: boolean; withNodeRed?: boolean; rounds: string }) => {
       const chosen = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
       const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
       if (unknown.length) {
@@ -27,7 +29,7 @@ export function registerBench(program: Command): void {
       const results: BenchResult[] = [];
       console.error(`edgefw bench on Node ${process.version}, ${new Date().toISOString()}`);
       for (const b of chosen) {
-        const r = await b.run({ seconds: Number(opts.seconds), log: (l) => console.error(l) });
+        const r = await b.run({ seconds: Number(opts.seconds), log: (l) => console.error(l), withNodeRed: opts.withNodeRed === true, rounds: Number(opts.rounds) });
         results.push(r);
         if (!opts.json) console.log(table(r));
       }

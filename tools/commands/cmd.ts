@@ -66,7 +66,7 @@ export function reportResult(r: SendResult, box: string, json: boolean): number 
 export function registerCmd(program: Command): void {
   program
     .command('cmd')
-    .description('send a signed command to a box and verify its signed reply (diag, ack, output, reprobe, restart)')
+    .description('send a signed command to a box and verify its signed reply (diag, ack, output, reprobe, restart, update)')
     .argument('<box>', 'box id')
     .argument('<command>', 'command name')
     .argument('[args...]', 'arguments: name=value pairs (device=relay value=on hold=30000) or one JSON object')

@@ -4,6 +4,7 @@ import { deviceCommon } from '../../config/schema.js';
 import { SystemClock } from '../../drivers/bus/clock.js';
 import { openRealSerialLink } from '../../drivers/bus/serial-real.js';
 import { DEVICE_TYPES } from '../../drivers/registry.js';
+import { serialSimulator } from '../../drivers/sim/registry.js';
 import { SerialPortSimHost } from '../../drivers/sim/serial-port-host.js';
 
 /**
@@ -16,7 +17,7 @@ import { SerialPortSimHost } from '../../drivers/sim/serial-port-host.js';
  */
 export function registerSimulateSerial(program: Command): void {
   const simulate = program.commands.find((c) => c.name() === 'simulate') ?? program.command('simulate').description('run a device simulator on a real port');
-  const types = DEVICE_TYPES.filter((d) => d.serial).map((d) => d.type);
+  const types = DEVICE_TYPES.filter((d) => d.serial && serialSimulator(d.type)).map((d) => d.type);
   const cmd = simulate
     .command('serial')
     .description('speak a serial part\'s protocol on a port until interrupted')
@@ -25,7 +26,8 @@ export function registerSimulateSerial(program: Command): void {
     .option('--options <json>', 'device options as in a profile entry, JSON (Modbus needs its registers)', '{}')
     .action(async (opts: { type: string; path: string; options: string }) => {
       const def = DEVICE_TYPES.find((d) => d.type === opts.type && d.serial);
-      if (!def?.serial) return cmd.error(`--type ${opts.type} is not a serial device type (${types.join(', ')})`);
+      const simulator = serialSimulator(opts.type);
+      if (!def?.serial || !simulator) return cmd.error(`--type ${opts.type} is not a serial device type (${types.join(', ')})`);
       let entry: unknown;
       try {
         entry = JSON.parse(opts.options);
@@ -35,7 +37,7 @@ export function registerSimulateSerial(program: Command): void {
       const parsed = z.strictObject({ ...deviceCommon, ...def.options }).safeParse({ id: 'sim', type: def.type, port: opts.path, ...(entry as object) });
       if (!parsed.success) return cmd.error(`--options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       const clock = new SystemClock({ assumeTrusted: true });
-      const sim = def.serial.simulator(parsed.data as never, clock);
+      const sim = simulator.create(parsed.data as never, clock);
       const host = new SerialPortSimHost(sim, openRealSerialLink({ path: opts.path, baudRate: sim.baudRate, owner: 'simulator' }));
       await host.start();
       console.error(`${sim.part} simulator on ${opts.path} at ${sim.baudRate} Bd; Ctrl-C stops it`);

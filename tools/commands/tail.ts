@@ -49,9 +49,15 @@ export function formatMessage(topic: string, payload: string): string {
     return `HEALTH ${String(p.box)} ${parts.join(', ')}`;
   }
   if (kind === 'commissioning' || kind === 'cmd/diag/reply') {
-    const r = (kind === 'commissioning' ? p : p.report) as { verdict?: string; profileHash?: string; checks?: { verdict: string; name: string }[] } | undefined;
+    const r = (kind === 'commissioning' ? p : (p.result as { report?: unknown } | undefined)?.report) as { verdict?: string; profileHash?: string; checks?: { verdict: string; name: string }[] } | undefined;
     const bad = (r?.checks ?? []).filter((c) => c.verdict !== 'PASS').map((c) => `${c.verdict} ${c.name}`);
-    return `${kind === 'commissioning' ? 'COMMISSIONED' : 'DIAG'} ${String(p.box)} ${r?.verdict ?? String(p.error)} profile ${r?.profileHash ?? '?'}${bad.length ? `: ${bad.join(', ')}` : ''}`;
+    return `${kind === 'commissioning' ? 'COMMISSIONED' : 'DIAG'} ${String(p.box)} ${r?.verdict ?? `REFUSED ${String(p.reason)}: ${String(p.error)}`} profile ${r?.profileHash ?? '?'}${bad.length ? `: ${bad.join(', ')}` : ''}`;
+  }
+  // replies are signed by the box; tail only shows them (edgefw cmd verifies)
+  if (/^cmd\/[^/]+\/reply$/.test(kind)) return `REPLY ${String(p.box)} ${String(p.cmd)} ${p.ok ? 'OK' : `REFUSED ${String(p.reason)}: ${String(p.error)}`}`;
+  if (kind === 'commands/events') {
+    const extra = [p.reason, p.count !== undefined ? `×${String(p.count)}` : undefined, p.signer ? `by ${String(p.signer)}` : undefined].filter(Boolean).join(' ');
+    return `COMMAND ${String(p.box)} ${String(p.cmd)} ${String(p.outcome).toUpperCase()}${extra ? ` ${extra}` : ''}`;
   }
   if (kind === 'faults/events') {
     const f = p.fault as { code: string; subject?: string; message: string; remedy: string } | undefined;

@@ -19,7 +19,6 @@ import {
 import { timeoutCovers } from '../read-budget.js';
 import { readRegister16, writeRegister16 } from '../register16.js';
 import { type Ads1115Input, type Ads1115Options, ads1115Options, toValue } from './schema.js';
-import { Ads1115Simulator } from './simulator.js';
 
 /** A conversion not done after this many 1 ms polls past its expected time is DEVICE_TIMEOUT. */
 const MAX_POLLS = 5;
@@ -160,6 +159,5 @@ export const ads1115: DeviceDefinition<Ads1115Options> = {
       const hi = await readRegister16(bus, address, REG.HI_THRESH);
       return lo === LO_THRESH_RESET && hi === HI_THRESH_RESET ? 'ADS1115/ADS1015 (thresholds at reset values)' : undefined;
     },
-    simulator: (o, clock) => new Ads1115Simulator(clock, o.inputs),
   },
 };

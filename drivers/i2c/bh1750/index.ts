@@ -6,7 +6,6 @@ import type { ChannelSpec, DeviceDefinition, Driver, ReadResult } from '../../ty
 import { timeoutCovers } from '../read-budget.js';
 import { ADDRESSES, CONTINUOUS, ONE_TIME, OP, countToLux, measureMaxMs, mtregOpcodes } from './registers.js';
 import { type Bh1750Options, bh1750Options } from './schema.js';
-import { Bh1750Simulator } from './simulator.js';
 
 function channels(o: Bh1750Options): readonly ChannelSpec[] {
   const step = countToLux(1, o.resolution, o.mtreg); // one count: 0.83 lx at H-resolution, MTreg 69
@@ -96,6 +95,5 @@ export const bh1750: DeviceDefinition<Bh1750Options> = {
     addresses: ADDRESSES,
     address: (o) => o.address,
     // no chip id: a scan names it by address only
-    simulator: (o, clock) => new Bh1750Simulator(clock, { resolution: o.resolution, mtreg: o.mtreg }),
   },
 };

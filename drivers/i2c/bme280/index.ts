@@ -27,7 +27,6 @@ import {
   measureTimeMaxMs,
 } from './registers.js';
 import { type Bme280Options, bme280Options } from './schema.js';
-import { Bme280Simulator } from './simulator.js';
 
 const CHANNELS_BME280: readonly ChannelSpec[] = [
   // resolution (datasheet table 1-3): 0.01 °C, 0.18 Pa = 0.0018 hPa, 0.008 %RH
@@ -208,6 +207,5 @@ export const bme280: DeviceDefinition<Bme280Options> = {
       const name = chipName(id);
       return name ? `${name} (chip id ${hex(id)})` : undefined;
     },
-    simulator: (o, clock) => new Bme280Simulator(clock, o.variant),
   },
 };

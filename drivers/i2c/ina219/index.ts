@@ -7,7 +7,6 @@ import { timeoutCovers } from '../read-budget.js';
 import { readRegister16, writeRegister16 } from '../register16.js';
 import { type Ina219Options, ina219Options } from './schema.js';
 import { type Ina219Settings, settings } from './settings.js';
-import { Ina219Simulator } from './simulator.js';
 
 /** Polls of CNVR, 1 ms apart, after the expected conversion time before DEVICE_TIMEOUT. */
 const MAX_POLLS = 5;
@@ -148,6 +147,5 @@ export const ina219: DeviceDefinition<Ina219Options> = {
       const cal = await readRegister16(bus, address, REG.CALIBRATION);
       return (cfg & CONFIG_RESERVED) === 0 && (cal & 1) === 0 ? `INA219 (config ${hex(cfg, 4)})` : undefined;
     },
-    simulator: (o, clock) => new Ina219Simulator(clock, o),
   },
 };

@@ -5,7 +5,6 @@ import type { ChannelSpec, DeviceDefinition, Driver, ReadResult } from '../../ty
 import { commandBytes, commandWithArgs, sensirionHumidity, sensirionTemperature, unpackWords } from '../sensirion.js';
 import { ADDRESS, CMD, EXEC_MS, MEASUREMENT_INTERVAL_MS, dataReady, serialNumber } from './registers.js';
 import { type Scd4xOptions, scd4xOptions } from './schema.js';
-import { Scd4xSimulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
   // CO₂ in whole ppm (datasheet 3.6.2); T and RH as the SHT4x inside: 0.01 °C, 0.01 %RH
@@ -180,6 +179,5 @@ export const scd4x: DeviceDefinition<Scd4xOptions> = {
     address: (o) => o.address,
     // no identify: every SCD4x command needs a 1 ms wait before its response, which a scan does
     // not own; the address 0x62 names it
-    simulator: (_o, clock) => new Scd4xSimulator(clock),
   },
 };

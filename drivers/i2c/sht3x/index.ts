@@ -5,7 +5,6 @@ import type { ChannelSpec, ChannelValue, DeviceDefinition, Driver, ReadResult } 
 import { commandBytes, sensirionHumidity, sensirionTemperature, unpackWords } from '../sensirion.js';
 import { ADDRESSES, CMD, MEASURE_MAX_MS, SINGLE_SHOT, SOFT_RESET_MS, STATUS } from './registers.js';
 import { type Sht3xOptions, sht3xOptions } from './schema.js';
-import { Sht3xSimulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
   // resolution (datasheet table 1-2): 0.01 °C, 0.01 %RH
@@ -124,6 +123,5 @@ export const sht3x: DeviceDefinition<Sht3xOptions> = {
         throw e;
       }
     },
-    simulator: (_o, clock) => new Sht3xSimulator(clock),
   },
 };

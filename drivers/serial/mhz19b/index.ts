@@ -1,6 +1,4 @@
-import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
-import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { ZeroFrames, allZero } from '../warmup.js';
 import { exchange } from '../exchange.js';
@@ -9,7 +7,6 @@ import { openPort, timeoutCovers } from '../options.js';
 import { ABC_OFF, ABC_ON, READ, ZERO_POINT, range } from './commands.js';
 import { decodeCo2, mhzFrame } from './parser.js';
 import { type Mhz19bOptions, mhz19bOptions } from './schema.js';
-import { Mhz19bSimulator } from './simulator.js';
 
 /**
  * Winsen MH-Z19B NDIR CO₂. Request/response only: read() sends READ and the scheduler comes
@@ -78,9 +75,6 @@ export class Mhz19bDriver extends SerialDriver {
   }
 }
 
-/** The part's simulator, for `simulated: true`, the demo and tests. */
-const simulator = (_o: Mhz19bOptions, clock: Clock): SerialSimDevice => new Mhz19bSimulator(clock);
-
 export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   type: 'mhz19b',
   title: 'Winsen MH-Z19B NDIR CO₂',
@@ -88,11 +82,10 @@ export const mhz19b: DeviceDefinition<Mhz19bOptions> = {
   options: mhz19bOptions,
   example: { type: 'mhz19b', port: '/dev/ttyAMA0', interval: '30s' },
   channels: (o) => [{ name: 'co2', unit: 'ppm', min: 0, max: o.range, decimals: 0 }],
-  create: (o, ctx) => new Mhz19bDriver(openPort(ctx, o, simulator), o, ctx),
+  create: (o, ctx) => new Mhz19bDriver(openPort(ctx, o), o, ctx),
   check: (o) => timeoutCovers(o, o.responseTimeout * (o.retries + 1)),
   serial: {
     shared: false,
-    simulator,
     probe: { part: 'Winsen MH-Z19B', baud: 9600, format: mhzFrame, query: READ },
   },
 };

@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import ModbusSerial from 'modbus-serial';
-import type { Clock } from '../../bus/clock.js';
+import { createRequire } from 'node:module';
+import type ModbusSerial from 'modbus-serial';
 import type { SerialLink } from '../../bus/serial.js';
 import { DeviceError, toDeviceError } from '../../errors.js';
-import type { SerialSimDevice } from '../../sim/serial-device.js';
 import { decimalsForStep } from '../../precision.js';
 import type { ChannelSpec, ChannelValue, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { exchange } from '../exchange.js';
@@ -12,7 +11,6 @@ import { openPort, timeoutCovers } from '../options.js';
 import { EXCEPTIONS, modbusResponse, readRequest } from './parser.js';
 import { decodeRegisters, registerCount, typeRange } from './registers.js';
 import { type ModbusRtuOptions, type RegisterEntry, modbusRtuOptions } from './schema.js';
-import { ModbusSlaveSimulator } from './simulator.js';
 
 /** Registers read in one request: same function, contiguous enough, at most 125 registers. */
 export interface Block {
@@ -91,10 +89,13 @@ class LinkPort extends EventEmitter {
 
 type Outcome = { data: number[] } | { error: unknown };
 
-// modbus-serial is CommonJS: in Node's ESM the default import is module.exports, the client
-// class itself; its typings describe that class as the `default` export.
-const ModbusRTU = ModbusSerial as unknown as typeof ModbusSerial.default;
-type ModbusClient = InstanceType<typeof ModbusRTU>;
+// modbus-serial is CommonJS: module.exports is the client class itself; its typings describe
+// that class as the `default` export. It is required when the first Modbus device is created,
+// so a box without one never loads it (nor the serialport it requires).
+type ModbusClass = typeof ModbusSerial.default;
+type ModbusClient = InstanceType<ModbusClass>;
+const require = createRequire(import.meta.url);
+let ModbusRTU: ModbusClass | undefined;
 
 /**
  * A Modbus RTU slave read through modbus-serial. read() walks the planned blocks, one exchange
@@ -115,6 +116,7 @@ export class ModbusRtuDriver extends SerialDriver {
     this.channels = channelSpecs(mb);
     this.blocks = planBlocks(mb.registers);
     this.port = new LinkPort(link);
+    ModbusRTU ??= require('modbus-serial') as ModbusClass;
     this.client = new ModbusRTU(this.port);
     this.client.on('error', () => {
       /* write failures are kept on the port and surface in take() */
@@ -207,9 +209,6 @@ export class ModbusRtuDriver extends SerialDriver {
   }
 }
 
-/** The part's simulator, for `simulated: true`, the demo and tests. */
-const simulator = (o: ModbusRtuOptions, clock: Clock): SerialSimDevice => new ModbusSlaveSimulator(clock, o.unit, o.registers, o.baud);
-
 export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
   type: 'modbus-rtu',
   title: 'Modbus RTU meter (register map from the profile)',
@@ -225,14 +224,13 @@ export const modbusRtu: DeviceDefinition<ModbusRtuOptions> = {
   channels: (o) => channelSpecs(o),
   create: (o, ctx) =>
     new ModbusRtuDriver(
-      openPort(ctx, o, simulator, { parity: o.parity, stopBits: o.stopBits, shared: true }),
+      openPort(ctx, o, { parity: o.parity, stopBits: o.stopBits, shared: true }),
       o,
       ctx,
     ),
   check: (o) => timeoutCovers(o, o.responseTimeout * (o.retries + 1) * planBlocks(o.registers).length),
   serial: {
     shared: true,
-    simulator,
     // reading one holding register of unit 1 changes nothing on any slave
     probe: { part: 'Modbus RTU slave (unit 1)', baud: 9600, format: modbusResponse(1), query: readRequest(1, 3, 0, 1) },
   },

@@ -1,13 +1,10 @@
-import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
-import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { SerialDriver } from '../link-driver.js';
 import { openPort } from '../options.js';
 import { PMTK_TEST } from './commands.js';
 import { type GgaFix, type RmcFix, correctRollover, decodeSentence, nmeaFrame } from './parser.js';
 import { type NmeaGpsOptions, nmeaGpsOptions } from './schema.js';
-import { NmeaGpsSimulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
   // NMEA carries 4 (often 5) decimals of minutes: 1e-5' = 1.7e-7° → 7 decimals (about 1 cm);
@@ -126,9 +123,6 @@ export class NmeaGpsDriver extends SerialDriver {
   }
 }
 
-/** The part's simulator, for `simulated: true`, the demo and tests. */
-const simulator = (_o: NmeaGpsOptions, clock: Clock): SerialSimDevice => new NmeaGpsSimulator(clock);
-
 export const nmeaGps: DeviceDefinition<NmeaGpsOptions> = {
   type: 'nmea-gps',
   title: 'NMEA 0183 GPS receiver (position, satellites, UTC time source)',
@@ -136,11 +130,9 @@ export const nmeaGps: DeviceDefinition<NmeaGpsOptions> = {
   options: nmeaGpsOptions,
   example: { type: 'nmea-gps', port: '/dev/serial/by-id/usb-u-blox_AG_-_www.u-blox.com_u-blox_7_-_GPS_GNSS_Receiver-if00', interval: '5s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new NmeaGpsDriver(openPort(ctx, o, simulator), o, ctx),
+  create: (o, ctx) => new NmeaGpsDriver(openPort(ctx, o), o, ctx),
   serial: {
     shared: false,
-    stationary: true,
-    simulator,
     probe: { part: 'NMEA 0183 GPS receiver', baud: 9600, format: nmeaFrame, query: new TextEncoder().encode(PMTK_TEST) },
   },
 };

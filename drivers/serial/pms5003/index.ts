@@ -1,6 +1,4 @@
-import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
-import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { ZeroFrames, allZero } from '../warmup.js';
 import { exchange } from '../exchange.js';
@@ -9,7 +7,6 @@ import { openPort, timeoutCovers } from '../options.js';
 import { CMD, MODE_ACTIVE, MODE_PASSIVE, READ_PASSIVE, WAKE } from './commands.js';
 import { DATA_FRAME, type PmsMeasurement, decodeMeasurement, pmsFrame } from './parser.js';
 import { type Pms5003Options, pms5003Options } from './schema.js';
-import { Pms5003Simulator } from './simulator.js';
 
 // whole µg/m³ and whole particle counts (datasheet: resolution 1 µg/m³)
 const ugm3 = (name: string): ChannelSpec => ({ name, unit: 'µg/m³', min: 0, max: 1000, decimals: 0 });
@@ -119,9 +116,6 @@ export class Pms5003Driver extends SerialDriver {
   }
 }
 
-/** The part's simulator, for `simulated: true`, the demo and tests. */
-const simulator = (_o: Pms5003Options, clock: Clock): SerialSimDevice => new Pms5003Simulator(clock);
-
 export const pms5003: DeviceDefinition<Pms5003Options> = {
   type: 'pms5003',
   title: 'Plantower PMS5003 / PMSA003 particulate matter (PM1.0, PM2.5, PM10)',
@@ -129,11 +123,10 @@ export const pms5003: DeviceDefinition<Pms5003Options> = {
   options: pms5003Options,
   example: { type: 'pms5003', port: '/dev/serial/by-id/usb-Silicon_Labs_CP2102_USB_to_UART_Bridge_Controller_0001-if00-port0', interval: '10s' },
   channels: () => PMS_CHANNEL_SPECS,
-  create: (o, ctx) => new Pms5003Driver(openPort(ctx, o, simulator), o, ctx),
+  create: (o, ctx) => new Pms5003Driver(openPort(ctx, o), o, ctx),
   check: (o) => timeoutCovers(o, (o.mode === 'passive' ? o.responseTimeout * (o.retries + 1) : 0)),
   serial: {
     shared: false,
-    simulator,
     probe: { part: 'Plantower PMS5003 / PMSA003', baud: 9600, format: pmsFrame, query: READ_PASSIVE },
   },
 };

@@ -1,6 +1,4 @@
-import type { Clock } from '../../bus/clock.js';
 import type { SerialLink } from '../../bus/serial.js';
-import type { SerialSimDevice } from '../../sim/serial-device.js';
 import type { ChannelSpec, ChannelValue, DeviceCondition, DeviceContext, DeviceDefinition, ReadResult } from '../../types.js';
 import { ZeroFrames, allZero } from '../warmup.js';
 import { exchange } from '../exchange.js';
@@ -9,7 +7,6 @@ import { openPort, timeoutCovers } from '../options.js';
 import { QUERY, SET_ACTIVE, SET_QUERY, setPeriod } from './commands.js';
 import { type SdsMeasurement, decodeMeasurement, sdsFrame } from './parser.js';
 import { type Sds011Options, sds011Options } from './schema.js';
-import { Sds011Simulator } from './simulator.js';
 
 const CHANNELS: readonly ChannelSpec[] = [
   // the frame carries 0.1 µg/m³
@@ -88,9 +85,6 @@ export class Sds011Driver extends SerialDriver {
   }
 }
 
-/** The part's simulator, for `simulated: true`, the demo and tests. */
-const simulator = (_o: Sds011Options, clock: Clock): SerialSimDevice => new Sds011Simulator(clock);
-
 export const sds011: DeviceDefinition<Sds011Options> = {
   type: 'sds011',
   title: 'Nova Fitness SDS011 particulate matter (PM2.5, PM10)',
@@ -98,11 +92,10 @@ export const sds011: DeviceDefinition<Sds011Options> = {
   options: sds011Options,
   example: { type: 'sds011', port: '/dev/serial/by-id/usb-1a86_USB2.0-Serial-if00-port0', interval: '10s' },
   channels: () => CHANNELS,
-  create: (o, ctx) => new Sds011Driver(openPort(ctx, o, simulator), o, ctx),
+  create: (o, ctx) => new Sds011Driver(openPort(ctx, o), o, ctx),
   check: (o) => timeoutCovers(o, (o.mode === 'query' ? o.responseTimeout * (o.retries + 1) : 0)),
   serial: {
     shared: false,
-    simulator,
     probe: { part: 'Nova SDS011', baud: 9600, format: sdsFrame, query: QUERY },
   },
 };

@@ -25,7 +25,7 @@ export const PAGE_KEYS = [
   'sev_critical', 'sev_error', 'sev_warning', 'sev_info',
   'login', 'logout', 'who', 'passphrase', 'loginNeeded', 'loggedInAs', 'wrongPassphrase', 'tooManyAttempts', 'noPassphraseSet', 'sessionNeeded',
   'selfTest', 'runSelfTest', 'i2cScan', 'runI2cScan', 'serialProbe', 'port', 'runSerialProbe', 'reprobe', 'reprobeHint', 'running', 'busy', 'result', 'failed',
-  'pass', 'warn', 'fail', 'actionLog', 'supportBundle', 'downloadBundle', 'outputsAbsent',
+  'pass', 'warn', 'fail', 'actionLog', 'supportBundle', 'downloadBundle', 'outputsAbsent', 'acknowledge', 'acknowledged', 'outputs', 'switchOn', 'switchOff', 'holdFor', 'minutes',
   'commissionIntro', 'expected', 'found', 'missing', 'commissionRun', 'commissioned', 'notCommissioned', 'commissionAllPass', 'commissionFix',
   // docs/faults.<lang>.md
   'docTitle', 'docIntro', 'docCode', 'docComponent', 'docObserved', 'docOrder', 'lcDefault', 'lcRaise', 'lcClear', 'lcLatch',

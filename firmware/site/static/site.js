@@ -87,7 +87,8 @@
         h('table', {}, h('tbody', {}, d.values.map((v) => h('tr', { 'data-testid': 'value-' + d.id + '-' + v.channel },
           h('td', {}, v.channel), h('td', { class: 'num', 'data-testid': 'num-' + d.id + '-' + v.channel }, fmtNum(v.value, v.decimals) + ' ' + v.unit),
           h('td', { class: 'num muted' }, v.ageS === undefined ? '' : t('secondsAgo', { n: Math.round(v.ageS) })),
-          h('td', {}, spark(v.history)))))))));
+          h('td', {}, spark(v.history)))))),
+      outputControls(d))));
   }
 
   function faultCard(f, recent) {
@@ -100,7 +101,23 @@
       h('div', { class: 'muted' }, f.message),
       recent ? null : h('div', {}, h('strong', {}, t('remedy')), h('ol', { 'data-testid': 'remedy-' + f.code }, txt.steps.map((s) => h('li', {}, s)))),
       recent ? null : h('div', { class: 'verify' }, h('strong', {}, t('verify') + ': '), txt.verify),
-      recent ? null : h('details', {}, h('summary', {}, t('causes')), h('ul', {}, txt.causes.map((c) => h('li', {}, c)))));
+      recent ? null : h('details', {}, h('summary', {}, t('causes')), h('ul', {}, txt.causes.map((c) => h('li', {}, c)))),
+      !recent && f.acknowledged ? h('p', { class: 'muted' }, '✓ ' + t('acknowledged')) : null,
+      !recent && !f.acknowledged && allowed('ack') ? h('div', { class: 'row' }, h('button', { type: 'button', 'data-testid': 'ack-' + f.code + '-' + (f.subject || ''),
+        onclick: (e) => run('ack', f.subject ? { code: f.code, subject: f.subject } : { code: f.code }, 'result', e.currentTarget) }, t('acknowledge'))) : null);
+  }
+
+  /** a command of the box's permission list this technician may give from the page (site.http.allow) */
+  const allowed = (name) => session.loggedIn && Array.isArray(session.allow) && session.allow.includes(name);
+
+  function outputControls(d) {
+    if (!d.outputs || d.outputs.length === 0 || !allowed('output')) return null;
+    return h('div', { class: 'outputs' }, h('strong', {}, t('outputs')), d.outputs.map((o) => {
+      const hold = h('select', { 'data-testid': 'hold-' + d.id + '-' + o.name }, [1, 5, 15, 60].map((m) => h('option', { value: m * 60000 }, t('minutes', { n: m }))));
+      const sw = (value, label) => h('button', { type: 'button', 'data-testid': 'output-' + d.id + '-' + o.name + '-' + value,
+        onclick: (e) => run('output', { device: d.id, output: o.name, value, hold: Number(hold.value) }, 'result', e.currentTarget) }, label);
+      return h('div', { class: 'row' }, h('span', {}, o.name + ': ' + (o.value === undefined ? '–' : o.value)), sw('on', t('switchOn')), sw('off', t('switchOff')), h('label', {}, t('holdFor'), hold));
+    }));
   }
 
   function renderFaults() {
@@ -128,6 +145,7 @@
       target === 'comres' ? h('p', {}, b.commissioned ? t('commissionAllPass') : t('commissionFix')) : null, verdictLines(b.report.checks));
     else if (b.checks) fill(target, h('h3', {}, t('i2cScan')), verdictLines(b.checks));
     else if (b.probe) fill(target, h('h3', {}, t('serialProbe') + ' ' + b.probe.path), h('p', {}, b.probe.verdict));
+    else if (b.result) fill(target, h('p', { 'data-testid': 'command-result' }, b.action + ': ' + JSON.stringify(b.result)));
     else fill(target, h('p', {}, t('reprobe') + ': ' + b.device + ' ✓'));
     void el;
   }
@@ -168,7 +186,7 @@
       h('div', { class: 'row' }, h('label', {}, t('port'), port), h('label', {}, 'Baud', baud), btn(t('runSerialProbe'), 'serial-probe', (b) => run('serial-probe', { port: port.value, baud: baud.value }, 'result', b))),
       h('div', { class: 'row' }, h('label', {}, t('reprobeHint'), dev), btn(t('reprobe'), 'reprobe', (b) => run('reprobe', { device: dev.value }, 'result', b))),
       h('div', { class: 'row' }, session.loggedIn ? h('a', { href: '/api/support-bundle', download: '', 'data-testid': 'bundle' }, t('downloadBundle')) : h('span', { class: 'muted' }, t('supportBundle') + ': ' + t('loginNeeded'))),
-      h('p', { class: 'muted' }, t('outputsAbsent')));
+      allowed('ack') || allowed('output') ? null : h('p', { class: 'muted' }, t('outputsAbsent')));
   }
 
   function renderCommissioning() {

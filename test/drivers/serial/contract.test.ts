@@ -147,12 +147,12 @@ describe.each(SERIAL_TYPES.map((d) => [d.type, d] as const))('serial contract: %
     const { hub, driver, path } = rig(def);
     await driver.init();
     await readUntilValues(driver, () => true, 3000, 20);
-    hub.simulated.unplug(path);
+    hub.simulated?.unplug(path);
     // the loss reaches the link with serialport's close event (disconnected: true)
     await until(() => hub.linkAt(path)?.lost !== undefined, 2000, 'the port loss');
     await expect(readRealtime(driver)).rejects.toMatchObject({ code: 'SERIAL_PORT_LOST', retryable: true });
     await expect(driver.init()).rejects.toMatchObject({ code: 'SERIAL_PORT_LOST', details: { errno: 'ENOENT' } });
-    hub.simulated.replug(path);
+    hub.simulated?.replug(path);
     await driver.init();
     await readUntilValues(driver, () => true, 3000, 20);
     await driver.close?.();

@@ -14,6 +14,7 @@ import { FakeTimers } from '../../../firmware/loop/timers.js';
 import type { Sample } from '../../../firmware/reading.js';
 import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
 import { FakeClock } from '../../helpers/clock.js';
+import { simulatorFor } from '../../../drivers/sim/registry.js';
 
 const PARTS: { id: string; entry: Record<string, unknown> }[] = [
   { id: 'climate', entry: { type: 'sht3x', interval: 1000 } },
@@ -35,7 +36,7 @@ function kiosk() {
     const def = DEVICE_TYPES.find((d) => d.type === p.entry.type);
     if (!def?.i2c) throw new Error(`${String(p.entry.type)} is not an I²C type`);
     const o = deviceOptions(def, { ...p.entry, id: p.id, bus: 'i2c1' });
-    const sim = def.i2c.simulator(o, clock);
+    const sim = simulatorFor(o, clock) as I2cSimDevice;
     bus.attach(def.i2c.address(o), sim);
     const driver = def.create(o, { ...deviceContext(clock as never, { i2c: bus }), id: p.id });
     const runner = new RunningDevice(

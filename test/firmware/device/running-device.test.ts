@@ -9,6 +9,7 @@ import { FakeTimers } from '../../../firmware/loop/timers.js';
 import { FakeClock } from '../../helpers/clock.js';
 import type { Sample } from '../../../firmware/reading.js';
 import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
+import { simulatorFor } from '../../../drivers/sim/registry.js';
 
 
 function rig(devices: { id: string; address: number; interval?: number; bus?: string }[]) {
@@ -23,7 +24,7 @@ function rig(devices: { id: string; address: number; interval?: number; bus?: st
     const bus = buses.get(name) ?? new SimulatedI2cBus(name);
     buses.set(name, bus);
     const o = deviceOptions(bme280, { id: d.id, bus: name, address: d.address, interval: d.interval ?? 100 });
-    const sim = bme280.i2c?.simulator(o, clock) as Bme280Simulator;
+    const sim = simulatorFor(o, clock) as Bme280Simulator;
     bus.attach(d.address, sim);
     const driver = bme280.create(o, { ...deviceContext(clock, { i2c: bus }), id: d.id });
     const r = new RunningDevice(

@@ -111,6 +111,52 @@ describe('Scheduler', () => {
     expect(st?.lateness.max).toBeCloseTo(45, 5);
   });
 
+  it('aligned tasks with the same interval share each deadline, whenever each was started: one wake-up per tick for all', async () => {
+    const timers = new FakeTimers();
+    const s = new Scheduler(timers);
+    const runs: [string, number][] = [];
+    await timers.advance(37.4); // started at odd times, as devices are after their probes
+    for (let i = 0; i < 20; i++) {
+      s.every(`d${i}`, 100, (deadline) => void runs.push([`d${i}`, deadline]), { align: true });
+      await timers.advance(0.3);
+    }
+    const before = s.wakeups;
+    await timers.advance(1000);
+    expect(new Set(runs.map(([, d]) => d))).toEqual(new Set([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]));
+    expect(runs).toHaveLength(200);
+    expect(s.wakeups - before).toBe(10);
+    // the same without alignment: every task its own deadline, one wake-up each
+    const t2 = new FakeTimers();
+    const s2 = new Scheduler(t2);
+    await t2.advance(37.4);
+    for (let i = 0; i < 20; i++) {
+      s2.every(`d${i}`, 100, () => {});
+      await t2.advance(0.3);
+    }
+    const b2 = s2.wakeups;
+    await t2.advance(1000);
+    expect(s2.wakeups - b2).toBeGreaterThanOrEqual(190);
+  });
+
+  it('an aligned task keeps its phase on the grid; waits ending within one millisecond end in one wake-up, never early', async () => {
+    const timers = new FakeTimers();
+    const s = new Scheduler(timers);
+    await timers.advance(1234.5);
+    const deadlines: number[] = [];
+    s.every('spread', 100, (d) => void deadlines.push(d), { align: true, phaseMs: 25 });
+    await timers.advance(300);
+    expect(deadlines).toEqual([1325, 1425, 1525]);
+    const ends: number[] = [];
+    const w0 = s.wakeups;
+    const t0 = timers.now(); // 1534.5
+    for (const delay of [8, 8.2, 8.4]) s.after(delay, () => ends.push(timers.now()));
+    s.after(8.7, () => ends.push(timers.now())); // ends at 1543.2: not before it, so at 1544
+    await timers.advance(20);
+    expect(t0).toBe(1534.5);
+    expect(ends).toEqual([1543, 1543, 1543, 1544]);
+    expect(s.wakeups - w0).toBe(2);
+  });
+
   it('after() and cancel; errors in tasks are reported, not thrown', async () => {
     const timers = new FakeTimers();
     const s = new Scheduler(timers);

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { DEVICE_TYPES } from '../drivers/registry.js';
@@ -85,8 +85,14 @@ export function parseProfile(input: unknown, file = 'profile'): Profile {
   throw new ProfileError(file, problems);
 }
 
+/** A profile larger than this is refused before it is parsed (the demo profile is ~10 KiB). */
+export const MAX_PROFILE_BYTES = 1024 * 1024;
+/** Alias expansions allowed in a profile: anchors for shared settings, never a "billion laughs". */
+export const MAX_PROFILE_ALIASES = 100;
+
 /** Parse YAML text; syntax errors carry line and column. */
 export function parseProfileText(text: string, file = 'profile.yaml'): Profile {
+  if (Buffer.byteLength(text) > MAX_PROFILE_BYTES) throw new ProfileError(file, [`(top level): the profile is larger than ${MAX_PROFILE_BYTES / 1024} KiB; refused unread`]);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -96,19 +102,59 @@ export function parseProfileText(text: string, file = 'profile.yaml'): Profile {
     });
     throw new ProfileError(file, problems);
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_PROFILE_ALIASES });
+  } catch (e) {
+    // yaml throws (rather than reporting) when aliases expand past the limit: an alias bomb
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      throw new ProfileError(file, [`(top level): aliases (*name) expand to too many nodes (more than ${MAX_PROFILE_ALIASES} times the document); refused as a resource exhaustion attack ("billion laughs")`]);
+    }
+    throw new ProfileError(file, [`(top level): ${(e as Error).message}`]);
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ProfileError(file, ['(top level): a profile is a mapping with box, uplink, buses and devices']);
   }
   return parseProfile(value, file);
 }
 
-export function loadProfile(path: string): Profile {
-  let text: string;
+/**
+ * Read at most `maxBytes` of a regular file; a larger file, a directory or a device (a FIFO,
+ * /dev/zero) is refused before anything is read. Returns the problem text on failure.
+ */
+export function readBounded(path: string, maxBytes: number): { ok: true; data: Buffer } | { ok: false; problem: string } {
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { ok: false, problem: 'not a regular file' };
+    if (st.size > maxBytes) return { ok: false, problem: `larger than ${maxBytes} bytes (${st.size}); refused unread` };
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n > maxBytes) return { ok: false, problem: `grew past ${maxBytes} bytes while being read; refused` };
+    return { ok: true, data: buf.subarray(0, n) };
   } catch (e) {
-    throw new ProfileError(path, [`cannot read the file: ${(e as Error).message}`]);
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied (is it readable by the edgefw user?)' : err.message;
+    return { ok: false, problem: `cannot read: ${why}` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return parseProfileText(text, basename(path));
+}
+
+/** Paths in a profile that name files; relative ones are resolved against the profile's folder. */
+function resolveFilePaths(p: Profile, dir: string): Profile {
+  const abs = (f: string | undefined): string | undefined => (f === undefined || isAbsolute(f) ? f : resolve(dir, f));
+  const u = p.uplink;
+  if (u.passwordFile === undefined && u.tls === undefined) return p;
+  const tls = u.tls ? { ...u.tls, ca: abs(u.tls.ca), cert: abs(u.tls.cert), key: abs(u.tls.key) } : undefined;
+  const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  return { ...p, uplink: drop({ ...u, passwordFile: abs(u.passwordFile), tls: tls ? drop(tls) : undefined }) };
+}
+
+export function loadProfile(path: string): Profile {
+  const r = readBounded(path, MAX_PROFILE_BYTES);
+  if (!r.ok) throw new ProfileError(path, [r.problem.startsWith('cannot read') ? r.problem.replace('cannot read', 'cannot read the file') : `the file is ${r.problem}`]);
+  return resolveFilePaths(parseProfileText(r.data.toString('utf8'), basename(path)), dirname(resolve(path)));
 }

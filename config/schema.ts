@@ -6,6 +6,7 @@ import { type ChannelConfig, channelConfig } from './channel.js';
 import { pipelineProblems } from './pipeline.js';
 import type { DeviceCommon } from '../drivers/types.js';
 import { healthSchema, jobProblems, jobsSchema } from './diagnostics.js';
+import { brokerUrl, credentialKeys, transportProblems } from './transport.js';
 import { commandsSchema } from './commands.js';
 import { siteSchema } from './site.js';
 
@@ -49,14 +50,10 @@ export const gpioBusSchema = z.strictObject({
 });
 
 export const uplinkSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an MQTT URL (mqtt://host:port or mqtts://…)` })
-    .default('mqtt://127.0.0.1:1883'),
+  url: brokerUrl,
   topicPrefix: z.string().regex(/^[^#+\s]+$/).default('edgefw').meta({ description: 'topics are <prefix>/<box id>/…' }),
-  clientId: z.string().optional().meta({ description: 'default: edgefw-<box id>' }),
-  username: z.string().optional(),
-  password: z.string().optional(),
+  clientId: z.string().min(1).max(128).optional().meta({ description: "default: derived from the box's identity key, unique and unguessable" }),
+  ...credentialKeys,
   keepalive: duration('keepalive', { min: 1000, max: 3_600_000 }).default(30_000),
   batch: z
     .strictObject({
@@ -90,7 +87,7 @@ export const uplinkSchema = z.strictObject({
   embeddedBroker: z
     .strictObject({ port: z.number().int().min(0).max(65535).default(1883), host: z.string().default('127.0.0.1') })
     .optional()
-    .meta({ description: 'start an in-process MQTT broker (demo and laptops only)' }),
+    .meta({ description: 'start an in-process MQTT broker (demo and laptops only; loopback only)' }),
 });
 
 export const profileSchema = z
@@ -113,6 +110,7 @@ export const profileSchema = z
     site: siteSchema,
   })
   .superRefine((p, ctx) => {
+    for (const pr of transportProblems(p.uplink)) ctx.addIssue({ code: 'custom', path: ['uplink', ...pr.path], message: pr.message });
     const busNames = new Map<string, string>();
     p.buses.i2c.forEach((b, i) => {
       if (busNames.has(b.name)) ctx.addIssue({ code: 'custom', path: ['buses', 'i2c', i, 'name'], message: `bus name "${b.name}" is used twice` });

@@ -22,9 +22,13 @@ import { type BootIdentity, startBoot } from './state/boot.js';
 import { CommandExecutor } from './commands/executor.js';
 import { commandGateConfig } from './commands/gate-config.js';
 import { TrialGate } from './lifecycle/trial.js';
+import { startRemoteUpdate } from './lifecycle/remote.js';
 import { ensureDir } from './state/dirs.js';
+import { tightenStateDir } from './state/files.js';
 import type { UplinkStats } from './uplink/protocol.js';
 import { outboxConfig } from './uplink/config.js';
+import { transportSecretsOrThrow } from '../config/secrets.js';
+import { defaultClientId } from './uplink/transport.js';
 import { Uplink } from './uplink/uplink.js';
 import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
 import { readLastWall, saveLastWall } from './state/last-wall.js';
@@ -118,6 +122,9 @@ export class Runtime {
     // every directory the box writes in, before anything else: a bad one is a clear StartupError
     // naming its profile key, never a stack trace or a spin in Node's recursive mkdir (/proc)
     ensureDir(p.storage.dir);
+    // the state directory 0750 and its files 0640 at most (keys 0600), whatever left them wider
+    const tightened = tightenStateDir(p.storage.dir, (path, e) => this.log.warn({ path, err: e }, 'cannot tighten the mode of a file in the data directory'));
+    if (tightened.length > 0) this.log.info({ paths: tightened.slice(0, 20), count: tightened.length }, 'data directory modes tightened (directories 0750, files 0640)');
     p.buses.gpio.forEach((b, i) => {
       if (b.simulated && b.stateDir) ensureDir(b.stateDir, `buses.gpio[${i}].stateDir`);
     });
@@ -185,6 +192,10 @@ export class Runtime {
 
     await applySafeStates(this.devices.map((d) => ({ id: d.id, driver: d.driver })), this.log, 'start');
 
+    // password and TLS files are read now, bounded; a missing or bad one stops the start with
+    // its profile path named (ProfileError), as any other profile problem does
+    const files = p.uplink.embeddedBroker ? undefined : transportSecretsOrThrow(p);
+    for (const w of files?.warnings ?? []) this.log.warn(w);
     let url = p.uplink.url;
     if (p.uplink.embeddedBroker) {
       const eb = p.uplink.embeddedBroker;
@@ -197,9 +208,9 @@ export class Runtime {
       {
         config: {
           url,
-          clientId: p.uplink.clientId ?? `edgefw-${p.box.id}`,
-          username: p.uplink.username,
-          password: p.uplink.password,
+          clientId: p.uplink.clientId ?? defaultClientId(p.box.id, identity),
+          ...(p.uplink.username !== undefined && !p.uplink.embeddedBroker ? { username: p.uplink.username } : {}),
+          ...(files ? { secrets: files.secrets } : {}),
           keepaliveMs: p.uplink.keepalive,
           prefix: p.uplink.topicPrefix,
           boxId: p.box.id,
@@ -255,6 +266,7 @@ export class Runtime {
       buses: () => this.buses,
       exclusive: this.exclusiveAt,
       brokerUrl: url,
+      ...(files ? { brokerSecrets: files.secrets } : {}),
       ...(this.options.env ? { env: this.options.env } : {}),
     });
     this.diagnostics = diagnostics;
@@ -266,6 +278,7 @@ export class Runtime {
       devices: () => this.devices,
       maxHold: (id) => (p.devices.find((d) => d.id === id) as { maxOn?: number } | undefined)?.maxOn,
       restart: this.options.onRestart ?? this.options.requestStop ?? (() => process.kill(process.pid, 'SIGTERM')),
+      startUpdate: (args) => startRemoteUpdate(p.storage.dir, args),
     });
     this.executor = executor;
     uplink.handleCommands((c) => executor.run(c));

@@ -33,9 +33,3 @@ export function pinnedBoxKey(option: string | undefined, profile: Profile | unde
     return `--box-key: ${(e as Error).message}`;
   }
 }
-
-/** The broker a profile's tools talk to (the embedded one in the demo). */
-export function profileBrokerUrl(profile: Profile): string {
-  const eb = profile.uplink.embeddedBroker;
-  return eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url;
-}

@@ -1,5 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import mqtt from 'mqtt';
+import type { TransportSecrets } from '../../config/secrets.js';
+import { displayUrl } from '../../config/url.js';
+import { transportOptions } from '../uplink/transport.js';
 import { parseBoundedJson } from '../security/bounded-json.js';
 import { type CommandReply, signCommand, verifyReply } from '../security/envelope.js';
 import { keyId, parsePublicKey, publicKeyText } from '../security/keys.js';
@@ -7,7 +10,8 @@ import { keyId, parsePublicKey, publicKeyText } from '../security/keys.js';
 export interface SendCommandOptions {
   readonly url: string;
   readonly username?: string;
-  readonly password?: string;
+  /** the password and TLS files of the profile (config/secrets.ts brokerTransport) */
+  readonly secrets?: TransportSecrets;
   /** <prefix>/<box> */
   readonly base: string;
   readonly box: string;
@@ -40,7 +44,8 @@ export type SendResult =
 export function sendCommand(o: SendCommandOptions): Promise<SendResult> {
   const timeoutMs = o.timeoutMs ?? 15_000;
   return new Promise((resolve) => {
-    const client = mqtt.connect(o.url, { username: o.username, password: o.password, reconnectPeriod: 0, connectTimeout: 5000, clean: true });
+    const client = mqtt.connect(o.url, { ...transportOptions(o), reconnectPeriod: 0, connectTimeout: 5000, clean: true });
+    const shown = displayUrl(o.url);
     let done = false;
     let forged = 0;
     let boxKey = o.boxKey;
@@ -54,8 +59,8 @@ export function sendCommand(o: SendCommandOptions): Promise<SendResult> {
     };
     // a retained status arrives right after SUBACK; none within 2 s means no service has run here
     let timer = setTimeout(() => finish({ status: 'offline', detail: `no retained status on ${o.base}/status (has the service ever run with this box id and broker?)` }), 2000 + 5000);
-    client.on('error', (e) => finish({ status: 'error', detail: `broker ${o.url}: ${e.message}` }));
-    client.on('close', () => finish({ status: 'error', detail: `broker ${o.url}: connection closed` }));
+    client.on('error', (e) => finish({ status: 'error', detail: `broker ${shown}: ${e.message}` }));
+    client.on('close', () => finish({ status: 'error', detail: `broker ${shown}: connection closed` }));
     client.on('message', (topic, payload) => {
       const parsed = parseBoundedJson(payload.toString('utf8'));
       if (!parsed.ok || parsed.value === null || typeof parsed.value !== 'object') return;

@@ -5,6 +5,7 @@ import { FAULTS, type FaultCode } from '../diagnostics/catalog.js';
 import type { DiagReport } from '../diagnostics/diag.js';
 import type { FaultRegistry } from '../diagnostics/registry.js';
 import type { DeviceState } from '../device/running-device.js';
+import type { RemoteUpdateArgs, RemoteUpdateStart } from '../lifecycle/remote.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { CommandArgs, CommandName, CommandResult, VerifiedCommand } from './specs.js';
 
@@ -19,6 +20,8 @@ export interface CommandContext {
   maxHold(device: string): number | undefined;
   /** stop cleanly and exit so that systemd starts the service again */
   restart(): void;
+  /** hand an update to `edgefw update URL` in a process of its own (firmware/lifecycle/remote.ts) */
+  startUpdate(args: RemoteUpdateArgs): RemoteUpdateStart;
 }
 
 type Handler<N extends CommandName> = (args: CommandArgs<N>, c: VerifiedCommand, ctx: CommandContext, ex: CommandExecutor) => Promise<CommandResult>;
@@ -73,6 +76,14 @@ const HANDLERS: { [N in CommandName]: Handler<N> } = {
     // the reply leaves first; then a clean stop (outputs safe, outbox flushed)
     ctx.scheduler.after(500, () => ctx.restart());
     return ok({ restarting: true });
+  },
+
+  update: async (a, c, ctx) => {
+    if (a.settle !== undefined && a.window !== undefined && a.settle >= a.window) return fail('bad-args', 'update: settle must be shorter than window');
+    const r = ctx.startUpdate(a);
+    if (!r.ok) return fail(r.reason, `update: ${r.error}`);
+    ctx.log.warn({ url: a.url, signer: c.signer, pid: r.pid }, 'update by command: progress on the update topic');
+    return ok({ accepted: true, log: r.log });
   },
 };
 

@@ -68,6 +68,20 @@ export const COMMAND_SPECS = {
     description: 'stop cleanly (outputs safe, outbox flushed) and let systemd start the service again',
     args: z.strictObject({}),
   },
+  update: {
+    name: 'update',
+    permission: 'update',
+    changes: true,
+    description: 'download a signed release bundle and install it: health-gated commit, automatic rollback; progress on the retained update topic (docs/install.md)',
+    args: z.strictObject({
+      url: z.string().max(2048).regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL of a bundle'),
+      /** largest bundle to download, MB */
+      maxMb: z.number().int().min(1).max(1024).optional(),
+      /** trial: healthy without a break for `settle` s, within `window` s of each start */
+      settle: z.number().int().min(1).max(3600).optional(),
+      window: z.number().int().min(2).max(7200).optional(),
+    }),
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMAND_SPECS;

@@ -2,16 +2,14 @@ import { type KeyObject, randomBytes } from 'node:crypto';
 import type { KeyPair } from '../security/keys.js';
 import type { DiagReport } from './diag.js';
 import type { ActiveFault } from './registry.js';
+import { type BrokerTransport, transportOptions } from '../uplink/transport.js';
 
 /** mqtt.js on first probe: the sampling thread of a running box loads it only if a probe runs. */
 const loadMqtt = async (): Promise<typeof import('mqtt').default> => (await import('mqtt')).default;
 
-export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string };
+export type BrokerProbe = { ok: true; rttMs: number; retainedFaults: readonly ActiveFault[] | undefined } | { ok: false; error: string; errorCode?: unknown };
 
-export interface BrokerProbeOptions {
-  readonly url: string;
-  readonly username?: string;
-  readonly password?: string;
+export interface BrokerProbeOptions extends BrokerTransport {
   /** <prefix>/<box>: the probe echoes on <base>/diag/echo/<random>, and reads the retained <base>/faults */
   readonly base: string;
   readonly timeoutMs?: number;
@@ -49,8 +47,7 @@ export async function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
   return new Promise((resolve) => {
     const client = mqtt.connect(o.url, {
       clientId: `edgefw-diag-${randomBytes(4).toString('hex')}`,
-      username: o.username,
-      password: o.password,
+      ...transportOptions(o),
       reconnectPeriod: 0,
       connectTimeout: timeoutMs,
       clean: true,
@@ -66,7 +63,7 @@ export async function probeBroker(o: BrokerProbeOptions): Promise<BrokerProbe> {
       resolve(r);
     };
     const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    client.on('error', (e) => finish({ ok: false, error: e.message }));
+    client.on('error', (e) => finish({ ok: false, error: e.message, errorCode: (e as { code?: unknown }).code }));
     client.on('close', () => finish({ ok: false, error: 'connection closed' }));
     client.on('message', (topic, payload) => {
       if (topic === `${o.base}/faults`) {
@@ -103,7 +100,7 @@ export async function requestServiceDiag(o: BrokerProbeOptions & { readonly box:
   const { sendCommand } = await import('../commands/client.js');
   const r = await sendCommand({
     url: o.url, base: o.base, box: o.box, cmd: 'diag', privateKey: o.key.privateKey, publicKey: o.key.publicKey, timeoutMs: o.timeoutMs ?? 15_000,
-    ...(o.username ? { username: o.username } : {}), ...(o.password ? { password: o.password } : {}), ...(o.boxKey ? { boxKey: o.boxKey } : {}),
+    ...(o.username ? { username: o.username } : {}), ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.boxKey ? { boxKey: o.boxKey } : {}),
   });
   if (r.status === 'reply') {
     const report = r.reply.result?.report as DiagReport | undefined;

@@ -1,4 +1,5 @@
 import type { DeviceErrorCode } from '../../drivers/errors.js';
+import { TRANSPORT_FAULTS } from './catalog-transport.js';
 
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 export type Component = 'device' | 'bus' | 'uplink' | 'storage' | 'host' | 'clock' | 'loop' | 'jobs' | 'enclosure' | 'config';
@@ -376,7 +377,7 @@ const RUNTIME_FAULTS = {
   },
 } as const satisfies Record<string, FaultDefinition>;
 
-export const FAULTS = { ...DEVICE_FAULTS, ...RUNTIME_FAULTS } as const;
+export const FAULTS = { ...DEVICE_FAULTS, ...RUNTIME_FAULTS, ...TRANSPORT_FAULTS } as const;
 export type FaultCode = keyof typeof FAULTS;
 
 export function faultDefinition(code: FaultCode): FaultDefinition {

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Profile } from '../../config/schema.js';
+import type { TransportSecrets } from '../../config/secrets.js';
+import { displayUrl, transportWarnings } from '../../config/transport.js';
+import { classifyConnackRefusal, classifyTransportError } from '../uplink/transport.js';
 import type { Clock } from '../../drivers/bus/clock.js';
 import { hex } from '../../drivers/bus/i2c.js';
 import { toDeviceError } from '../../drivers/errors.js';
@@ -51,10 +54,17 @@ function withCode(c: Omit<DiagCheck, 'remedy'> & { code?: FaultCode }): DiagChec
 /**
  * The profile's hash, as the commissioning record carries it: SHA-256 over the validated profile
  * with keys sorted (comments and formatting do not change it; any setting does), first 16 hex.
+ * No secret goes into it: the profile holds only the paths of the password and key files, never
+ * their contents (the loader refuses a password or URL credentials), and any key named
+ * `password` is skipped all the same, so the hash cannot be brute-forced for a password.
  */
 export function profileHash(profile: Profile): string {
   const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canon(x)])) : v;
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'password').sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, k === 'url' && typeof x === 'string' ? displayUrl(x) : canon(x)]))
+        : v;
   return createHash('sha256').update(JSON.stringify(canon(profile))).digest('hex').slice(0, 16);
 }
 
@@ -209,13 +219,29 @@ export async function busChecks(profile: Profile, buses: OpenBuses, scan = true,
   return out;
 }
 
-/** Broker reachability and round trip, from `probeBroker`. */
-export function brokerCheck(url: string, result: { ok: true; rttMs: number } | { ok: false; error: string }): DiagCheck {
+/** Broker reachability and round trip, from `probeBroker`; a TLS or login failure names its own fault code. */
+export function brokerCheck(url: string, result: { ok: true; rttMs: number } | { ok: false; error: string; errorCode?: unknown }): DiagCheck {
+  const shown = displayUrl(url);
   if (result.ok) {
     const verdict: Verdict = result.rttMs > 2000 ? 'WARN' : 'PASS';
-    return { section: 'broker', name: 'broker', verdict, detail: `${url} reachable, round trip ${Math.round(result.rttMs)} ms` };
+    return { section: 'broker', name: 'broker', verdict, detail: `${shown} reachable, round trip ${Math.round(result.rttMs)} ms` };
   }
-  return withCode({ section: 'broker', name: 'broker', verdict: 'FAIL', detail: `${url}: ${result.error}`, code: 'BROKER_UNREACHABLE' });
+  const err = Object.assign(new Error(result.error), { code: result.errorCode });
+  const f = classifyTransportError(err, url) ?? classifyConnackRefusal(result.errorCode, url, 5) ?? classifyConnackRefusal(result.errorCode, url, 4);
+  return withCode({ section: 'broker', name: 'broker', verdict: 'FAIL', detail: f?.message ?? `${shown}: ${result.error}`, code: f?.code ?? 'BROKER_UNREACHABLE' });
+}
+
+/** How the box reaches its broker: WARN for plain MQTT to another machine or a certificate near its end. */
+export function transportChecks(profile: Profile, secrets: TransportSecrets | undefined, nowMs = Date.now()): DiagCheck[] {
+  if (profile.uplink.embeddedBroker) return [];
+  const warnings = transportWarnings(profile.uplink);
+  const v = secrets?.certValidity;
+  if (v && v.to < nowMs) return [withCode({ section: 'broker', name: 'transport', verdict: 'FAIL', detail: `the box's certificate (${v.subject}) expired on ${new Date(v.to).toISOString()}`, code: 'TLS_CERT_EXPIRED' })];
+  if (v && v.to - nowMs < 30 * 86_400_000) warnings.push(`the box's certificate expires on ${new Date(v.to).toISOString()}; renew it`);
+  if (warnings.length > 0) return warnings.map((w) => ({ section: 'broker', name: 'transport', verdict: 'WARN', detail: w }));
+  const secure = /^(mqtts|wss):/.test(profile.uplink.url);
+  const detail = secure ? `TLS${secrets?.tls?.ca ? ' (uplink.tls.ca)' : ' (system CAs)'}${v ? `, client certificate until ${new Date(v.to).toISOString().slice(0, 10)}` : ''}` : 'plain MQTT on loopback';
+  return [{ section: 'broker', name: 'transport', verdict: 'PASS', detail }];
 }
 
 export function clockCheck(clock: Clock): DiagCheck {

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Profile } from '../../config/schema.js';
+import type { TransportSecrets } from '../../config/secrets.js';
 import type { Clock } from '../../drivers/bus/clock.js';
 import type { OpenBuses } from '../buses.js';
 import type { DeviceStatus } from '../device/running-device.js';
@@ -17,7 +18,7 @@ import { type PreviousRun, RunRecord } from '../watchdog/run-record.js';
 import { Watchdog, type WatchdogStats } from '../watchdog/watchdog.js';
 import { probeBroker } from './broker-probe.js';
 import { type ChannelCheckSpec, ValueChecks } from './checks.js';
-import { type DiagCheck, type DiagReport, type ExclusiveAt, profileHash, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
+import { type DiagCheck, type DiagReport, type ExclusiveAt, profileHash, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
 import { type HealthReport, HealthMonitor } from './health.js';
 import type { FaultRegistry } from './registry.js';
 
@@ -40,6 +41,8 @@ export interface SupervisorDeps {
   readonly exclusive?: ExclusiveAt;
   /** the broker URL the uplink really uses (the embedded broker's port is known only at start) */
   readonly brokerUrl: string;
+  /** credentials and TLS files the uplink uses (the diag probe connects as the box does) */
+  readonly brokerSecrets?: TransportSecrets;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -271,8 +274,10 @@ export class Supervisor {
     checks.push(...runningDeviceChecks(p, deps.devices()));
     const buses = deps.buses();
     if (buses) checks.push(...(await busChecks(p, buses, false, deps.exclusive)));
-    const probe = await probeBroker({ url: deps.brokerUrl, username: p.uplink.username, password: p.uplink.password, base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
+    const login = p.uplink.embeddedBroker || p.uplink.username === undefined ? {} : { username: p.uplink.username };
+    const probe = await probeBroker({ url: deps.brokerUrl, ...login, ...(deps.brokerSecrets ? { secrets: deps.brokerSecrets } : {}), base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
     checks.push(brokerCheck(deps.brokerUrl, probe));
+    checks.push(...transportChecks(p, deps.brokerSecrets));
     checks.push(clockCheck(deps.clock));
     const h = this.lastHealth ?? (await this.health.check());
     checks.push(...healthChecks(h, p.health));
@@ -303,7 +308,7 @@ export class Supervisor {
     const record = JSON.stringify({ ...r, boot: this.deps.boot, commissionedAt: r.t, ...(id ? { key: id.publicKey, keyId: id.keyId } : {}) });
     this.deps.uplink.publish('commissioning', record, true);
     try {
-      writeFileSync(this.commissioningFile(), `${record}\n`);
+      writeFileSync(this.commissioningFile(), `${record}\n`, { mode: 0o640 });
     } catch (e) {
       // published all the same; a read-only disk means it is published again after a restart
       this.log.warn({ err: e }, 'could not note the commissioning in the data directory');

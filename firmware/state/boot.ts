@@ -40,7 +40,7 @@ export function startBoot(dataDir: string, onError?: (e: Error) => void): BootId
   try {
     ensureDir(dataDir);
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, `${boot}\n`);
+    writeFileSync(tmp, `${boot}\n`, { mode: 0o640 });
     renameSync(tmp, file);
   } catch (e) {
     // a full or read-only disk must not stop the box (the outbox raises the fault)

@@ -1,3 +1,4 @@
+import type { TransportSecrets } from '../../config/secrets.js';
 import type { TimeSource } from '../../drivers/bus/clock.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 import type { ActiveFault, FaultEvent } from '../diagnostics/registry.js';
@@ -30,7 +31,8 @@ export interface UplinkConfig {
   readonly url: string;
   readonly clientId: string;
   readonly username?: string;
-  readonly password?: string;
+  /** password and TLS files, read at start (config/secrets.ts); never logged */
+  readonly secrets?: TransportSecrets;
   readonly keepaliveMs: number;
   readonly prefix: string;
   readonly boxId: string;

@@ -9,6 +9,10 @@ import { type OutboxStatus, PAYLOAD_VERSION, type StatusPayload, encodeTelemetry
 import type { UplinkConfig, UplinkStats } from './protocol.js';
 import { type Batch, type SampleQueue, totalDrops } from './queue.js';
 import { type Topics, topicsFor } from './topics.js';
+import { displayUrl } from '../../config/url.js';
+import type { FaultCode } from '../diagnostics/catalog.js';
+import { transportOptions } from './transport.js';
+import { TransportWatch } from './transport-watch.js';
 import type { IntakeCounters } from '../security/intake.js';
 
 export interface SessionEvents {
@@ -18,6 +22,8 @@ export interface SessionEvents {
   acked?(batch: Batch, atMs: number): void;
   /** a message arrived on cmd/<name> (unchecked: the worker's CommandGate judges it) */
   command?(name: string, payload: Buffer, retain: boolean): void;
+  /** a transport fault (TLS, login, ACL, session takeover) raised or cleared */
+  fault?(op: 'raise' | 'clear', code: FaultCode, message?: string): void;
 }
 
 /**
@@ -59,6 +65,7 @@ export class UplinkSession {
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
   private readonly retainedExtra = new Map<string, string>();
+  private readonly watch: TransportWatch;
   /** the command gate's counters, for stats and the retained status */
   commandCounters: (() => IntakeCounters) | undefined;
 
@@ -74,9 +81,11 @@ export class UplinkSession {
     this.protocolVersion = config.protocolVersion === 4 ? 4 : 5;
     this.tokens = config.maxSamplesPerMessage;
     this.lastRefill = scheduler.now();
+    this.watch = new TransportWatch(config.url, (op, code, message) => events.fault?.(op, code, message), () => scheduler.now());
   }
 
   start(): void {
+    this.scheduler.every('transport-watch', 5000, () => this.watch.tick());
     this.scheduler.every('outbox-commit', this.config.outbox?.commitIntervalMs ?? this.config.commitIntervalMs ?? 50, () => {
       this.queue.commit();
       this.pump();
@@ -129,7 +138,11 @@ export class UplinkSession {
 
   /** Publish the status again (the worker does so when the drop counters move). */
   publishStatus(): void {
-    if (this.connected) this.client?.publish(this.topics.status, this.status('online'), { qos: 1, retain: true });
+    if (!this.connected) return;
+    this.client?.publish(this.topics.status, this.status('online'), { qos: 1, retain: true }, (err) => {
+      // a broker whose ACL refuses the box its own topics says so here first (MQTT 5 PUBACK 0x87)
+      if (err) this.watch.refused(`publishing on ${this.topics.status}`, (err as { code?: number }).code);
+    });
   }
 
   /**
@@ -191,8 +204,7 @@ export class UplinkSession {
     };
     const options: IClientOptions = {
       clientId: c.clientId,
-      username: c.username,
-      password: c.password,
+      ...transportOptions({ url: c.url, ...(c.username !== undefined ? { username: c.username } : {}), ...(c.secrets ? { secrets: c.secrets } : {}) }),
       protocolVersion: this.protocolVersion,
       keepalive: Math.round(c.keepaliveMs / 1000),
       clean: true,
@@ -209,11 +221,20 @@ export class UplinkSession {
     };
     const client = mqtt.connect(c.url, options);
     this.client = client;
+    const seen = { hadConnack: false, sawError: false, disconnectSeen: false };
     client.on('connect', () => {
+      seen.hadConnack = true;
       if (gen === this.gen) this.onConnect();
     });
+    client.on('disconnect', (packet) => {
+      if (gen !== this.gen) return;
+      seen.disconnectSeen = true;
+      this.watch.disconnectPacket(packet.reasonCode);
+    });
     client.on('close', () => {
-      if (gen === this.gen) this.onClose(client);
+      if (gen !== this.gen) return;
+      if (!this.stopping) this.watch.closed(seen);
+      this.onClose(client);
     });
     client.on('message', (topic, payload, packet) => {
       const name = topic.slice(this.topics.base.length + 5); // "<base>/cmd/<name>"
@@ -222,13 +243,17 @@ export class UplinkSession {
     client.on('error', (e) => {
       if (gen !== this.gen) return;
       this.lastError = e.message;
+      seen.sawError = true;
       const code = (e as { code?: unknown }).code;
       // 0x84 (MQTT 5) or 1 (3.1.1): unsupported protocol version: speak 3.1.1 from now on
       if (this.protocolVersion === 5 && c.protocolVersion !== 5 && (code === 132 || code === 1)) {
         this.protocolVersion = 4;
         this.retryNow = true; // not a failure of the broker: try 3.1.1 at once, without backoff
         this.events.log('info', 'broker does not speak MQTT 5; using 3.1.1');
-      } else this.events.log('warn', 'broker error', { error: e.message });
+      } else {
+        this.watch.error(e as Error & { code?: unknown }, this.protocolVersion);
+        this.events.log('warn', 'broker error', { error: e.message, ...(this.watch.failure ? { fault: this.watch.failure } : {}) });
+      }
     });
   }
 
@@ -236,7 +261,8 @@ export class UplinkSession {
     this.connected = true;
     this.connects++;
     this.backoff.reset();
-    this.events.log('info', 'connected to broker', { url: this.config.url, connects: this.connects, mqtt: this.protocolVersion });
+    this.watch.connected();
+    this.events.log('info', 'connected to broker', { url: displayUrl(this.config.url), connects: this.connects, mqtt: this.protocolVersion });
     // what is stored now is backlog; what is committed from now on is live
     this.queue.splitBacklog();
     this.publishStatus();
@@ -244,7 +270,11 @@ export class UplinkSession {
     for (const [topic, payload] of this.retainedExtra) this.client?.publish(topic, payload, { qos: 1, retain: true });
     // retain-as-published (MQTT 5): a retained command published while we are subscribed shows
     // its retain flag too, so the gate refuses it at once and not only at the next connect
-    if (this.events.command) this.client?.subscribe(this.topics.commands, { qos: 1, ...(this.protocolVersion === 5 ? { rap: true } : {}) });
+    if (this.events.command) {
+      this.client?.subscribe(this.topics.commands, { qos: 1, ...(this.protocolVersion === 5 ? { rap: true } : {}) }, (err) => {
+        if (err) this.watch.refused(`the subscription to ${this.topics.commands}`, (err as { code?: number }).code);
+      });
+    }
     this.events.stats(this.stats());
     this.pump();
   }
@@ -338,6 +368,7 @@ export class UplinkSession {
         // refused (an MQTT 5 PUBACK reason code ≥ 0x80) or the client ended: keep the batch
         this.queue.release(batch.id);
         this.lastError = err.message;
+        this.watch.refused(`publishing on ${this.topics.telemetry}`, (err as { code?: number }).code);
         this.events.log('warn', 'publish failed', { error: err.message });
         if (!this.cancelPump) {
           this.cancelPump = this.scheduler.after(1000, () => {
@@ -348,6 +379,7 @@ export class UplinkSession {
         return;
       }
       this.queue.ack(batch.id);
+      this.watch.accepted();
       this.acked += batch.count;
       this.events.acked?.(batch, Date.now());
       this.pump();

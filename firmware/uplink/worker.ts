@@ -95,6 +95,8 @@ function start(given: UplinkConfig): void {
     stats: (stats) => send({ t: 'stats', stats }),
     log,
     ...(g ? { command: (name: string, payload: Buffer, retain: boolean) => g.onMessage(name, payload, retain) } : {}),
+    fault: (op, code, message) =>
+      send(op === 'raise' ? { t: 'fault', op, code, subject: 'uplink', message: message ?? code } : { t: 'fault', op, code, subject: 'uplink' }),
   }, outbox ? () => outbox.counters() : undefined);
   if (g) s.commandCounters = () => g.counters;
   session = s;

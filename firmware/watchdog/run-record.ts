@@ -103,7 +103,7 @@ export class RunRecord {
   private write(): void {
     const tmp = `${this.file}.tmp`;
     try {
-      writeFileSync(tmp, `${JSON.stringify(this.current)}\n`);
+      writeFileSync(tmp, `${JSON.stringify(this.current)}\n`, { mode: 0o640 });
       renameSync(tmp, this.file);
       this.writeError = undefined;
     } catch (e) {

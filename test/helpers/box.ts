@@ -95,7 +95,7 @@ export class ScratchBox {
   }
 
   /** A profile for this box: simulated BME280s at 20 Hz, outbox in the state dir. */
-  profile(brokerUrl: string, boxId: string): string {
+  profile(brokerUrl: string, boxId: string, extra: readonly string[] = []): string {
     const file = join(this.root, '..', `${basename(this.root)}-profile.yaml`);
     writeFileSync(
       file,
@@ -107,6 +107,7 @@ export class ScratchBox {
         'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
         'devices:',
         '  - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: 50 }',
+        ...extra,
         '',
       ].join('\n'),
     );

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,19 +26,37 @@ export function freePort(): Promise<number> {
  */
 export class Mosquitto {
   private proc: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'edgefw-mosq-'));
+  readonly dir = mkdtempSync(join(tmpdir(), 'edgefw-mosq-'));
   readonly port: number;
+  private readonly plain: boolean;
 
-  private constructor(port: number) {
+  /** `listener`: the lines after `listener <port> 127.0.0.1` (TLS files, ACL…; the default: anonymous, plain) */
+  private constructor(port: number, listener?: (dir: string) => string[], unlimited = true) {
     this.port = port;
+    this.plain = listener === undefined;
+    // a broker started as root drops to the mosquitto user, and reads password and ACL files after
+    if (listener) chmodSync(this.dir, 0o755);
     writeFileSync(
       join(this.dir, 'mosquitto.conf'),
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', 'max_inflight_messages 0', 'persistence false', ''].join('\n'),
+      [`listener ${port} 127.0.0.1`, ...(listener ? listener(this.dir) : ['allow_anonymous true']), ...(unlimited ? ['max_queued_messages 0', 'max_inflight_messages 0'] : []), 'persistence false', ''].join('\n'),
     );
   }
 
   static async start(): Promise<Mosquitto> {
     const m = new Mosquitto(await freePort());
+    await m.start();
+    return m;
+  }
+
+  /**
+   * A broker with its own listener settings (TLS, require_certificate, password file, ACL);
+   * `listener` gets the broker's temporary folder to write its files into. Ready when the port
+   * accepts TCP connections. `unlimitedQueues: false` keeps Mosquitto's default inflight window:
+   * with `max_inflight_messages 0`, Mosquitto 2.0.11 drops the connection right after a PUBACK
+   * that refuses a publish (reason 0x87), which would hide what the box reports about an ACL.
+   */
+  static async startWith(listener: (dir: string) => string[], o: { unlimitedQueues?: boolean } = {}): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort(), listener, o.unlimitedQueues ?? true);
     await m.start();
     return m;
   }
@@ -58,7 +76,7 @@ export class Mosquitto {
     const deadline = Date.now() + 5000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`mosquitto exited ${proc.exitCode}: ${stderr}`);
-      if (await canConnect(this.port)) return;
+      if (await (this.plain ? canConnect(this.port) : acceptsTcp(this.port))) return;
       if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${this.port}: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -79,6 +97,17 @@ export class Mosquitto {
     await this.kill('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function acceptsTcp(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,10 +21,13 @@ export interface SiteBox {
  * A running box with the technician page on a free loopback port: simulated I²C parts, a door
  * switch, the uplink pointed at a broker (or at a closed port: the box keeps sampling).
  */
-export async function startSiteBox(o: { brokerUrl?: string; embeddedBroker?: boolean; interval?: string; extra?: string; allow?: readonly string[] } = {}): Promise<SiteBox> {
+export async function startSiteBox(o: { brokerUrl?: string; brokerPassword?: string; embeddedBroker?: boolean; interval?: string; extra?: string; allow?: readonly string[] } = {}): Promise<SiteBox> {
   const dir = mkdtempSync(join(tmpdir(), 'edgefw-site-'));
   await setPassphrase(dir, PASSPHRASE);
-  const uplink = o.embeddedBroker ? '{ embeddedBroker: { port: 0 } }' : `{ url: ${JSON.stringify(o.brokerUrl ?? 'mqtt://127.0.0.1:1')}, reconnect: { min: 5s, max: 30s } }`;
+  // a broker password lives in a file of its own, as on a box (uplink.passwordFile)
+  if (o.brokerPassword !== undefined) writeFileSync(join(dir, 'broker-password'), `${o.brokerPassword}\n`, { mode: 0o600 });
+  const login = o.brokerPassword !== undefined ? `, username: fieldops, passwordFile: ${JSON.stringify(join(dir, 'broker-password'))}` : '';
+  const uplink = o.embeddedBroker ? '{ embeddedBroker: { port: 0 } }' : `{ url: ${JSON.stringify(o.brokerUrl ?? 'mqtt://127.0.0.1:1')}, reconnect: { min: 5s, max: 30s }${login} }`;
   const interval = o.interval ?? '500ms';
   const profile = parseProfileText(
     `box: { id: site-test-01, site: Test street 3 }

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScratchBox, cli, cliAsync, releaseSource, scratchDir, testBundle } from '../helpers/box.js';
+import { createServer } from 'node:http';
+import { CLI, ScratchBox, cli, cliAsync, releaseSource, scratchDir, testBundle } from '../helpers/box.js';
+import { testKey } from '../helpers/commands.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.js';
 
@@ -53,9 +55,9 @@ describe('edgefw update on a supervised box', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  async function provisioned(name: string): Promise<{ box: ScratchBox; rec: Recorder }> {
+  async function provisioned(name: string, extra: readonly string[] = []): Promise<{ box: ScratchBox; rec: Recorder }> {
     const box = new ScratchBox(work, name);
-    const profile = box.profile(broker.url, name);
+    const profile = box.profile(broker.url, name, extra);
     const p = cli(['provision', '--root', box.root, '--profile', profile, '--bundle', b.base as string, '--release-key', join(work, 'release.key.pub')]);
     expect(p.code, p.out).toBe(0);
     const rec = await Recorder.connect(broker.url, `edgefw/${name}/#`);
@@ -158,6 +160,47 @@ describe('edgefw update on a supervised box', () => {
       const issued = await noGap(box, rec);
       console.info(`crash at start: rolled back in ${crashMs} ms; never healthy (window 6 s): rolled back in ${unhealthyMs} ms; ${issued} readings without a gap`);
     } finally {
+      await box.stop();
+      await rec.close();
+    }
+  }, 150_000);
+
+  it('the signed update command from the platform downloads, installs and commits a release; the update topic follows it', async () => {
+    const platform = testKey(work, 'platform');
+    const tech = testKey(work, 'tech');
+    const server = createServer((req, res) => {
+      const data = readFileSync(b.good as string);
+      res.writeHead(200, { 'Content-Length': data.length });
+      res.end(data);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const a = server.address();
+    const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/edgefw-1.1.0-linux-x64.tar.gz`;
+    const { box, rec } = await provisioned('remote', [`commands: { trust: [ { name: platform, key: "${platform.pub}", allow: [diag, update] }, { name: tech, key: "${tech.pub}", allow: [diag] } ] }`]);
+    try {
+      await rec.waitFor('the box key in its status', () => rec.on('/status').some((m) => typeof (m.payload as { key?: string }).key === 'string'));
+      const t0 = Date.now();
+      const r = await cliAsync(['cmd', 'remote', 'update', `url=${url}`, 'settle=2', 'window=15', '--key', platform.file, '--url', broker.url], CLI, 60_000);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(/"accepted": ?true/);
+      await box.until('committed by the signed command', () => box.state()?.state === 'committed', 60_000);
+      const ms = Date.now() - t0;
+      expect(box.state()).toMatchObject({ state: 'committed', version: '1.1.0', previous: '1.0.0' });
+      await box.until('1.1.0 running', () => box.running()?.version === '1.1.0');
+      const topic = (): { payload: unknown }[] => rec.messages.filter((m) => m.topic === 'edgefw/remote/update');
+      await rec.waitFor('committed on the update topic', () => topic().some((m) => (m.payload as { state?: string }).state === 'committed'));
+      const seen = topic().map((m) => (m.payload as { state: string }).state);
+      expect(seen).toEqual(expect.arrayContaining(['trial', 'committed']));
+      expect(readFileSync(join(box.stateDir, 'update/agent.log'), 'utf8')).toContain('switched current → 1.1.0');
+      // a key of the trust list without the update permission is refused, and nothing changes
+      const refused = await cliAsync(['cmd', 'remote', 'update', `url=${url}`, '--key', tech.file, '--url', broker.url], CLI, 60_000);
+      expect(refused.code, refused.out).not.toBe(0);
+      expect(refused.out).toMatch(/not-allowed|not allowed/);
+      expect(box.state()).toMatchObject({ state: 'committed', version: '1.1.0' });
+      await noGap(box, rec);
+      console.info(`signed update command: committed ${ms} ms after the command (settle 2 s), update topic: ${seen.join(' → ')}`);
+    } finally {
+      server.close();
       await box.stop();
       await rec.close();
     }

@@ -28,10 +28,12 @@ describe('edgefw site passphrase and support-bundle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgefw-site-cli-'));
   const profile = join(dir, 'box.yaml');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // the broker password lives in a file of its own (the loader refuses it in the profile or URL)
+  writeFileSync(join(dir, 'broker-password'), 'hunter2-secret\n', { mode: 0o600 });
   writeFileSync(
     profile,
     `box: { id: cli-box-07, site: Lamp post 7 }
-uplink: { url: 'mqtt://ops:hunter2-secret@127.0.0.1:1', password: hunter2-secret }
+uplink: { url: 'mqtt://127.0.0.1:1', username: ops, passwordFile: broker-password }
 storage: { dir: ${JSON.stringify(join(dir, 'data'))} }
 buses: { i2c: [{ name: i2c1, simulated: true }] }
 devices: [{ id: env, type: bme280, bus: i2c1, address: 0x76 }]
@@ -65,15 +67,16 @@ devices: [{ id: env, type: bme280, bus: i2c1, address: 0x76 }]
     const names = readdirSync(root, { recursive: true }).map(String).sort();
     expect(names).toEqual(expect.arrayContaining(['README.txt', 'logs/service.log', 'profile.redacted.json', 'versions.json']));
     expect(names.some((n) => n.includes('passphrase'))).toBe(false);
-    const prof = JSON.parse(readFileSync(join(root, 'profile.redacted.json'), 'utf8')) as { uplink: { url: string; password: string } };
-    expect(prof.uplink).toMatchObject({ url: 'mqtt://<removed>@127.0.0.1:1', password: '<removed>' });
+    const prof = JSON.parse(readFileSync(join(root, 'profile.redacted.json'), 'utf8')) as { uplink: { url: string; password?: string } };
+    expect(prof.uplink).toMatchObject({ url: 'mqtt://127.0.0.1:1', username: 'ops' });
+    expect(prof.uplink.password).toBeUndefined();
     for (const f of readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) expect(readFileSync(join(f.parentPath, f.name), 'utf8'), f.name).not.toContain('hunter2');
     expect(JSON.parse(readFileSync(join(root, 'versions.json'), 'utf8'))).toMatchObject({ firmware: expect.any(String), node: process.version });
   });
 
   it('`edgefw run` from dist/ serves the page files and the state', async () => {
     const port = await freePort();
-    writeFileSync(join(dir, 'run.yaml'), `${readFileSync(profile, 'utf8').replace("uplink: { url: 'mqtt://ops:hunter2-secret@127.0.0.1:1', password: hunter2-secret }", 'uplink: { url: mqtt://127.0.0.1:1 }')}site: { http: { port: ${port} } }\n`);
+    writeFileSync(join(dir, 'run.yaml'), `${readFileSync(profile, 'utf8').replace("uplink: { url: 'mqtt://127.0.0.1:1', username: ops, passwordFile: broker-password }", 'uplink: { url: mqtt://127.0.0.1:1 }')}site: { http: { port: ${port} } }\n`);
     const child = startCli(['run', '--profile', join(dir, 'run.yaml')]);
     try {
       let page = '';

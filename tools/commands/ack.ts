@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { sendCommand } from '../../firmware/commands/client.js';
 import { mqttUrl } from '../options.js';
-import { profileOrExit } from '../profile-arg.js';
-import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
+import { profileOrExit, transportOrExit } from '../profile-arg.js';
+import { pinnedBoxKey, senderKey } from '../command-keys.js';
 import { reportResult } from './cmd.js';
 
 interface AckOptions {
@@ -39,8 +39,10 @@ export function registerAck(program: Command): void {
         return;
       }
       const box = profile.box.id;
+      const transport = transportOrExit(profile, 'ack', opts.url);
+      if (!transport) return;
       const r = await sendCommand({
-        url: opts.url ?? profileBrokerUrl(profile), username: profile.uplink.username, password: profile.uplink.password,
+        ...transport,
         base: `${profile.uplink.topicPrefix}/${box}`, box, cmd: 'ack',
         args: { ...(code ? { code } : {}), ...(opts.subject ? { subject: opts.subject } : {}) },
         privateKey: key.privateKey, publicKey: key.publicKey, ...(boxKey ? { boxKey } : {}), timeoutMs: 10_000,

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { Profile } from '../../config/schema.js';
 import { type SendResult, sendCommand } from '../../firmware/commands/client.js';
-import { profileOrExit } from '../profile-arg.js';
+import { profileOrExit, transportOrExit } from '../profile-arg.js';
 import { type DiagReport, renderReport } from '../../firmware/diagnostics/diag.js';
-import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
+import type { BrokerTransport } from '../../firmware/uplink/transport.js';
+import { pinnedBoxKey, senderKey } from '../command-keys.js';
 
 interface CmdOptions {
   key?: string;
@@ -65,7 +66,7 @@ export function reportResult(r: SendResult, box: string, json: boolean): number 
 export function registerCmd(program: Command): void {
   program
     .command('cmd')
-    .description('send a signed command to a box and verify its signed reply (diag, ack, output, reprobe, restart)')
+    .description('send a signed command to a box and verify its signed reply (diag, ack, output, reprobe, restart, update)')
     .argument('<box>', 'box id')
     .argument('<command>', 'command name')
     .argument('[args...]', 'arguments: name=value pairs (device=relay value=on hold=30000) or one JSON object')
@@ -97,12 +98,16 @@ export function registerCmd(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const url = opts.url ?? (profile ? profileBrokerUrl(profile) : 'mqtt://127.0.0.1:1883');
+      // the profile's broker, credentials and TLS files (password and key files read now)
+      let transport: BrokerTransport = { url: opts.url ?? 'mqtt://127.0.0.1:1883' };
+      if (profile) {
+        const t = transportOrExit(profile, 'cmd', opts.url);
+        if (!t) return;
+        transport = t;
+      }
       const prefix = opts.prefix ?? profile?.uplink.topicPrefix ?? 'edgefw';
       const r = await sendCommand({
-        url, base: `${prefix}/${box}`, box, cmd: command, args, privateKey: key.privateKey, publicKey: key.publicKey,
-        ...(profile?.uplink.username ? { username: profile.uplink.username } : {}),
-        ...(profile?.uplink.password ? { password: profile.uplink.password } : {}),
+        ...transport, base: `${prefix}/${box}`, box, cmd: command, args, privateKey: key.privateKey, publicKey: key.publicKey,
         ...(boxKey ? { boxKey } : {}), timeoutMs: Number(opts.timeout),
       });
       process.exitCode = reportResult(r, box, opts.json === true);

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ProfileError, loadProfile } from '../../config/load.js';
 import { profileJsonSchema } from '../../config/json-schema.js';
+import { readTransportFiles } from '../../config/secrets.js';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('validate profiles and export the profile schema');
@@ -15,9 +16,15 @@ export function registerConfig(program: Command): void {
     .action((file: string, opts: { json?: boolean }) => {
       try {
         const profile = loadProfile(file);
-        const summary = { file, ok: true, box: profile.box.id, devices: profile.devices.map((d) => `${d.id} (${d.type})`) };
+        // the files the uplink names (password, CA, certificate, key) are read and checked as at start
+        const files = profile.uplink.embeddedBroker ? { problems: [], warnings: [] } : readTransportFiles(profile.uplink);
+        if (files.problems.length > 0) throw new ProfileError(file, files.problems);
+        const summary = { file, ok: true, box: profile.box.id, devices: profile.devices.map((d) => `${d.id} (${d.type})`), warnings: files.warnings };
         if (opts.json) console.log(JSON.stringify(summary, null, 2));
-        else console.log(`${file}: ok — box ${profile.box.id}, ${profile.devices.length} device(s): ${summary.devices.join(', ')}`);
+        else {
+          console.log(`${file}: ok — box ${profile.box.id}, ${profile.devices.length} device(s): ${summary.devices.join(', ')}`);
+          for (const w of files.warnings) console.log(`WARN ${w}`);
+        }
       } catch (e) {
         if (!(e instanceof ProfileError)) throw e;
         if (opts.json) console.log(JSON.stringify({ file, ok: false, problems: e.problems }, null, 2));

@@ -5,14 +5,15 @@ import { SystemClock } from '../../drivers/bus/clock.js';
 import { I2cSimDevice } from '../../drivers/sim/i2c-target.js';
 import { openBuses } from '../../firmware/buses.js';
 import { probeBroker, requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
-import { type DiagCheck, type DiagReport, brokerCheck, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
+import { brokerTransport } from '../../config/secrets.js';
+import { type DiagCheck, type DiagReport, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, liveDeviceChecks, makeReport, renderReport } from '../../firmware/diagnostics/diag.js';
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
 import { FaultRegistry } from '../../firmware/diagnostics/registry.js';
 import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { ensureDir } from '../../firmware/state/dirs.js';
 import { FIRMWARE_VERSION } from '../../firmware/version.js';
-import { profileOrExit } from '../profile-arg.js';
-import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
+import { profileOrExit, transportOrExit } from '../profile-arg.js';
+import { pinnedBoxKey, senderKey } from '../command-keys.js';
 
 interface DiagOptions {
   profile: string;
@@ -53,11 +54,13 @@ export async function runDiag(profile: Profile, opts: { scan: boolean; simulateU
   }
   const base = `${profile.uplink.topicPrefix}/${profile.box.id}`;
   const eb = profile.uplink.embeddedBroker;
-  const url = eb ? `mqtt://${eb.host}:${eb.port}` : profile.uplink.url;
-  const probe = await probeBroker({ url, username: profile.uplink.username, password: profile.uplink.password, base, timeoutMs: 5000 });
+  const transport = brokerTransport(profile);
+  const url = transport.url;
+  const probe = await probeBroker({ ...transport, base, timeoutMs: 5000 });
   if (!probe.ok && eb) {
     checks.push({ section: 'broker', name: 'broker', verdict: 'WARN', detail: `embedded broker ${url} not answering: it runs only inside \`edgefw run\` (${probe.error})` });
   } else checks.push(brokerCheck(url, probe));
+  checks.push(...transportChecks(profile, transport.secrets));
   checks.push(clockCheck(clock));
   try {
     ensureDir(profile.storage.dir); // as `edgefw run` does at start
@@ -95,8 +98,10 @@ export function registerDiag(program: Command): void {
         if (typeof key === 'string' || typeof boxKey === 'string') {
           if (opts.key || opts.boxKey || typeof boxKey === 'string') console.error(`diag: cannot ask a running service (${typeof key === 'string' ? key : (boxKey as string)}); checking from here`);
         } else {
+          const transport = transportOrExit(profile, 'diag');
+          if (!transport) return;
           const asked = await requestServiceDiag({
-            url: profileBrokerUrl(profile), username: profile.uplink.username, password: profile.uplink.password,
+            ...transport,
             base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),
           });
           if (asked.note) console.error(`diag: ${asked.note}${asked.report ? '' : '; checking from here'}`);

@@ -9,6 +9,7 @@ import { logLevelOption } from '../options.js';
 import { profileOrExit } from '../profile-arg.js';
 import { StartupError } from '../../firmware/startup-error.js';
 import { ensureDir } from '../../firmware/state/dirs.js';
+import { STATE_UMASK } from '../../firmware/state/files.js';
 
 /** SIGHUP: read and check the profile file again; apply it, or keep the running one and say why. */
 function reloadProfile(runtime: Runtime, file: string, dataDir: string | undefined, log: Logger): void {
@@ -41,6 +42,9 @@ export function registerRun(program: Command): void {
     .option('--data-dir <dir>', 'override storage.dir of the profile')
     .addOption(logLevelOption())
     .action(async (opts: { profile: string; console?: boolean; dataDir?: string; logLevel: string }) => {
+      // every file the box creates (outbox, records, keys) is 0640 or tighter, directories 0750,
+      // also outside systemd (the unit sets UMask=0027 as well)
+      process.umask(STATE_UMASK);
       let profile = profileOrExit(opts.profile);
       if (!profile) return;
       if (opts.dataDir) profile = { ...profile, storage: { ...profile.storage, dir: opts.dataDir } };

@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { brokerTransport } from '../../config/secrets.js';
 import { requestServiceDiag } from '../../firmware/diagnostics/broker-probe.js';
 import type { DiagReport } from '../../firmware/diagnostics/diag.js';
 import { buildSupportBundle } from '../../firmware/support/bundle.js';
 import { profileOrExit } from '../profile-arg.js';
-import { pinnedBoxKey, profileBrokerUrl, senderKey } from '../command-keys.js';
+import { pinnedBoxKey, senderKey } from '../command-keys.js';
 import { runDiag } from './diag.js';
 
 export function registerSupportBundle(program: Command): void {
@@ -24,15 +25,15 @@ export function registerSupportBundle(program: Command): void {
         // (signed with the box key, readable on the box; the reply must be signed by the box)
         const key = senderKey(undefined, profile);
         const boxKey = pinnedBoxKey(undefined, profile);
-        if (typeof key !== 'string' && typeof boxKey !== 'string') {
-          const asked = await requestServiceDiag({
-            url: profileBrokerUrl(profile), username: profile.uplink.username, password: profile.uplink.password,
-            base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),
-          });
-          if (asked.note) console.error(`support-bundle: ${asked.note}`);
-          diag = asked.report;
-        }
         try {
+          if (typeof key !== 'string' && typeof boxKey !== 'string') {
+            const asked = await requestServiceDiag({
+              ...brokerTransport(profile),
+              base: `${profile.uplink.topicPrefix}/${profile.box.id}`, box: profile.box.id, key, ...(boxKey ? { boxKey } : {}),
+            });
+            if (asked.note) console.error(`support-bundle: ${asked.note}`);
+            diag = asked.report;
+          }
           diag ??= await runDiag(profile, { scan: true });
         } catch (e) {
           console.error(`support-bundle: diag failed (${(e as Error).message}); the bundle goes without it`);

@@ -86,5 +86,13 @@ export const EN_FAULTS: Readonly<Record<FaultCode, { readonly title: string; rea
   OUTBOX_CORRUPT: { title: 'Outbox file was corrupt' },
   OUTBOX_SEQ_JUMP: { title: 'Sequence numbers jumped to a fresh range', verify: 'Acknowledge the fault; after the next restart no new OUTBOX_SEQ_JUMP appears and the status lists no new fresh range.' },
   OUTBOX_IO_ERROR: { title: 'Storage I/O errors' },
+  TLS_SERVER_UNTRUSTED: { title: 'Broker certificate not trusted', verify: 'After installing the CA file and restarting, watch Overview: Broker shows connected and the fault moves to "Recently cleared".' },
+  TLS_HOSTNAME_MISMATCH: { title: 'Broker certificate for another name' },
+  TLS_CERT_EXPIRED: { title: 'Certificate expired' },
+  TLS_PROTOCOL_MISMATCH: { title: 'TLS and plain MQTT mixed up' },
+  TLS_CLIENT_CERT_REFUSED: { title: 'Box certificate refused' },
+  BROKER_AUTH_REFUSED: { title: 'Broker login refused' },
+  BROKER_NOT_AUTHORIZED: { title: 'Broker refuses the box its topics' },
+  SESSION_TAKEOVER: { title: "Another client uses the box's id", verify: 'Watch Overview for two minutes: Broker stays connected and the fault moves to "Recently cleared".' },
   COMMANDS_REFUSED: { title: 'Many commands refused', verify: 'No new refusals on <prefix>/<box>/commands/events for 5 minutes: the fault clears by itself.' },
 };

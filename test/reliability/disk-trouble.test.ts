@@ -262,9 +262,11 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
           `gaps ${gaps}, drops ${drops} (${lostFiles.size} files zeroed), skips ${skips.size}, ` +
           `OUTBOX_DISK_FULL ${diskFull.map((e) => e.transition).join('/')}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
       );
-      // a zeroed file takes with it readings it had not sent: drops it counted among them leave no gap
-      if (lostFiles.size === 0) expect(gaps, log.join('\n')).toBe(drops);
-      else expect(gaps, log.join('\n')).toBeLessThanOrEqual(drops);
+      // every gap is a counted drop. Drops may exceed gaps: a zeroed file takes with it readings it
+      // had not sent (drops it counted among them leave no gap), and a reading the broker had but
+      // whose acknowledgement a kill -9 lost stays in the file; if the bounds remove it before
+      // the resend it counts as dropped although the platform has it (docs/mqtt.md)
+      expect(gaps, log.join('\n')).toBeLessThanOrEqual(drops);
 
     } finally {
       if (running && running.exitCode === null && running.signalCode === null) {

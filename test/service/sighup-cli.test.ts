@@ -89,6 +89,8 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
       writeFileSync(file, readFileSync(file, 'utf8').replace('interval: 400ms', 'interval: 2x'));
       child.kill('SIGHUP');
       await rec.waitFor('rejected fault', () => events('PROFILE_REJECTED').some((e) => e.transition === 'raised' && e.fault.message.includes('devices[0].interval')), 20_000);
+      // the log line comes over stdout, the fault over MQTT: either may arrive first
+      await rec.waitFor('refusal log line', () => logs().some((l) => l.msg.startsWith('profile reload refused')), 20_000);
       const refused = logs().find((l) => l.msg.startsWith('profile reload refused'));
       expect(refused?.level).toBe(50);
       expect(refused?.msg).toContain('"2x" is not a duration');

@@ -34,7 +34,8 @@ describe('runtime → real Mosquitto', () => {
       // reconnect slower than the test subscriber, so it is subscribed again before the box publishes
       uplink: { url: broker.url, reconnect: { min: 1500, max: 2000 }, batch: { maxDelay: 50 } },
       clock: { assumeTrusted: true },
-      storage: { dir },
+      // a fresh storage directory per attempt: sequences start at 0 (CI retries, vitest.config.ts)
+      storage: { dir: mkdtempSync(join(dir, 'run-')) },
       buses: { i2c: [{ name: 'i2c1', simulated: true }] },
       devices: [
         { id: 'env', type: 'bme280', bus: 'i2c1', address: 0x76, interval: 100 },

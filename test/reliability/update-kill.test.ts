@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScratchBox, cli, cliAsync, releaseSource, scratchDir, testBundle } from '../helpers/box.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { seededRandom } from '../helpers/random.js';
 
 /**
  * The power goes at a random instant of an update: `edgefw update`, the guard and the service
@@ -13,22 +14,10 @@ import { dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.
  * old one, or the new one finishing its trial), its links must agree with its journal, and the
  * next update must go through. At the end every reading sequence the outbox ever issued is at
  * the broker. Points: EDGEFW_UPDATE_KILLS (default 2; `npm run test:long` runs 50), random
- * instants from a seeded generator (EDGEFW_UPDATE_KILL_SEED to replay), logged.
+ * instants from the tests' seeded generator (EDGEFW_SEED to replay), logged.
  */
 const KILLS = Number(process.env.EDGEFW_UPDATE_KILLS ?? 2);
-const SEED = Number(process.env.EDGEFW_UPDATE_KILL_SEED ?? Date.now() % 2 ** 31);
 const TRIAL = ['--window', '15', '--settle', '1.5', '--max-starts', '3'];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('power cut at random points of an update', () => {
   let work: string;
@@ -50,8 +39,7 @@ describe('power cut at random points of an update', () => {
   });
 
   it(`${KILLS} cuts: the box always comes back on a working version, and no reading sequence is lost`, async () => {
-    const random = mulberry32(SEED);
-    console.info(`update kill: seed ${SEED} (EDGEFW_UPDATE_KILL_SEED=${SEED} replays it), ${KILLS} cuts`);
+    const random = seededRandom(`update kill, ${KILLS} cuts`);
     const box = new ScratchBox(work, 'box');
     const profile = box.profile(broker.url, 'ukill');
     expect(cli(['provision', '--root', box.root, '--profile', profile, '--bundle', bundles[0] as string, '--release-key', `${key}.pub`]).code).toBe(0);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
-import { deviceType } from '../drivers/registry.js';
+import { devicePart } from '../drivers/parts.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
 import { type DeviceStatus, RunningDevice } from './device/running-device.js';
@@ -70,7 +70,7 @@ export class Runtime {
   private buses: OpenBuses | undefined;
   /** diag's and the technician page's bus checks probe a sampled part only between its transactions */
   private readonly exclusiveAt: ExclusiveAt = (bus, address, fn) => {
-    const entry = this.profile.devices.find((d) => d.enabled && d.bus === bus && deviceType(d.type)?.i2c?.address(d) === address);
+    const entry = this.profile.devices.find((d) => d.enabled && d.bus === bus && devicePart(d.type)?.i2c?.address(d) === address);
     const running = entry && this.devices.find((d) => d.id === entry.id);
     return running ? running.exclusive(fn) : fn();
   };
@@ -157,7 +157,7 @@ export class Runtime {
     const checks: RawInspector = (s) => this.diagnostics?.observe(s);
     const sink = sampleFlow(checks, pipeline.push);
     enabled.forEach((d) => {
-      const def = deviceType(d.type);
+      const def = devicePart(d.type);
       if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
       const log = this.options.log.child({ module: 'device' });
       let running: RunningDevice | undefined;

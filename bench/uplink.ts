@@ -134,7 +134,7 @@ async function rawThroughput(url: string, seconds: number, perMessage: number): 
  * (handed over, not yet acknowledged): topped up every 10 ms and whenever an acknowledgement
  * leaves fewer than half of them. The caller runs it with a pile sized from the raw rate measured
  * in the same run (`keep` / commit interval ≥ twice the raw rate: an outbox that publishes only
- * committed readings is never capped by its feed) and with a small pile (a few windows' worth:
+ * committed readings is never capped by its feed) and with a small pile (two windows of messages:
  * an outbox that publishes from memory is never starved), and reports the better: the feed caps
  * neither. `cap` = keep / commit interval.
  */
@@ -179,10 +179,10 @@ async function durableThroughput(url: string, seconds: number, perMessage: numbe
 
 /** A pile that lets an outbox publishing only committed readings reach twice the raw rate. */
 const keepFor = (raw: number, commitIntervalMs = 250): number => Math.max(20_000, Math.ceil((2 * raw * commitIntervalMs) / 1000));
-/** The durable rate with both piles (see durableThroughput; the small one is four windows of messages): the better one, and both. */
+/** The durable rate with both piles (see durableThroughput; the small one is two windows of messages): the better one, and both. */
 async function bestDurable(url: string, seconds: number, perMessage: number, raw: number) {
   const big = await durableThroughput(url, seconds, perMessage, keepFor(raw));
-  const small = await durableThroughput(url, seconds, perMessage, 4 * WINDOW * perMessage);
+  const small = await durableThroughput(url, seconds, perMessage, 2 * WINDOW * perMessage);
   return { ...(big.rate >= small.rate ? big : small), big, small };
 }
 

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../firmware/reading.js';
 import { Outbox, type OutboxEvent } from '../../firmware/uplink/outbox.js';
 import type { SeqSkip } from '../../firmware/uplink/outbox-seqs.js';
 import type { Batch } from '../../firmware/uplink/queue.js';
 import { readOutbox } from '../helpers/outbox.js';
+import { tempDir } from '../helpers/scratch.js';
 import { SmallDisk } from '../helpers/tmpfs.js';
 
 /**
@@ -26,16 +25,7 @@ const sample = (device: string, timeSource: Sample['timeSource'] = 'system'): Sa
 const samples = (n: number, dev = 'a'): Sample[] => Array.from({ length: n }, () => sample(dev));
 const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-
-function tmpPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-stage-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, 'outbox.db');
-}
+const tmpPath = (): string => join(tempDir('stage'), 'outbox.db');
 
 function open(path: string, boot: number, o: { maxRows?: number; policy?: 'drop-oldest' | 'reject-new' } = {}): { q: Outbox; events: OutboxEvent[] } {
   const events: OutboxEvent[] = [];
@@ -193,8 +183,7 @@ describe('outbox: encode once, publish from memory, store what is unacknowledged
   });
 
   it('the disk fills under staged readings: what waits moves to the memory ring, what is in flight stays until its PUBACK', () => {
-    const disk = SmallDisk.mount(1024);
-    cleanups.push(() => disk.unmount());
+    const disk = SmallDisk.mount(1024); // unmounted when the test ends
     const path = join(disk.dir, 'outbox.db');
     const { q, events } = open(path, 1);
     q.append(samples(10));

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { OutboxStatements } from './outbox-db.js';
+import { type OutboxStatements, classifyStorageError } from './outbox-db.js';
 import type { SeqAllocator, SeqSkip, SkipReason, StoredCounters } from './outbox-seqs.js';
-import type { WriteMeter } from './outbox-space.js';
+import type { Spare, WriteMeter } from './outbox-space.js';
 import type { WalCheck } from './outbox-wal.js';
 import { storedDrops } from './outbox-write.js';
 import type { DropCounts } from './queue.js';
@@ -72,10 +72,29 @@ export function adoptFile(
 /**
  * Write the reservations `alloc` wants before issuing `want` more numbers per device, with the
  * skips not yet saved, and checkpoint them into the main file: a WAL that later loses its tail
- * can then never take a reservation back. Returns whether anything was written; throws what
+ * can then never take a reservation back. A reservation is a few hundred bytes: on a disk full to
+ * the last byte the spare file gives them. Returns whether anything was written; throws what
  * SQLite throws (nothing is then reserved).
  */
 export function reserve(
+  db: Database.Database,
+  st: OutboxStatements,
+  alloc: SeqAllocator,
+  want: ReadonlyMap<string, number>,
+  ringLow: ReadonlyMap<string, number>,
+  meter: WriteMeter,
+  fileId: number,
+  spare?: Spare,
+): boolean {
+  try {
+    return reserveOnce(db, st, alloc, want, ringLow, meter, fileId);
+  } catch (e) {
+    if (!spare || classifyStorageError(e) !== 'full' || !spare.release()) throw e;
+    return reserveOnce(db, st, alloc, want, ringLow, meter, fileId);
+  }
+}
+
+function reserveOnce(
   db: Database.Database,
   st: OutboxStatements,
   alloc: SeqAllocator,

@@ -86,27 +86,13 @@ export function reserve(
   fileId: number,
   spare?: Spare,
 ): boolean {
-  try {
-    return reserveOnce(db, st, alloc, want, ringLow, meter, fileId);
-  } catch (e) {
-    if (!spare || classifyStorageError(e) !== 'full' || !spare.release()) throw e;
-    return reserveOnce(db, st, alloc, want, ringLow, meter, fileId);
-  }
-}
-
-function reserveOnce(
-  db: Database.Database,
-  st: OutboxStatements,
-  alloc: SeqAllocator,
-  want: ReadonlyMap<string, number>,
-  ringLow: ReadonlyMap<string, number>,
-  meter: WriteMeter,
-  fileId: number,
-): boolean {
   const r = alloc.wanted(want);
   if (r.devs.size === 0 && r.base === undefined) return false;
   const skips = [...alloc.pendingSkips];
-  db.transaction(() => {
+  const roomFrom = (e: unknown): void => {
+    if (!spare || classifyStorageError(e) !== 'full' || !spare.release()) throw e;
+  };
+  const write = (): void => db.transaction(() => {
     st.setMeta.run('clean', 0);
     st.ensureMeta.run('fileId', fileId);
     for (const [dev, to] of r.devs) {
@@ -121,7 +107,18 @@ function reserveOnce(
     for (const s of skips) st.insertSkip.run(s.boot, s.bootId, s.at, s.dev, s.from, s.to, s.reason);
     st.pruneSkips.run(SKIPS_KEPT);
   }).immediate();
-  meter.checkpoint();
+  try {
+    write();
+  } catch (e) {
+    roomFrom(e);
+    write();
+  }
+  try {
+    meter.checkpoint();
+  } catch (e) {
+    roomFrom(e);
+    meter.checkpoint();
+  }
   alloc.reservedNow(r);
   alloc.skipsSaved(skips.length);
   return true;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,9 +36,18 @@ export async function startBenchBroker(options: { nice?: number } = {}): Promise
       c.once('error', () => done(false));
       c.once('close', () => done(false));
     });
-    if (ok) return { url, stop: () => proc.kill('SIGKILL') };
+    if (ok) {
+      return {
+        url,
+        stop: () => {
+          proc.kill('SIGKILL');
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
     await sleep(50);
   }
   proc.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
   throw new Error('mosquitto did not start');
 }

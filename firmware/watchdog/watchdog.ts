@@ -55,6 +55,7 @@ export class Watchdog {
     this.lastLoopRuns = this.loopRuns();
     // first ping half an interval after READY: the loop has had time to advance by then
     const half = this.options.intervalMs / 2;
+    this.log.info({ watchdogMs: this.options.intervalMs, pingMs: half }, 'systemd watchdog armed: pinging every half of WatchdogSec while the box is healthy');
     this.task = this.scheduler.every('watchdog', half, () => this.tick(), { phaseMs: half });
   }
 

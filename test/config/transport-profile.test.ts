@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PROFILE_BYTES, loadProfile, parseProfileText } from '../../config/load.js';
@@ -8,6 +7,7 @@ import { profileHash } from '../../firmware/diagnostics/diag.js';
 import { runCli } from '../helpers/cli.js';
 import { problems, problemsInText } from '../helpers/profiles.js';
 import { type TestPki, makeTestPki } from '../helpers/tls-ca.js';
+import { tempDir } from '../helpers/scratch.js';
 
 const box = (uplink: string): string => `box: { id: b }\nuplink: ${uplink}\n`;
 
@@ -52,7 +52,7 @@ describe('profile: broker credentials and TLS keys', () => {
 
   it('a profile larger than 1 MiB is refused unread, from text or from a file', () => {
     expect(problemsInText(`box: { id: b }\n#${'x'.repeat(MAX_PROFILE_BYTES)}\n`)).toEqual(['(top level): the profile is larger than 1024 KiB; refused unread']);
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-big-'));
+    const dir = tempDir('big');
     try {
       writeFileSync(join(dir, 'big.yaml'), `box: { id: b }\n#${'x'.repeat(MAX_PROFILE_BYTES)}\n`);
       expect(problems(join(dir, 'big.yaml'))[0]).toMatch(/^the file is larger than 1048576 bytes \(\d+\); refused unread$/);
@@ -68,7 +68,7 @@ describe('the files an uplink names', () => {
   let dir: string;
   beforeAll(() => {
     pki = makeTestPki();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-files-'));
+    dir = tempDir('files');
   });
   afterAll(() => {
     pki.remove();

@@ -5,8 +5,7 @@
  * everything under the box's topics, and each message must belong to a documented channel and
  * validate against that channel's message payload, $refs resolved in the document.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { Runtime } from '../../firmware/runtime.js';
 import { readLastWall } from '../../firmware/state/last-wall.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/scratch.js';
 
 interface Doc {
   channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
@@ -56,7 +56,7 @@ describe('what the box publishes matches docs/asyncapi.yaml', () => {
   let dir: string;
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-asyncapi-'));
+    dir = tempDir('asyncapi');
   });
   afterAll(async () => {
     await broker.stop();

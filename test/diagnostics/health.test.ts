@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type HealthConfig, healthSchema } from '../../config/diagnostics.js';
 import { ManualClock } from '../../drivers/bus/clock.js';
 import { HealthMonitor } from '../../firmware/diagnostics/health.js';
@@ -11,6 +9,8 @@ import { type FaultEvent, FaultRegistry } from '../../firmware/diagnostics/regis
 import { Scheduler } from '../../firmware/loop/scheduler.js';
 import { FakeTimers, flushPromises } from '../../firmware/loop/timers.js';
 import type { UplinkStats } from '../../firmware/uplink/protocol.js';
+import { tempDir } from '../helpers/scratch.js';
+import { SmallDisk } from '../helpers/tmpfs.js';
 
 const FIXTURES = new URL('../fixtures/host/', import.meta.url).pathname;
 const IDLE_UPLINK: UplinkStats = { connected: true, received: 0, acked: 0, pending: 0, dropped: 0, messagesInFlight: 0, connects: 1, lastError: undefined };
@@ -34,7 +34,7 @@ function rig(root: string, overrides: Partial<HealthConfig> = {}): {
   const timers = new FakeTimers();
   const scheduler = new Scheduler(timers);
   const uplink = { stats: IDLE_UPLINK };
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-health-'));
+  const dir = tempDir('health');
   const monitor = new HealthMonitor({ config, dataDir: dir, faults: reg, scheduler, clock, uplink: () => uplink.stats });
   return { config, reg, events, monitor, clock, timers, scheduler, uplink, dir };
 }
@@ -187,13 +187,9 @@ describe('host health faults from fixture /sys trees', () => {
  * service's ExecStartPre does on a box). Filling it raises DISK_LOW and then STORAGE_UNWRITABLE.
  */
 describe('storage faults on a real, small file system', () => {
-  const mnt = mkdtempSync(join(tmpdir(), 'edgefw-fulldisk-'));
+  let mnt: string;
   beforeAll(() => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
-  });
-  afterAll(() => {
-    execFileSync('umount', [mnt]);
-    rmSync(mnt, { recursive: true, force: true });
+    mnt = SmallDisk.mount(2048).dir; // unmounted and removed when the file ends
   });
 
   it('DISK_LOW below 1 MiB free, STORAGE_UNWRITABLE when full; both clear once space is freed', async () => {

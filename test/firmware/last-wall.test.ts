@@ -1,16 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../drivers/bus/clock.js';
 import { readLastWall, saveLastWall } from '../../firmware/state/last-wall.js';
+import { tempDir } from '../helpers/scratch.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'edgefw-wall-'));
+  const d = tempDir('wall');
   dirs.push(d);
   return d;
 };

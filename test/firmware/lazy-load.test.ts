@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir, track } from '../helpers/scratch.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dir = mkdtempSync(join(tmpdir(), 'edgefw-lazy-'));
+const dir = tempDir('lazy');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Packages loaded on the main thread of `edgefw run` once it samples (dist/, as a box runs it). */
@@ -14,10 +14,12 @@ async function mainThreadPackages(profile: string): Promise<{ packages: Set<stri
   const file = join(dir, `profile-${Math.random().toString(36).slice(2)}.yaml`);
   const out = `${file}.modules.json`;
   writeFileSync(file, profile);
-  const proc = spawn(process.execPath, ['--import', join(ROOT, 'dist/bench/footprint/count-modules.js'), join(ROOT, 'bin/edgefw.js'), 'run', '--profile', file], {
-    env: { ...process.env, EDGEFW_MODULES_OUT: out },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = track(
+    spawn(process.execPath, ['--import', join(ROOT, 'dist/bench/footprint/count-modules.js'), join(ROOT, 'bin/edgefw.js'), 'run', '--profile', file], {
+      env: { ...process.env, EDGEFW_MODULES_OUT: out },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   try {
     let log = '';
     // the uplink worker's first connection failure: start() has returned, devices are probing

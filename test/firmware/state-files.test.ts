@@ -1,16 +1,16 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tightenStateDir } from '../../firmware/state/files.js';
 import { finished, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/scratch.js';
 
 const mode = (p: string): string => (statSync(p).mode & 0o777).toString(8);
 
 describe('state directory and file modes', () => {
   const dirs: string[] = [];
   const tmp = (): string => {
-    const d = mkdtempSync(join(tmpdir(), 'edgefw-modes-'));
+    const d = tempDir('modes');
     dirs.push(d);
     return d;
   };

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readState, type LifecycleState } from '../../firmware/lifecycle/state.js';
 import { readPrivateKey } from '../../firmware/security/keys.js';
 import { buildBundle } from '../../tools/lifecycle/bundle.js';
 import type { Target } from '../../tools/lifecycle/manifest.js';
+import { atEnd, tempDir, track } from './scratch.js';
 
 /**
  * A box in a scratch root for lifecycle tests: releases under <root>/opt/edgefw, state under
@@ -44,7 +44,7 @@ export function releaseSource(workDir: string, version: string, patch?: (dir: st
  */
 export function cliAsync(args: readonly string[], entry = CLI, timeoutMs = 120_000): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -135,9 +135,12 @@ export class ScratchBox {
   powerOn(restartMs = 200): void {
     if (this.on) return;
     this.on = true;
+    // the supervisor restarts what dies: when the test ends, cut the power first, so nothing is
+    // started again after the clean-up killed it
+    atEnd(() => this.powerCut());
     this.loop = (async () => {
       while (this.on) {
-        const guard = spawn(process.execPath, [join(this.installDir, 'committed/dist/tools/lifecycle/guard.js'), '--root', this.root], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const guard = track(spawn(process.execPath, [join(this.installDir, 'committed/dist/tools/lifecycle/guard.js'), '--root', this.root], { stdio: ['ignore', 'pipe', 'pipe'] }), 'file');
         this.guard = guard;
         guard.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
         guard.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
@@ -145,7 +148,7 @@ export class ScratchBox {
         this.guard = undefined;
         if (!this.on) break;
         const version = this.link('current') ?? '?';
-        const child = spawn(process.execPath, [join(this.installDir, 'current/bin/edgefw.js'), 'run', '--profile', join(this.root, 'etc/edgefw/profile.yaml'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = track(spawn(process.execPath, [join(this.installDir, 'current/bin/edgefw.js'), 'run', '--profile', join(this.root, 'etc/edgefw/profile.yaml'), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] }), 'file');
         this.child = child;
         const start: Start = { version, pid: child.pid ?? -1, code: null, signal: null };
         this.starts.push(start);
@@ -195,8 +198,7 @@ export class ScratchBox {
 }
 
 export function scratchDir(name: string): string {
-  const d = mkdtempSync(join(tmpdir(), `edgefw-${name}-`));
-  return d;
+  return tempDir(name);
 }
 
 export function exists(p: string): boolean {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { track } from './scratch.js';
 
 /** The built command line, as a box runs it (npm test builds dist/ first). */
 export const CLI = 'dist/tools/cli.js';
@@ -15,8 +16,9 @@ export function runCli(args: readonly string[], timeoutMs = 15_000): Promise<Don
   return finished(child, timeoutMs);
 }
 
-export function startCli(args: readonly string[]): ChildProcess & { out: { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGEFW_LOG_LEVEL: process.env.EDGEFW_LOG_LEVEL ?? 'info' } });
+/** Start the CLI (`env` on top of this process's); it is killed when the test that started it ends, if it still runs then. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: { stdout: string; stderr: string } } {
+  const child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGEFW_LOG_LEVEL: process.env.EDGEFW_LOG_LEVEL ?? 'info', ...env } }));
   const out = { stdout: '', stderr: '' };
   child.stdout?.on('data', (d: Buffer) => {
     out.stdout += d.toString();

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { tempDir, track } from './scratch.js';
 
 /** A free TCP port on loopback (bound, read, released). */
 export function freePort(): Promise<number> {
@@ -26,7 +26,7 @@ export function freePort(): Promise<number> {
  */
 export class Mosquitto {
   private proc: ChildProcess | undefined;
-  readonly dir = mkdtempSync(join(tmpdir(), 'edgefw-mosq-'));
+  readonly dir = tempDir('mosq', 'file');
   readonly port: number;
   private readonly plain: boolean;
 
@@ -67,7 +67,8 @@ export class Mosquitto {
 
   async start(): Promise<void> {
     const bin = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
-    const proc = spawn(bin, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // a broker outlives a test when a describe shares it; it never outlives the file
+    const proc = track(spawn(bin, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] }), 'file');
     this.proc = proc;
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { tempDir, track } from './scratch.js';
 
 /**
  * Stands in for systemd's notify socket: a separate process binds a unix datagram socket and
@@ -18,7 +18,7 @@ export class NotifyHarness {
   ) {}
 
   static async start(): Promise<NotifyHarness> {
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-notify-'));
+    const dir = tempDir('notify', 'file');
     const path = join(dir, 'notify.sock');
     const script = [
       "const u = require('unix-dgram');",
@@ -26,7 +26,7 @@ export class NotifyHarness {
       "s.on('listening', () => process.stdout.write('{\"listening\":true}\\n'));",
       's.bind(process.argv[1]);',
     ].join('\n');
-    const proc = spawn(process.execPath, ['-e', script, path], { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = track(spawn(process.execPath, ['-e', script, path], { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] }), 'file');
     const h = new NotifyHarness(path, dir, proc);
     await new Promise<void>((resolve, reject) => {
       const rl = createInterface({ input: proc.stdout as NodeJS.ReadableStream });

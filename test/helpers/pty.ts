@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialPort } from 'serialport';
 import type { FirmataSimulator } from '../../drivers/firmata/simulator.js';
+import { tempDir, track } from './scratch.js';
 
 /**
  * A pseudo-terminal pair made by socat: `hostPath` for the driver (opened with the real native
@@ -20,9 +20,12 @@ export class PtyPair {
     readonly devicePath: string,
   ) {}
 
-  /** A started pair in a fresh temporary directory. */
+  /**
+   * A started pair in a fresh temporary directory; the directory goes and socat is killed when
+   * the test (or, opened in a beforeAll, the file) ends, also when it fails.
+   */
   static async open(): Promise<PtyPair> {
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-pty-'));
+    const dir = tempDir('pty');
     const p = new PtyPair(join(dir, 'host'), join(dir, 'device'));
     await p.start();
     return p;
@@ -32,7 +35,7 @@ export class PtyPair {
     const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.hostPath}`, `pty,raw,echo=0,link=${this.devicePath}`], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    this.proc = proc;
+    this.proc = track(proc);
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseProfileText } from '../../config/load.js';
 import { Runtime } from '../../firmware/runtime.js';
 import { setPassphrase } from '../../firmware/site/auth.js';
+import { tempDir } from './scratch.js';
 
 export const PASSPHRASE = 'lamp post seventeen';
 
@@ -22,7 +22,7 @@ export interface SiteBox {
  * switch, the uplink pointed at a broker (or at a closed port: the box keeps sampling).
  */
 export async function startSiteBox(o: { brokerUrl?: string; brokerPassword?: string; embeddedBroker?: boolean; interval?: string; extra?: string; allow?: readonly string[] } = {}): Promise<SiteBox> {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-site-'));
+  const dir = tempDir('site');
   await setPassphrase(dir, PASSPHRASE);
   // a broker password lives in a file of its own, as on a box (uplink.passwordFile)
   if (o.brokerPassword !== undefined) writeFileSync(join(dir, 'broker-password'), `${o.brokerPassword}\n`, { mode: 0o600 });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './scratch.js';
 
 /**
  * A test PKI made with the openssl command line, as a city would with its own CA: a city CA, a
@@ -76,7 +76,7 @@ function issue(dir: string, caName: string, cn: string, o: { server?: string[]; 
 
 /** Make the whole test PKI in a temporary folder (~1 s of openssl). */
 export function makeTestPki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-pki-'));
+  const dir = tempDir('pki');
   chmodSync(dir, 0o755); // readable by a broker that dropped root
   makeCa(dir, 'city', 'edgefw test city CA');
   makeCa(dir, 'other', 'some other CA');

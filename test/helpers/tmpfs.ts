@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { atEnd, tempDir } from './scratch.js';
 
 /**
  * A small tmpfs mounted for one test, so "disk full" and "read-only" are the kernel's own
@@ -9,17 +9,21 @@ import { join } from 'node:path';
  * this explanation instead of skipping.
  */
 export class SmallDisk {
+  private mounted = true;
+
   private constructor(readonly dir: string) {}
 
   static mount(sizeKiB: number): SmallDisk {
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-disk-'));
+    const dir = tempDir('disk');
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { stdio: 'pipe' });
     } catch (e) {
-      rmSync(dir, { recursive: true, force: true });
       throw new Error(`cannot mount a ${sizeKiB} KiB tmpfs for the disk-trouble tests (run them as root or with CAP_SYS_ADMIN): ${(e as Error).message}`);
     }
-    return new SmallDisk(dir);
+    const disk = new SmallDisk(dir);
+    // a test that fails before its unmount() must not leave the mount (and its directory) behind
+    atEnd(() => disk.unmount());
+    return disk;
   }
 
   /** Remount read-only. Linux refuses (EBUSY) while a file on it is open for writing. */
@@ -42,8 +46,11 @@ export class SmallDisk {
   }
 
   unmount(): void {
+    if (!this.mounted) return;
+    this.mounted = false;
     try {
-      execFileSync('umount', [this.dir], { stdio: 'pipe' });
+      // lazily: a runtime killed a moment ago may still hold a file open on it
+      execFileSync('umount', ['--lazy', this.dir], { stdio: 'pipe' });
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }

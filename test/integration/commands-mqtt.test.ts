@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { parsePublicKey } from '../../firmware/security/keys.js';
 import { type TestKey, testKey } from '../helpers/commands.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * Signed commands against a real Mosquitto: commands that act (output with its hold, reprobe,
@@ -25,7 +25,7 @@ describe('signed commands over MQTT', () => {
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-cmd-e2e-'));
+    dir = tempDir('cmd-e2e');
     tech = testKey(dir, 'tech');
     platform = testKey(dir, 'platform');
   });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -16,6 +15,7 @@ import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { type TestKey, testKey } from '../helpers/commands.js';
 import { type CommandReply, verifyReply } from '../../firmware/security/envelope.js';
 import { parsePublicKey } from '../../firmware/security/keys.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * The diagnostics of a running box against a real Mosquitto: the retained health report, value
@@ -30,7 +30,7 @@ describe('diagnostics of a running box over MQTT', () => {
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-diag-e2e-'));
+    dir = tempDir('diag-e2e');
     tech = testKey(dir, 'tech');
   });
   afterAll(async () => {

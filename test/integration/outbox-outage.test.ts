@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProfile } from '../../config/load.js';
@@ -7,6 +6,7 @@ import { Runtime } from '../../firmware/runtime.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, NetworkLink, Recorder } from '../helpers/mosquitto.js';
 import { dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * A network outage at 10 Hz: the link between box and broker is cut (the broker and the
@@ -26,7 +26,7 @@ describe('broker unreachable at 10 Hz → outbox → drained behind live data', 
   beforeAll(async () => {
     broker = await Mosquitto.start();
     link = await NetworkLink.open(broker.port);
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-outage-'));
+    dir = tempDir('outage');
   });
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProfile } from '../../config/load.js';
@@ -8,6 +7,7 @@ import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, NetworkLink, Recorder } from '../helpers/mosquitto.js';
 import { range, readOutbox, receivedSamples } from '../helpers/outbox.js';
 import { SmallDisk } from '../helpers/tmpfs.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * The outbox inside the running box (sampling thread + uplink worker): a full outbox under both
@@ -40,7 +40,7 @@ describe('outbox in the running box', () => {
 
   it.each(['drop-oldest', 'reject-new'] as const)('outbox full (%s): exact drop counts, OUTBOX_DROPPING raised, sampling unaffected', async (policy) => {
     await link.cut(); // the broker is unreachable the whole time: everything piles up
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-full-'));
+    const dir = tempDir('full');
     dirs.push(dir);
     let sampled = 0;
     const rt = new Runtime({ profile: profileFor(dir, { maxRows: 50, policy, commitInterval: 50 }), log: silentLog, onSample: () => sampled++ });
@@ -73,7 +73,7 @@ describe('outbox in the running box', () => {
 
   it('never refuses to start because of its outbox: a corrupt file is set aside, a read-only disk keeps readings in memory', async () => {
     await link.restore();
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-corrupt-rt-'));
+    const dir = tempDir('corrupt-rt');
     dirs.push(dir);
     writeFileSync(join(dir, 'outbox.db'), Buffer.alloc(8192, 0xa5)); // not a database
     const rec = await Recorder.connect(broker.url, 'edgefw/full-box/telemetry');
@@ -122,7 +122,7 @@ describe('outbox in the running box', () => {
 
   it('re-stamps readings taken before the clock was trusted, before they leave the box', async () => {
     await link.cut();
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-restamp-'));
+    const dir = tempDir('restamp');
     dirs.push(dir);
     const rec = await Recorder.connect(broker.url, 'edgefw/full-box/telemetry');
     const rt = new Runtime({ profile: profileFor(dir, {}, false), log: silentLog });

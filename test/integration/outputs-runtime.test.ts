@@ -2,15 +2,15 @@
  * Safe states through the real `edgefw run` (built CLI) on a simulated header whose output
  * latches live in files, as a real pin's level outlives the process.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { finished, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/scratch.js';
 
 describe('edgefw run drives outputs to their safe state', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-run-safe-'));
+  const dir = tempDir('run-safe');
   const pins = join(dir, 'pins');
   const profile = join(dir, 'box.yaml');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProfile } from '../../config/load.js';
 import { Runtime } from '../../firmware/runtime.js';
@@ -8,6 +6,7 @@ import type { Sample } from '../../firmware/reading.js';
 import type { TelemetryPayload } from '../../firmware/uplink/payload.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * The pipeline inside the real runtime, to a real Mosquitto: a BME280 sampled every 100 ms whose
@@ -20,7 +19,7 @@ describe('runtime with a signal pipeline → real Mosquitto', () => {
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-pipe-'));
+    dir = tempDir('pipe');
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { stringify } from 'yaml';
 import { finished, runCli, startCli } from '../helpers/cli.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { startTestSession, waitUntil } from '../helpers/transport.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * The broker password of a running box, end to end: Mosquitto with a password file and no
@@ -21,7 +21,7 @@ describe('broker credentials stay secret', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-secrets-'));
+    dir = tempDir('secrets');
     broker = await Mosquitto.startWith((d) => {
       const pw = join(d, 'passwords');
       writeFileSync(pw, '');

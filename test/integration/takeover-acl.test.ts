@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { defaultClientId } from '../../firmware/uplink/transport.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { type TestSession, startTestSession, waitUntil } from '../helpers/transport.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * Two attacks a shared city broker allows, against a real Mosquitto: an impostor connecting with
@@ -67,7 +67,7 @@ describe('session takeover', () => {
   }
 
   it("the old predictable client id edgefw-<box> no longer pushes a running box off; its own id is derived from its key", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-cid-'));
+    const dir = tempDir('cid');
     const profile = parseProfile({ box: { id: 'ta-box' }, uplink: { url: broker.url, reconnect: { min: 300, max: 600 } }, storage: { dir } });
     const rt = new Runtime({ profile, log: silentLog });
     await rt.start();
@@ -86,7 +86,7 @@ describe('session takeover', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     // the same key gives the same id at the next start; another box key another id
-    expect(defaultClientId('ta-box', loadOrCreateIdentity(dir))).not.toBe(defaultClientId('ta-box', loadOrCreateIdentity(mkdtempSync(join(tmpdir(), 'edgefw-cid2-')))));
+    expect(defaultClientId('ta-box', loadOrCreateIdentity(dir))).not.toBe(defaultClientId('ta-box', loadOrCreateIdentity(tempDir('cid2'))));
   }, 20_000);
 
   it('a box alone on its client id raises nothing', async () => {

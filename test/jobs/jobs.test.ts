@@ -1,28 +1,30 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jobsSchema } from '../../config/diagnostics.js';
 import { SystemClock } from '../../drivers/bus/clock.js';
 import { type FaultEvent, FaultRegistry } from '../../firmware/diagnostics/registry.js';
 import { Jobs } from '../../firmware/jobs/jobs.js';
 import { Scheduler } from '../../firmware/loop/scheduler.js';
+import { globalFakeTimers } from '../helpers/clock.js';
 import { silentLog } from '../helpers/drivers.js';
 
-/** A liveness wait: what the jobs do, not how soon (the machine may be loaded). */
-async function eventually(what: string, p: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!p()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Half a second past a whole second: the first every-second run falls due 500 ms after the start. */
+const START = Date.UTC(2026, 2, 1, 8, 0, 0, 500);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
+/**
+ * node-cron keeps its own timers on the global setTimeout and Date; the test fakes both and runs
+ * the jobs watcher's scheduler on the same fake clock, so every due time, every late start and
+ * a blocked loop are exact, and a loaded machine cannot make a run late.
+ */
 describe('jobs on node-cron', () => {
   let jobs: Jobs | undefined;
   let scheduler: Scheduler | undefined;
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: START });
+  });
   afterEach(() => {
     jobs?.stop();
     scheduler?.stop();
+    vi.useRealTimers();
   });
 
   function rig(config: unknown): { reg: FaultRegistry; events: FaultEvent[]; calls: string[] } {
@@ -31,12 +33,12 @@ describe('jobs on node-cron', () => {
     const events: FaultEvent[] = [];
     reg.onEvent((e) => events.push(e));
     const calls: string[] = [];
-    scheduler = new Scheduler();
+    scheduler = new Scheduler(globalFakeTimers);
     jobs = new Jobs(
       jobsSchema.parse(config),
       {
         selfTest: async () => void calls.push('self-test'),
-        healthReport: async () => void calls.push('health-report'),
+        healthReport: async () => void calls.push(`health-report at ${new Date().toISOString().slice(17, 23)}`),
         quietHours: (on, job) => void calls.push(`${job.name} quiet ${on ? 'on' : 'off'}`),
       },
       reg,
@@ -51,23 +53,39 @@ describe('jobs on node-cron', () => {
 
   it('runs a job every second; a loop blocked across a due time is detected as JOB_MISSED and the next on-time run clears it', async () => {
     const { reg, events, calls } = rig([{ name: 'health', action: 'health-report', schedule: '* * * * * *' }]);
-    // liveness waits: node-cron runs on the real clock, and a loaded machine only makes runs late
-    await eventually('two runs', () => calls.length >= 2);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls).toEqual(['health-report at 01.000', 'health-report at 02.000']);
+    expect(events).toEqual([]);
+    // the loop is blocked for 2.6 s from 02.500: the clock moves on and every timer fires 2.6 s
+    // after its time, node-cron's for the 03.000 run at 05.600
+    vi.setSystemTime(Date.now() + 2600);
+    await vi.advanceTimersByTimeAsync(600); // 05.700
+    // 03.000 and 04.000 were skipped (node-cron does not replay them); the 05.000 run starts late
+    expect(calls.at(-1)).toBe('health-report at 05.600');
+    const missed = (): FaultEvent[] => events.filter((e) => e.fault.code === 'JOB_MISSED');
+    expect(missed().map((e) => e.transition)).toEqual(['raised']);
+    expect(missed()[0]?.fault.message).toBe('job health: node-cron skipped the run due 2026-03-01T08:00:03.000Z');
+    expect(reg.isActive('JOB_MISSED', 'health')).toBe(true);
+    // the next on-time run (06.000) clears it
+    await vi.advanceTimersByTimeAsync(299); // 05.999
+    expect(reg.isActive('JOB_MISSED', 'health')).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls.at(-1)).toBe('health-report at 06.000');
+    expect(missed().map((e) => e.transition)).toEqual(['raised', 'cleared']);
     expect(reg.isActive('JOB_MISSED', 'health')).toBe(false);
-    const until = performance.now() + 2600;
-    while (performance.now() < until) {
-      /* the loop is blocked across two due times */
-    }
-    // the detection is immediate; the next on-time run may clear it within the same second,
-    // so the test reads the transitions rather than a snapshot
-    await eventually('JOB_MISSED raised and cleared', () => events.filter((e) => e.fault.code === 'JOB_MISSED').length >= 2);
-    const missed = events.filter((e) => e.fault.code === 'JOB_MISSED');
-    expect(missed.map((e) => e.transition)).toEqual(['raised', 'cleared']);
-    expect(missed[0]?.fault.message).toMatch(/^job health: (no run for the time due|started \d+ ms late|node-cron skipped the run due)/);
-    expect(reg.isActive('JOB_MISSED', 'health')).toBe(false);
-    expect(jobs?.status()[0]).toMatchObject({ name: 'health', action: 'health-report' });
-    expect(jobs?.status()[0]?.missed).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+    expect(jobs?.status()[0]).toMatchObject({ name: 'health', action: 'health-report', runs: 4, nextRun: '2026-03-01T08:00:07.000Z' });
+    expect(jobs?.status()[0]?.missed).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a loop blocked for less than the tolerance is no missed run', async () => {
+    const { events, calls } = rig([{ name: 'health', action: 'health-report', schedule: '* * * * * *' }]);
+    await vi.advanceTimersByTimeAsync(1000);
+    vi.setSystemTime(Date.now() + 700); // 03.000's run starts 700 ms late: within 800 ms
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls).toEqual(['health-report at 01.000', 'health-report at 02.700', 'health-report at 03.000', 'health-report at 04.000']);
+    expect(events).toEqual([]);
+    expect(jobs?.status()[0]).toMatchObject({ runs: 4, missed: 0 });
+  });
 
   it('quiet hours: state at start follows which of begin and end comes next', () => {
     // begins every minute at second 0 and ends at second 0 as well, one of them next: use patterns

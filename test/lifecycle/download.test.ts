@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { download } from '../../tools/lifecycle/download.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * Bundle downloads over a real HTTP server on loopback that misbehaves on purpose: a
@@ -20,7 +20,7 @@ describe('bundle download with resume and a size limit', () => {
   let requests: (string | undefined)[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-dl-'));
+    dir = tempDir('dl');
     server = createServer((req, res) => {
       const range = req.headers.range;
       requests.push(range);

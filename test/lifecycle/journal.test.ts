@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Layout, committedLink, compareSemver, currentLink, linkVersion, pointLink, readState, reconcile, releaseDir, writeState } from '../../firmware/lifecycle/state.js';
 import { satisfies } from '../../tools/lifecycle/manifest.js';
 import { editedConfig } from '../../tools/lifecycle/provision/boot-config.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * The update journal and the start-up guard, step by step: every place a power cut can
@@ -20,7 +20,7 @@ describe('update journal and start-up guard', () => {
   const trial = { version: '1.1.0', startedAt: 0, starts: 0, maxStarts: 3, windowMs: 10_000, settleMs: 1000 };
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-journal-'));
+    dir = tempDir('journal');
     l = { installDir: join(dir, 'opt/edgefw'), stateDir: join(dir, 'var/lib/edgefw') };
     release('1.0.0');
     release('1.1.0');

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { carryNativeBuilds } from '../../tools/lifecycle/update.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * An arm box updating to a bundle built on x86: the bundle carries the native modules' sources
@@ -10,7 +10,7 @@ import { carryNativeBuilds } from '../../tools/lifecycle/update.js';
  * running release; one that changed is left to `npm rebuild` on the box.
  */
 describe('native builds across an update', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-native-'));
+  const dir = tempDir('native');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const pkg = (root: string, path: string, version: string, built: boolean): void => {
     mkdirSync(join(root, path), { recursive: true });

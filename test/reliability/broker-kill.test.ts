@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../firmware/loop/scheduler.js';
@@ -10,6 +9,7 @@ import { UplinkSession } from '../../firmware/uplink/session.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { dedupe, readOutbox, receivedSamples } from '../helpers/outbox.js';
 import { seededRandom } from '../helpers/random.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * Broker kill -9 and restart, repeatedly, while the box publishes 2 × 50 readings/s.
@@ -31,7 +31,7 @@ describe('broker kill -9 and restart, repeatedly', () => {
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-bkill-'));
+    dir = tempDir('bkill');
   });
   afterAll(async () => {
     await broker.stop();

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { type OutboxFile, dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.js';
 import { seededRandom } from '../helpers/random.js';
+import { tempDir, track } from '../helpers/scratch.js';
 
 /**
  * The box loses power at random instants: the built CLI (`node dist/tools/cli.js run`) is
@@ -26,7 +26,7 @@ describe('runtime kill -9 at random instants', () => {
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-rkill-'));
+    dir = tempDir('rkill');
   });
   afterAll(async () => {
     await broker.stop();
@@ -34,7 +34,7 @@ describe('runtime kill -9 at random instants', () => {
   });
 
   const run = (profile: string): ChildProcess & { stdoutText: () => string } => {
-    const p = spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = track(spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     return Object.assign(p, { stdoutText: () => out });

@@ -6,6 +6,7 @@ import { ScratchBox, cli, cliAsync, releaseSource, scratchDir, testBundle } from
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.js';
 import { seededRandom } from '../helpers/random.js';
+import { track } from '../helpers/scratch.js';
 
 /**
  * The power goes at a random instant of an update: `edgefw update`, the guard and the service
@@ -51,7 +52,7 @@ describe('power cut at random points of an update', () => {
       for (let k = 1; k <= KILLS; k++) {
         // squared: a third of the cuts land in the first second (check, unpack, switch), the rest in restart and trial
         const delay = Math.round(random() ** 2 * 9000);
-        const updater: ChildProcess = spawn(process.execPath, [box.boxCli, 'update', bundles[k] as string, '--root', box.root, ...TRIAL], { stdio: 'ignore' });
+        const updater: ChildProcess = track(spawn(process.execPath, [box.boxCli, 'update', bundles[k] as string, '--root', box.root, ...TRIAL], { stdio: 'ignore' }));
         await new Promise((r) => setTimeout(r, delay));
         const stateAtCut = box.state();
         updater.kill('SIGKILL');

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JSON_LIMITS } from '../../firmware/security/bounded-json.js';
@@ -9,8 +7,9 @@ import { CommandIntake } from '../../firmware/security/intake.js';
 import { identityOf } from '../../firmware/security/identity.js';
 import { generateKeyPair, parsePublicKey } from '../../firmware/security/keys.js';
 import { testKey } from '../helpers/commands.js';
+import { tempDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'edgefw-prop-'));
+const dir = tempDir('prop');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tech = testKey(dir, 'tech');
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);

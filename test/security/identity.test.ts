@@ -1,14 +1,14 @@
 import { verify } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOX_KEY_FILE, loadOrCreateIdentity } from '../../firmware/security/identity.js';
 import { KeyFileError, keyId, parsePublicKey, publicKeyText } from '../../firmware/security/keys.js';
+import { tempDir } from '../helpers/scratch.js';
 
 const dirs: string[] = [];
 function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'edgefw-id-'));
+  const d = tempDir('id');
   dirs.push(d);
   return d;
 }

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JSON_LIMITS } from '../../firmware/security/bounded-json.js';
@@ -7,8 +6,9 @@ import { signedBytes } from '../../firmware/security/canonical.js';
 import { type IntakeConfig, CommandIntake, type IntakeDecision, REFUSAL_REASONS } from '../../firmware/security/intake.js';
 import { signBytes } from '../../firmware/security/keys.js';
 import { type TestKey, testKey } from '../helpers/commands.js';
+import { tempDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'edgefw-intake-'));
+const dir = tempDir('intake');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const platform = testKey(dir, 'platform');
 const tech = testKey(dir, 'tech');

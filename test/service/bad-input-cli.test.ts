@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type Done, finished, runCli } from '../helpers/cli.js';
 import { Mosquitto, Recorder, freePort } from '../helpers/mosquitto.js';
 import { probeBroker } from '../../firmware/diagnostics/broker-probe.js';
+import { tempDir, track } from '../helpers/scratch.js';
 
 /** A stack trace in a command's output: a bug, never a message for a field engineer. */
 const STACK = /^\s+at .+(:\d+:\d+\)?|\(node:)/m;
@@ -30,7 +30,7 @@ describe('bad input to the edgefw command line', () => {
     expect(r.stdout).not.toMatch(STACK);
   };
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-badin-'));
+    dir = tempDir('badin');
     chmodSync(dir, 0o755);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,7 +53,7 @@ describe('bad input to the edgefw command line', () => {
   it('storage.dir the box may not write in (run as an unprivileged user)', async () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o755 }); // owned by root: the user nobody may not write here
-    const child = spawn(process.execPath, [CLI, 'run', '--profile', profile('locked.yaml', [`storage: { dir: "${locked}/data" }`])], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, [CLI, 'run', '--profile', profile('locked.yaml', [`storage: { dir: "${locked}/data" }`])], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] }));
     const out = { stdout: '', stderr: '' };
     child.stdout.on('data', (b: Buffer) => (out.stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out.stderr += b.toString()));

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished, startCli } from '../helpers/cli.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { type TestKey, testKey } from '../helpers/commands.js';
+import { tempDir } from '../helpers/scratch.js';
 
 type Telemetry = { samples: { dev: string; v: Record<string, number | null> }[] };
 type FaultEvent = { transition: string; fault: { code: string; subject?: string; message: string } };
@@ -38,7 +38,7 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
 
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-hup-'));
+    dir = tempDir('hup');
     file = join(dir, 'profile.yaml');
     tech = testKey(dir, 'tech');
   });

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASSPHRASE_FILE, Sessions, checkPassphrase, passphraseIsSet, passphraseProblem, setPassphrase } from '../../firmware/site/auth.js';
+import { tempDir } from '../helpers/scratch.js';
 
 describe('technician passphrase (scrypt in the state directory)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-pass-'));
+  const dir = tempDir('pass');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('stores only scrypt parameters, salt and hash; checks right and wrong passphrases', async () => {

@@ -4,13 +4,13 @@
  * with who did it, and the support bundle downloadable without a secret in it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptableHost, isLoopback } from '../../firmware/site/http-util.js';
 import { type SiteBox, http, login, post, startSiteBox } from '../helpers/site.js';
+import { tempDir } from '../helpers/scratch.js';
 
 describe('technician page: access', () => {
   let box: SiteBox;
@@ -114,7 +114,7 @@ describe('technician page: access', () => {
     });
     expect(r.status).toBe(200);
     expect(r.disposition).toMatch(/attachment; filename="edgefw-support-site-test-01-.*\.tar\.gz"/);
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-bundle-'));
+    const dir = tempDir('bundle');
     try {
       writeFileSync(join(dir, 'b.tar.gz'), r.data);
       const list = execFileSync('tar', ['-tzf', join(dir, 'b.tar.gz')], { encoding: 'utf8' }).trim().split('\n').map((l) => l.replace(/^[^/]+\//, ''));

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished, runCli, startCli } from '../helpers/cli.js';
 import { Recorder, freePort } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/scratch.js';
 
 describe('edgefw config check', () => {
   it('passes the demo profile and exits 0', async () => {
@@ -41,7 +41,7 @@ describe('edgefw run on the demo profile', () => {
   let port: number;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-cli-'));
+    dir = tempDir('cli');
     port = await freePort();
     // the demo profile as shipped, with its embedded broker on a free port and data in a temp dir
     const demo = readFileSync('config/profiles/demo.yaml', 'utf8')

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProfile } from '../../config/load.js';
@@ -11,6 +10,7 @@ import { identityOf } from '../../firmware/security/identity.js';
 import { runCli } from '../helpers/cli.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * `edgefw keygen` and `edgefw cmd` against a running box on a real Mosquitto, with a forger on
@@ -22,7 +22,7 @@ describe('edgefw keygen and edgefw cmd', () => {
   let dir: string;
   beforeAll(async () => {
     broker = await Mosquitto.start();
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-cmd-cli-'));
+    dir = tempDir('cmd-cli');
   });
   afterAll(async () => {
     await broker.stop();

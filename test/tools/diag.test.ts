@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { DiagReport } from '../../firmware/diagnostics/diag.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * `edgefw diag` on the demo profile (its embedded broker moved to a free port and its data to a
@@ -15,7 +15,7 @@ describe('edgefw diag on the demo profile', () => {
   let dir: string;
   let profile: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-diag-'));
+    dir = tempDir('diag');
     const demo = parse(readFileSync('config/profiles/demo.yaml', 'utf8')) as Record<string, Record<string, unknown>>;
     demo.uplink = { ...demo.uplink, embeddedBroker: { host: '127.0.0.1', port: await freePort() } };
     demo.storage = { dir: join(dir, 'data') };

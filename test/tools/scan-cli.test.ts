@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/scratch.js';
 
 describe('edgefw scan i2c (the installed command)', () => {
   it('finds every part of the demo profile on its simulated bus and exits 0', async () => {
@@ -15,7 +15,7 @@ describe('edgefw scan i2c (the installed command)', () => {
   });
 
   it('a real bus that does not exist on this machine exits 1 with the I2C_BUS_MISSING remedy', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-scan-cli-'));
+    const dir = tempDir('scan-cli');
     const file = join(dir, 'box.yaml');
     writeFileSync(file, 'box: { id: b }\nbuses: { i2c: [{ name: i2c99, bus: 99 }] }\ndevices:\n  - { id: climate, type: sht3x, bus: i2c99 }\n');
     const r = await runCli(['scan', 'i2c', '--profile', file]);

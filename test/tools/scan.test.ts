@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../drivers/bus/clock.js';
@@ -13,6 +12,7 @@ import { I2cSimDevice, type SampleRange } from '../../drivers/sim/i2c-target.js'
 import { scanI2cBus } from '../../firmware/diagnostics/i2c-scan.js';
 import { runScanI2c } from '../../tools/commands/scan.js';
 import { standInI2c } from '../helpers/i2c-stand-in.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /** A PCF8574 LCD backpack at 0x27: an 8-bit port, no registers; edgefw has no driver for it. */
 class Pcf8574Sim extends I2cSimDevice {
@@ -45,7 +45,7 @@ devices:
 `;
 
 function profileFile(text = PROFILE): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-scan-'));
+  const dir = tempDir('scan');
   const file = join(dir, 'box.yaml');
   writeFileSync(file, text);
   return file;

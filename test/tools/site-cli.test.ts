@@ -3,18 +3,18 @@
  * from dist/ serving the page files (no copy step).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkPassphrase } from '../../firmware/site/auth.js';
 import { CLI, finished, runCli, startCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/mosquitto.js';
+import { tempDir, track } from '../helpers/scratch.js';
 
 function withStdin(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -25,7 +25,7 @@ function withStdin(args: readonly string[], input: string): Promise<{ code: numb
 }
 
 describe('edgefw site passphrase and support-bundle', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-site-cli-'));
+  const dir = tempDir('site-cli');
   const profile = join(dir, 'box.yaml');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // the broker password lives in a file of its own (the loader refuses it in the profile or URL)

@@ -1,5 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, truncateSync, unlinkSync, writeSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readdirSync, openSync, readSync, rmSync, statSync, truncateSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sample } from '../../firmware/reading.js';
@@ -9,6 +8,7 @@ import { checkWal } from '../../firmware/uplink/outbox-wal.js';
 import type { Batch } from '../../firmware/uplink/queue.js';
 import { outside } from '../helpers/outbox.js';
 import { SmallDisk } from '../helpers/tmpfs.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * What the platform would see from one box whose storage misbehaves between and during runs:
@@ -47,7 +47,7 @@ function onSmallDisk(kib: number): { disk: SmallDisk; path: string } {
 }
 
 function tmp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-integrity-'));
+  const dir = tempDir('integrity');
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sample } from '../../firmware/reading.js';
 import { Outbox } from '../../firmware/uplink/outbox.js';
 import type { Batch } from '../../firmware/uplink/queue.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * The outbox stores a row per batch of readings (firmware/uplink/outbox-rows.ts). What a
@@ -26,7 +26,7 @@ function open(path: string, boot = 1, rowSamples = 200): Outbox {
 }
 
 function newPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-rows-'));
+  const dir = tempDir('rows');
   dirs.push(dir);
   return join(dir, 'outbox.db');
 }

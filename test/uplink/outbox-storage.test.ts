@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { Outbox, type OutboxEvent } from '../../firmware/uplink/outbox.js';
 import { freshBase } from '../../firmware/uplink/outbox-seqs.js';
 import type { Batch } from '../../firmware/uplink/queue.js';
 import { SmallDisk } from '../helpers/tmpfs.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * The outbox when its storage misbehaves: a corrupt file, a full disk, a read-only file system.
@@ -47,7 +47,7 @@ const range = (from: number, n: number): number[] => Array.from({ length: n }, (
 
 describe('outbox storage trouble', () => {
   it('a corrupt file is renamed aside, a new one created, the fault raised, and sequences restart above all earlier ones', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-corrupt-'));
+    const dir = tempDir('corrupt');
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'outbox.db');
     const first: OutboxEvent[] = [];

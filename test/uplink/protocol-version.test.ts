@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../firmware/broker/embedded.js';
@@ -9,6 +8,7 @@ import type { UplinkConfig } from '../../firmware/uplink/protocol.js';
 import { UplinkSession } from '../../firmware/uplink/session.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { receivedSamples } from '../helpers/outbox.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * MQTT 5 where the broker offers it: Mosquitto 2 speaks 5; the embedded aedes broker of the demo
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 async function publishThrough(url: string): Promise<{ session: UplinkSession; rec: Recorder }> {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-proto-'));
+  const dir = tempDir('proto');
   const config: UplinkConfig = {
     url, clientId: 'proto-box', keepaliveMs: 10_000, prefix: 'edgefw', boxId: 'proto-box', boot: 1, firmware: 'test',
     reconnectMinMs: 200, reconnectMaxMs: 400, maxSamplesPerMessage: 10, inflightWindow: 4, memoryQueueLimit: 0,

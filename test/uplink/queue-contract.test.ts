@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TimeSource } from '../../drivers/bus/clock.js';
 import { Outbox } from '../../firmware/uplink/outbox.js';
 import { type Batch, MemoryQueue, type QueueBounds, type SampleQueue } from '../../firmware/uplink/queue.js';
 import type { Sample } from '../../firmware/reading.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * One contract, every SampleQueue: the memory queue (boxes without storage, and the outbox's
@@ -34,7 +34,7 @@ const memory = (): Impl => ({
 });
 
 const outbox = (): Impl => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-outbox-'));
+  const dir = tempDir('outbox');
   dirs.push(dir);
   return {
     name: 'Outbox (SQLite)',

@@ -1,21 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PeriodicTask, Scheduler } from '../../firmware/loop/scheduler.js';
-import { dgramNotifier, subprocessNotifier, systemdNotifier, watchdogIntervalMs } from '../../firmware/watchdog/notify.js';
+import { FakeTimers } from '../../firmware/loop/timers.js';
+import { type Notifier, dgramNotifier, subprocessNotifier, systemdNotifier, watchdogIntervalMs } from '../../firmware/watchdog/notify.js';
 import { LAST_EXIT_FILE, RunRecord } from '../../firmware/watchdog/run-record.js';
 import { Watchdog } from '../../firmware/watchdog/watchdog.js';
 import { silentLog } from '../helpers/drivers.js';
 import { NotifyHarness } from '../helpers/notify-socket.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const busy = (ms: number): void => {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    /* the loop is wedged */
-  }
-};
+import { tempDir } from '../helpers/scratch.js';
 
 describe('sd_notify against a harness socket standing in for systemd', () => {
   let h: NotifyHarness;
@@ -52,6 +45,11 @@ describe('sd_notify against a harness socket standing in for systemd', () => {
   });
 });
 
+/**
+ * The watchdog runs on the scheduler's fake clock: every ping, every withheld one and a blocked
+ * loop are exact instants, and a loaded machine cannot move them. The pings still go to the
+ * harness socket as datagrams, and the test waits (without a time bound) until they arrived.
+ */
 describe('health-gated watchdog', () => {
   let h: NotifyHarness;
   let dir: string;
@@ -64,73 +62,88 @@ describe('health-gated watchdog', () => {
   });
   afterEach(() => {
     scheduler.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A liveness wait on a loaded machine: what the box does, not how soon. */
-  const until = async (what: string, p: () => boolean, ms = 20_000): Promise<void> => {
-    const deadline = Date.now() + ms;
-    while (!p()) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-      await sleep(20);
-    }
-  };
+  interface Rig {
+    wd: Watchdog;
+    timers: FakeTimers;
+    sampling: PeriodicTask;
+    /** every notification with the fake time it was sent at */
+    sent: { atMs: number; state: string }[];
+    pingTimes: () => number[];
+  }
 
-  function rig(storageStallMs = 10_000): { wd: Watchdog; record: RunRecord; sampling: PeriodicTask } {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-wd-'));
-    scheduler = new Scheduler();
+  function rig(storageStallMs = 10_000): Rig {
+    dir = tempDir('wd');
+    const timers = new FakeTimers();
+    scheduler = new Scheduler(timers);
     const sampling = scheduler.every('sampling', 50, () => undefined); // the loop's own work
     const record = new RunRecord(dir);
     record.begin(1, Date.now());
-    const wd = new Watchdog({ intervalMs: 400, storageStallMs }, scheduler, dgramNotifier(h.path), record, silentLog);
-    return { wd, record, sampling };
+    const sent: { atMs: number; state: string }[] = [];
+    const socket = dgramNotifier(h.path);
+    const notifier: Notifier = {
+      via: socket.via,
+      notify: (state) => {
+        sent.push({ atMs: timers.now(), state });
+        return socket.notify(state);
+      },
+      close: () => socket.close(),
+    };
+    const wd = new Watchdog({ intervalMs: 400, storageStallMs }, scheduler, notifier, record, silentLog);
+    return { wd, timers, sampling, sent, pingTimes: () => sent.filter((m) => m.state === 'WATCHDOG=1').map((m) => m.atMs) };
   }
 
-  it('READY once, then WATCHDOG=1 every ~200 ms; no ping while the loop is blocked for 1.2 s', async () => {
-    const { wd } = rig();
-    const t0 = Date.now();
+  it('READY once, then WATCHDOG=1 every 200 ms; no ping while the loop is blocked for 1.2 s', async () => {
+    const { wd, timers, sent, pingTimes } = rig();
+    const before = h.with('WATCHDOG=1').length;
     await wd.ready('ok');
-    // pings come (a liveness wait: load only makes them late) and never more often than every
-    // 200 ms: late ticks are skipped, not made up, so load cannot break the upper bound
-    await h.waitFor('three pings', () => h.with('WATCHDOG=1').filter((m) => m.atMs >= t0).length >= 3, 20_000);
-    const before = h.with('WATCHDOG=1').filter((m) => m.atMs >= t0);
-    expect(h.messages.some((m) => m.text === 'READY=1\nSTATUS=ok')).toBe(true);
-    expect(before.length).toBeLessThanOrEqual(Math.floor(((before.at(-1)?.atMs ?? t0) - t0) / 200) + 1);
-    const blockStart = Date.now();
-    busy(1200);
-    const blockEnd = Date.now();
-    await sleep(500);
-    const during = h.with('WATCHDOG=1').filter((m) => m.atMs > blockStart + 20 && m.atMs < blockEnd);
-    expect(during).toEqual([]);
-    // a WatchdogSec of 400 ms would have expired: the longest gap between pings covers the block
-    const times = h.with('WATCHDOG=1').filter((m) => m.atMs >= t0).map((m) => m.atMs);
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-    expect(Math.max(...gaps)).toBeGreaterThan(1100);
-    expect(wd.stats().pings).toBe(times.length);
+    await timers.advance(1000);
+    expect(sent[0]).toEqual({ atMs: 0, state: 'READY=1\nSTATUS=ok' });
+    expect(pingTimes()).toEqual([200, 400, 600, 800, 1000]);
+    // the datagrams reached the socket that stands in for systemd
+    await h.waitFor('READY and five pings', () => h.messages.some((m) => m.text === 'READY=1\nSTATUS=ok') && h.with('WATCHDOG=1').length >= before + 5, 20_000);
+    // the loop is blocked for 1.2 s after the ping at 1000: nothing fires until 2200, and the
+    // ticks that fell inside the block are skipped, not made up in a burst
+    timers.block(1200);
+    await timers.advance(400);
+    expect(pingTimes()).toEqual([200, 400, 600, 800, 1000, 2200, 2400, 2600]);
+    const gaps = pingTimes().slice(1).map((t, i) => t - (pingTimes()[i] as number));
+    expect(Math.max(...gaps)).toBe(1200); // a WatchdogSec of 400 ms would have expired: systemd restarts the box
+    expect(wd.stats()).toEqual({ pings: 8, withheld: 0, withholding: undefined });
+    expect(sent.filter((m) => m.state.startsWith('READY=1'))).toHaveLength(1);
+    await h.waitFor('all eight pings', () => h.with('WATCHDOG=1').length >= before + 8, 20_000);
   });
 
   it('withholds pings while the sampling loop does not advance, even though the ping timer fires', async () => {
-    const { wd, sampling } = rig();
+    const { wd, timers, sampling, pingTimes } = rig();
     await wd.ready('ok');
-    await until('a ping', () => wd.stats().pings > 0);
-    const pings = wd.stats().pings;
+    await timers.advance(400);
+    expect(pingTimes()).toEqual([200, 400]);
     sampling.cancel(); // the loop's work stops; only the watchdog's own timer is left
-    await until('two withheld pings', () => wd.stats().withheld >= 2);
-    expect(wd.stats().pings).toBeLessThanOrEqual(pings + 1); // one tick may straddle the cancel
-    expect(wd.stats().withholding).toBe('sampling loop did not advance');
+    await timers.advance(400);
+    expect(pingTimes()).toEqual([200, 400]);
+    expect(wd.stats()).toEqual({ pings: 2, withheld: 2, withholding: 'sampling loop did not advance' });
+    expect((JSON.parse(readFileSync(join(dir, 'run-state.json'), 'utf8')) as { withheld?: string }).withheld).toBe('sampling loop did not advance');
   });
 
   it('withholds pings while storage commits nothing, records why, and resumes once it commits', async () => {
-    const { wd } = rig(300);
+    const { wd, timers, pingTimes } = rig(300);
     await wd.ready('ok');
-    wd.submitted(10);
-    await until('pings withheld', () => wd.stats().withholding !== undefined);
-    expect(wd.stats().withholding).toMatch(/^storage committed nothing for \d+ ms with 10 samples waiting$/);
+    wd.submitted(10); // at 0, nothing committed since
+    await timers.advance(200);
+    expect(pingTimes()).toEqual([200]); // stalled for 200 ms: within 300
+    await timers.advance(200);
+    expect(wd.stats().withholding).toBe('storage committed nothing for 400 ms with 10 samples waiting');
+    expect(pingTimes()).toEqual([200]);
     const state = JSON.parse(readFileSync(join(dir, 'run-state.json'), 'utf8')) as { withheld?: string };
-    expect(state.withheld).toMatch(/storage committed nothing/);
-    const n = wd.stats().pings;
+    expect(state.withheld).toBe('storage committed nothing for 400 ms with 10 samples waiting');
+    await timers.advance(200);
+    expect(wd.stats()).toMatchObject({ pings: 1, withheld: 2 });
     wd.committed(10);
-    await until('pings resumed', () => wd.stats().withholding === undefined && wd.stats().pings > n);
+    await timers.advance(200);
+    expect(pingTimes()).toEqual([200, 800]);
+    expect(wd.stats().withholding).toBeUndefined();
     expect((JSON.parse(readFileSync(join(dir, 'run-state.json'), 'utf8')) as { withheld?: string }).withheld).toBeUndefined();
   });
 });
@@ -138,7 +151,7 @@ describe('health-gated watchdog', () => {
 describe('why the previous run ended', () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-runrec-'));
+    dir = tempDir('runrec');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

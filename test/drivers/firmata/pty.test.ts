@@ -3,8 +3,7 @@
  * pseudo-terminal pair with the native serialport binding, run by the real device runner and
  * scheduler. Killing socat is the USB unplug.
  */
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,11 +19,12 @@ import { Scheduler } from '../../../firmware/loop/scheduler.js';
 import type { Sample } from '../../../firmware/reading.js';
 import { deviceOptions, silentLog } from '../../helpers/drivers.js';
 import { PtyBoard, PtyPair } from '../../helpers/pty.js';
+import { tempDir } from '../../helpers/scratch.js';
 
 const CYCLES = Number(process.env.EDGEFW_FIRMATA_CYCLES ?? 20);
 
 describe('Firmata over a socat pty: unplug and replug', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'edgefw-pty-'));
+  const dir = tempDir('pty');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it(`resumes after each of ${CYCLES} unplug/replug cycles while other devices keep sampling, without leaking listeners`, async () => {

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gpioOutput } from '../../../drivers/gpio/output/index.js';
 import { isOutputDriver } from '../../../drivers/outputs.js';
 import { SimulatedGpioChip } from '../../../drivers/sim/gpio-chip.js';
 import { gpioRig } from '../../helpers/gpio.js';
+import { tempDir } from '../../helpers/scratch.js';
 
 describe('gpio-output in process', () => {
   it('drives the safe state at start, switches with a reason, and every change is a reading', async () => {
@@ -52,7 +52,7 @@ describe('gpio-output in process', () => {
   });
 
   it('finds a latched "on" left by a crash and drives it to the safe state', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgefw-pins-'));
+    const dir = tempDir('pins');
     writeFileSync(join(dir, 'gpio18'), '1'); // relay left energised
     const rig = gpioRig(gpioOutput, { line: 18, kind: 'relay' }, new SimulatedGpioChip('hdr', dir));
     expect(rig.chip.physical(18)).toBe(1);

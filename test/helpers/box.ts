@@ -5,6 +5,7 @@ import { readState, type LifecycleState } from '../../firmware/lifecycle/state.j
 import { readPrivateKey } from '../../firmware/security/keys.js';
 import { buildBundle } from '../../tools/lifecycle/bundle.js';
 import type { Target } from '../../tools/lifecycle/manifest.js';
+import { simulatedBoxProfile } from './profiles.js';
 import { atEnd, tempDir, track } from './scratch.js';
 
 /**
@@ -99,17 +100,13 @@ export class ScratchBox {
     const file = join(this.root, '..', `${basename(this.root)}-profile.yaml`);
     writeFileSync(
       file,
-      [
-        `box: { id: ${boxId} }`,
-        `uplink: { url: "${brokerUrl}", reconnect: { min: 500, max: 1000 }, batch: { maxDelay: 50 }, outbox: { commitInterval: 100 } }`,
-        'clock: { assumeTrusted: true }',
-        `storage: { dir: "${this.stateDir}" }`,
-        'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
-        'devices:',
-        '  - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: 50 }',
-        ...extra,
-        '',
-      ].join('\n'),
+      simulatedBoxProfile({
+        box: boxId,
+        uplink: `url: "${brokerUrl}", reconnect: { min: 500, max: 1000 }, batch: { maxDelay: 50 }, outbox: { commitInterval: 100 }`,
+        storageDir: this.stateDir,
+        devices: ['id: env, type: bme280, bus: i2c1, address: 0x76, interval: 50'],
+        more: extra,
+      }),
     );
     return file;
   }

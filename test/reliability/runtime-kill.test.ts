@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
 import { type OutboxFile, dedupe, missing, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { TWO_BME280_AT_50HZ, simulatedBoxProfile } from '../helpers/profiles.js';
 import { seededRandom } from '../helpers/random.js';
 import { tempDir, track } from '../helpers/scratch.js';
 
@@ -44,21 +45,8 @@ describe('runtime kill -9 at random instants', () => {
 
   it(`${KILLS} kills: integrity_check ok, no sequence reused or lost`, async () => {
     const profile = join(dir, 'profile.yaml');
-    writeFileSync(
-      profile,
-      [
-        'box: { id: rkill-box }',
-        // default batch and commit settings: the kill -9 window measured here is the documented one
-        `uplink: { url: "${broker.url}", reconnect: { min: 1500, max: 2000 } }`,
-        'clock: { assumeTrusted: true }',
-        `storage: { dir: "${join(dir, 'data')}" }`,
-        'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
-        'devices:',
-        '  - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: 20 }',
-        '  - { id: roof, type: bme280, bus: i2c1, address: 0x77, interval: 20 }',
-        '',
-      ].join('\n'),
-    );
+    // default batch and commit settings: the kill -9 window measured here is the documented one
+    writeFileSync(profile, simulatedBoxProfile({ box: 'rkill-box', uplink: `url: "${broker.url}", reconnect: { min: 1500, max: 2000 }`, storageDir: join(dir, 'data'), devices: TWO_BME280_AT_50HZ }));
     const db = join(dir, 'data', 'outbox.db');
     const bootFile = join(dir, 'data', 'boot-counter');
     const bootNow = (): number => (existsSync(bootFile) ? Number(readFileSync(bootFile, 'utf8').trim()) : 0);

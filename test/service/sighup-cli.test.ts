@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished, startCli } from '../helpers/cli.js';
 import { Mosquitto, Recorder } from '../helpers/mosquitto.js';
+import { simulatedBoxProfile } from '../helpers/profiles.js';
 import { type TestKey, testKey } from '../helpers/commands.js';
 import { tempDir } from '../helpers/scratch.js';
 
@@ -22,17 +23,13 @@ describe('edgefw run reloads its profile on SIGHUP', () => {
   const write = (temperature: string, extra = '', interval = '500ms'): void => {
     writeFileSync(
       file,
-      [
-        'box: { id: reload-box }',
-        `uplink: { url: "${broker.url}", batch: { maxDelay: 50ms }${extra} }`,
-        'clock: { assumeTrusted: true }',
-        `storage: { dir: "${join(dir, 'data')}" }`,
-        'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
-        `commands: { trust: [ { name: tech, key: "${tech.pub}", allow: [diag] } ] }`,
-        'devices:',
-        `  - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: ${interval}, channels: { temperature: ${temperature} } }`,
-        '',
-      ].join('\n'),
+      simulatedBoxProfile({
+        box: 'reload-box',
+        uplink: `url: "${broker.url}", batch: { maxDelay: 50ms }${extra}`,
+        storageDir: join(dir, 'data'),
+        more: [`commands: { trust: [ { name: tech, key: "${tech.pub}", allow: [diag] } ] }`],
+        devices: [`id: env, type: bme280, bus: i2c1, address: 0x76, interval: ${interval}, channels: { temperature: ${temperature} }`],
+      }),
     );
   };
 

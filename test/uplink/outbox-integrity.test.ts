@@ -1,14 +1,15 @@
-import { copyFileSync, existsSync, readdirSync, openSync, readSync, rmSync, statSync, truncateSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, openSync, readSync, statSync, truncateSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../firmware/reading.js';
 import { Outbox, type OutboxEvent } from '../../firmware/uplink/outbox.js';
 import { RESERVE_BLOCK, type SeqSkip, freshBase } from '../../firmware/uplink/outbox-seqs.js';
 import { checkWal } from '../../firmware/uplink/outbox-wal.js';
 import type { Batch } from '../../firmware/uplink/queue.js';
 import { outside } from '../helpers/outbox.js';
-import { SmallDisk } from '../helpers/tmpfs.js';
+import { seededRandom } from '../helpers/random.js';
 import { tempDir } from '../helpers/scratch.js';
+import { SmallDisk } from '../helpers/tmpfs.js';
 
 /**
  * What the platform would see from one box whose storage misbehaves between and during runs:
@@ -17,12 +18,7 @@ import { tempDir } from '../helpers/scratch.js';
  * the same file; "kill -9" abandons one without close() (its file is exactly what a killed process
  * leaves: synchronous=FULL commits are in the file when commit() returns).
  */
-const SEED = Number(process.env.EDGEFW_SEED ?? Date.now() % 100_000);
-let rnd = SEED;
-const random = (): number => {
-  rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31;
-  return rnd / 2 ** 31;
-};
+const random = seededRandom('outbox integrity: WAL cut lengths');
 
 let wall = Date.UTC(2026, 5, 1);
 let mono = 0;
@@ -34,23 +30,14 @@ const sample = (device: string): Sample => {
 };
 const samples = (n: number, devs = ['a', 'b']): Sample[] => Array.from({ length: n }, (_, i) => sample(devs[i % devs.length] as string));
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-
 /** A small tmpfs for this test (unmounted after it) and the outbox path on it. */
 function onSmallDisk(kib: number): { disk: SmallDisk; path: string } {
   const disk = SmallDisk.mount(kib);
-  cleanups.push(() => disk.unmount());
   return { disk, path: join(disk.dir, 'outbox.db') };
 }
 
-function tmp(): string {
-  const dir = tempDir('integrity');
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+/** A directory for this test (removed after it). */
+const tmp = (): string => tempDir('integrity');
 
 interface Run {
   readonly q: Outbox;
@@ -64,6 +51,20 @@ function open(path: string, boot: number, o: { firstStart?: boolean; maxRows?: n
     wallNow: () => wall, onEvent: (e) => events.push(e), firstStart: o.firstStart ?? boot === 1,
   });
   return { q, events };
+}
+
+/** Append n readings (devices a and b in turn) and commit them. */
+function put(r: Run, n: number, devs?: string[]): void {
+  r.q.append(samples(n, devs));
+  r.q.commit();
+}
+
+/** A first start that stored 30 readings, published them and stopped cleanly: what a later start finds. */
+function cleanFirstRun(path: string, p: Platform): void {
+  const r1 = open(path, 1);
+  put(r1, 30);
+  p.drain(r1.q);
+  r1.q.close();
 }
 
 /** kill -9: the process is gone; its file stays as the last commit left it */
@@ -124,8 +125,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     const p = new Platform();
     const r1 = open(path, 1, { maxRows: 60 });
     for (let i = 0; i < 5; i++) {
-      r1.q.append(samples(40));
-      r1.q.commit();
+      put(r1, 40);
       if (i % 2 === 0) p.drain(r1.q);
     }
     const dropsBefore = total(r1.q);
@@ -138,8 +138,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     p.skips.push(...skips);
     // the drops survived the kill: they are in the file, counted in the commit that made them
     expect(total(r2.q)).toBe(dropsBefore);
-    r2.q.append(samples(20));
-    r2.q.commit();
+    put(r2, 20);
     p.drain(r2.q);
     r2.q.close();
     for (const dev of ['a', 'b']) expect(Math.min(...p.seqs(dev).filter((n) => n >= RESERVE_BLOCK))).toBe(skips.find((s) => s.dev === dev)?.to);
@@ -149,8 +148,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     const r3 = open(path, 3);
     expect(skipsOf(r3.events)).toEqual([]);
     const next = r3.q.sequences();
-    r3.q.append(samples(2));
-    r3.q.commit();
+    put(r3, 2);
     p.drain(r3.q);
     expect(p.seqs('a').at(-1)).toBe(next.a);
     r3.q.close();
@@ -159,11 +157,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   it('a zero-length outbox.db on a box that ran before jumps to a fresh range and says so', () => {
     const path = join(tmp(), 'outbox.db');
     const p = new Platform();
-    const r1 = open(path, 1);
-    r1.q.append(samples(30));
-    r1.q.commit();
-    p.drain(r1.q);
-    r1.q.close();
+    cleanFirstRun(path, p);
     truncateSync(path, 0); // the card lost the file's content
     for (const s of ['-wal', '-shm']) if (existsSync(path + s)) unlinkSync(path + s);
 
@@ -171,22 +165,20 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     const r2 = open(path, 2);
     const skips = skipsOf(r2.events);
     expect(skips).toEqual([expect.objectContaining({ dev: '*', from: null, reason: 'new-file', to: freshBase(wall) })]);
-    r2.q.append(samples(4));
-    r2.q.commit();
+    put(r2, 4);
     p.drain(r2.q);
     expect(p.seqs('a').slice(-2)).toEqual([freshBase(wall), freshBase(wall) + 1]);
     expect(r2.q.counters().skips.map((s) => s.reason)).toContain('new-file');
     r2.q.close();
   });
 
-  it(`a WAL truncated after kill -9 never rolls the numbering back (seed ${SEED})`, () => {
+  it('a WAL truncated after kill -9 never rolls the numbering back (cut lengths from the logged seed)', () => {
     const dir = tmp();
     const path = join(dir, 'outbox.db');
     const r1 = open(path, 1);
     const seen = new Platform();
     for (let i = 0; i < 12; i++) {
-      r1.q.append(samples(30));
-      r1.q.commit();
+      put(r1, 30);
       // published (the platform has these numbers), the PUBACKs not yet back
       for (let b = r1.q.take(50, 'live'); b; b = r1.q.take(50, 'live')) seen.receive(b);
     }
@@ -201,8 +193,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
       const cut = k === 0 ? 32 : Math.floor(random() * wal);
       truncateSync(`${copy}-wal`, cut);
       const r2 = open(copy, 2);
-      r2.q.append(samples(2));
-      r2.q.commit();
+      put(r2, 2);
       const fresh: number[] = [];
       const p = seen.clone(); // each cut is another possible future of the same run
       for (let b = r2.q.take(50, 'live'); b; b = r2.q.take(50, 'live')) {
@@ -222,8 +213,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     const path = join(dir, 'outbox.db');
     const r1 = open(path, 1);
     for (let i = 0; i < 6; i++) {
-      r1.q.append(samples(30));
-      r1.q.commit();
+      put(r1, 30);
     }
     const copy = join(tmp(), 'outbox.db');
     copyFileSync(path, copy);
@@ -245,11 +235,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   it('two starts on a read-only card: different boot ids, fresh ranges that cannot overlap', () => {
     const { disk, path } = onSmallDisk(2048);
     const p = new Platform();
-    const r1 = open(path, 1);
-    r1.q.append(samples(30));
-    r1.q.commit();
-    p.drain(r1.q);
-    r1.q.close();
+    cleanFirstRun(path, p);
     disk.readOnly();
     // the boot counter cannot be saved either: both starts are "boot 2"
     const starts: Run[] = [];
@@ -258,8 +244,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
       const r = open(path, 2);
       expect(r.events.find((e) => e.type === 'trouble')).toMatchObject({ trouble: 'read-only' });
       expect(skipsOf(r.events)).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'unwritable' })]));
-      r.q.append(samples(200));
-      r.q.commit();
+      put(r, 200);
       p.drain(r.q); // published from the memory ring
       kill(r.q);
       starts.push(r);
@@ -273,11 +258,9 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     const { disk, path } = onSmallDisk(1024);
     const p = new Platform();
     const r1 = open(path, 1);
-    r1.q.append(samples(50));
-    r1.q.commit();
+    put(r1, 50);
     disk.fill();
-    r1.q.append(samples(50));
-    r1.q.commit();
+    put(r1, 50);
     expect(r1.q.counters()).toMatchObject({ mode: 'memory', trouble: 'full' });
     // the link comes back: the ring publishes what it holds (numbers the platform now has)
     p.drain(r1.q, 'live');
@@ -286,8 +269,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
 
     const r2 = open(path, 2);
     p.skips.push(...skipsOf(r2.events));
-    r2.q.append(samples(50));
-    r2.q.commit();
+    put(r2, 50);
     p.drain(r2.q, 'live');
     r2.q.splitBacklog();
     p.drain(r2.q, 'backlog');
@@ -299,11 +281,9 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
   it('a clean stop while the disk is full counts the ring as discarded instead of dropping it silently', () => {
     const { disk, path } = onSmallDisk(1024);
     const r = open(path, 1);
-    r.q.append(samples(10));
-    r.q.commit();
+    put(r, 10);
     disk.fill();
-    r.q.append(samples(25));
-    r.q.commit();
+    put(r, 25);
     expect(r.q.counters().ringRows).toBe(25);
     r.q.close();
     expect(r.q.counters()).toMatchObject({ discarded: 25, ringRows: 0 });
@@ -356,15 +336,13 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     const { disk, path } = onSmallDisk(1024);
     const p = new Platform();
     const r = open(path, 1);
-    r.q.append(samples(10, ['a']));
-    r.q.commit();
+    put(r, 10, ['a']);
     disk.fill();
     // more than a reservation's worth of readings while the disk is full to the last byte (even a
     // new reservation cannot be written), published from the ring
     for (let i = 0; i < RESERVE_BLOCK / 4000 + 2; i++) {
       disk.fill(`filler-${i}`);
-      r.q.append(samples(4000, ['a']));
-      r.q.commit();
+      put(r, 4000, ['a']);
       p.drain(r.q, 'live', 1000);
     }
     const jumps = skipsOf(r.events).filter((s) => s.reason === 'reservation-spent');
@@ -374,8 +352,7 @@ describe('outbox integrity: sequences and drops whatever the storage does', () =
     expect(p.gaps('a')).toBe(0);
     for (const f of readdirSync(disk.dir)) if (f.startsWith('filler')) unlinkSync(join(disk.dir, f));
     wall += 2000;
-    r.q.append(samples(5, ['a']));
-    r.q.commit();
+    put(r, 5, ['a']);
     expect(r.q.counters().mode).toBe('disk');
     expect(r.events.at(-1)).toMatchObject({ type: 'recovered' });
     expect(r.events.some((e) => e.type === 'reserved')).toBe(true);

@@ -18,15 +18,34 @@ interface DbBatch {
  * stored form of a batch meets publishing.
  */
 export class StoredRows {
-  readonly disk: DiskRows = { inflightRows: new Set(), loaded: new Map(), acked: new Map(), rows: 0, bytes: 0, lastId: 0 };
+  readonly disk: DiskRows = { inflightRows: new Set(), loaded: new Map(), acked: new Map(), fresh: [], rows: 0, bytes: 0, lastId: 0, storedLast: 0 };
   private readonly inflight = new Map<number, DbBatch>();
   /** bumped when the file's rows are gone (set aside): batches of an older generation are ignored */
   private gen = 0;
   private boundary = 0;
   private liveCursor = 0;
   private backlogCursor = 0;
+  /** readings of fresh rows the broker acknowledged since the last commit (never stored) */
+  ackedFresh = 0;
 
   constructor(private readonly batchIds: { next: number }) {}
+
+  /** Fresh rows (numbered, encoded, not in the file yet): takeable at once, stored by the next commit. */
+  stage(rows: readonly RowState[]): void {
+    const d = this.disk;
+    for (const row of rows) {
+      d.loaded.set(row.id, row);
+      d.fresh.push(row);
+      d.lastId = Math.max(d.lastId, row.id);
+      d.rows += row.state.length;
+      for (const b of row.bytes) d.bytes += b;
+    }
+  }
+
+  /** The id of the next row (fresh rows take theirs when made). */
+  nextId(): number {
+    return ++this.disk.lastId;
+  }
 
   /** Readings for one message of `lane` (throws what SQLite throws). */
   take(st: OutboxStatements, maxSamples: number, lane: Lane): Batch | undefined {
@@ -65,13 +84,16 @@ export class StoredRows {
       }
       const r = d.loaded.get(p.row);
       if (!r) continue;
+      if (!r.onDisk) this.ackedFresh += p.n;
       for (const i of p.idx) r.state[i] = At.Acked;
       r.ackedN += p.n;
       r.ackedBytes += p.bytes;
       r.dirty = true;
       if (r.done()) {
         d.loaded.delete(p.row);
-        d.acked.set(p.row, { n: r.ackedN, bytes: r.ackedBytes });
+        // a fresh row the broker has all of never reaches the disk
+        if (r.onDisk) d.acked.set(p.row, { n: r.ackedN, bytes: r.ackedBytes });
+        else d.fresh = d.fresh.filter((x) => x !== r);
       }
     }
   }
@@ -130,16 +152,30 @@ export class StoredRows {
       ackedN += a.n;
       ackedBytes += a.bytes;
     }
+    let freshN = 0;
+    let freshBytes = 0;
     for (const row of this.disk.loaded.values()) {
+      if (!row.onDisk) {
+        // fresh rows (not in this file): what of them is not acknowledged
+        for (const i of row.kept()) {
+          freshN++;
+          freshBytes += row.bytes[i] as number;
+        }
+        continue;
+      }
       ackedN += row.ackedN;
       ackedBytes += row.ackedBytes;
     }
-    this.disk.rows = t.n - ackedN;
-    this.disk.bytes = t.bytes - ackedBytes;
+    this.disk.rows = t.n - ackedN + freshN;
+    this.disk.bytes = t.bytes - ackedBytes + freshBytes;
     this.disk.lastId = Math.max(this.disk.lastId, t.last);
+    this.disk.storedLast = t.last;
   }
 
-  /** Rows of the old file are gone (set aside): forget cursors and in-flight state about them. */
+  /**
+   * Rows of the old file are gone (set aside): forget cursors and in-flight state about them.
+   * Fresh rows were never in it: they stay (in flight ones are released) and go to the new file.
+   */
   forget(): void {
     this.gen++;
     this.inflight.clear();
@@ -147,9 +183,18 @@ export class StoredRows {
     d.inflightRows.clear();
     d.loaded.clear();
     d.acked.clear();
-    d.lastId = 0;
     d.rows = 0;
     d.bytes = 0;
+    d.storedLast = 0;
+    for (const row of d.fresh) {
+      for (let i = 0; i < row.state.length; i++) if (row.state[i] === At.InFlight) row.state[i] = At.Waiting;
+      d.loaded.set(row.id, row);
+      for (const i of row.kept()) {
+        d.rows++;
+        d.bytes += row.bytes[i] as number;
+      }
+    }
+    if (d.fresh.length === 0) d.lastId = 0;
     this.boundary = 0;
     this.liveCursor = 0;
     this.backlogCursor = 0;

@@ -10,6 +10,11 @@ import type { WireSample } from './payload.js';
  *
  * A row is split into readings only when a take wants fewer readings than the row holds, or a
  * bound cuts through it: it is then "loaded" into a RowState, which tracks each reading.
+ *
+ * A row is also born as a RowState: readings handed over are numbered and encoded once into a
+ * fresh row (`onDisk` false) that is published from memory at once; the next commit stores only
+ * its readings still unacknowledged then (a row every reading of which the broker acknowledged
+ * before the commit never reaches the disk).
  */
 export const SEP = '\n';
 
@@ -23,6 +28,10 @@ export class RowState {
   ackedBytes = 0;
   /** readings were acknowledged or dropped since the row was last written */
   dirty = false;
+  /** the row is in the file (false: a fresh row, in memory only, until the next commit stores it) */
+  onDisk = true;
+  /** wall ms when the row was made (fresh rows: the age bound counts from here) */
+  created = 0;
 
   constructor(
     readonly id: number,
@@ -44,6 +53,48 @@ export class RowState {
     return new RowState(id, boot, bootId ?? '', bodies, bodies.map((b) => Buffer.byteLength(b)), r.monos === null ? null : (JSON.parse(r.monos) as number[]));
   }
 
+  /**
+   * A fresh row (not in the file yet): readings of one start handed over together, numbered and
+   * encoded once. `untrusted` readings are those read with tq 'none'.
+   */
+  static fresh(id: number, boot: number, bootId: string, created: number, bodies: string[], bytes: number[], monos: number[] | null): RowState {
+    const row = new RowState(id, boot, bootId, bodies, bytes, monos);
+    row.onDisk = false;
+    row.created = created;
+    return row;
+  }
+
+  /** Indexes of the readings the file must hold (waiting or in flight). */
+  kept(): number[] {
+    const keep: number[] = [];
+    for (let i = 0; i < this.state.length; i++) if (this.state[i] === At.Waiting || this.state[i] === At.InFlight) keep.push(i);
+    return keep;
+  }
+
+  /** Store a fresh row (what of it is unacknowledged) under its id, in the caller's transaction; returns readings, bytes stored. */
+  insert(st: OutboxStatements): { n: number; bytes: number } {
+    const keep = this.kept();
+    const c = this.columns(keep);
+    st.insert.run(this.id, this.boot, this.bootId === '' ? null : this.bootId, keep.length, this.created, c.bytes, c.untrusted, c.monos, c.body);
+    return { n: keep.length, bytes: c.bytes };
+  }
+
+  private columns(keep: readonly number[]): { bytes: number; untrusted: number; monos: string | null; body: string } {
+    let bytes = 0;
+    let untrusted = 0;
+    for (const i of keep) {
+      bytes += this.bytes[i] as number;
+      if (this.bodies[i]?.includes('"tq":"none"')) untrusted++;
+    }
+    const monos = untrusted > 0 && this.monos ? JSON.stringify(keep.map((i) => this.monos?.[i])) : null;
+    return { bytes, untrusted, monos, body: keep.length === this.bodies.length ? this.bodies.join(SEP) : keep.map((i) => this.bodies[i]).join(SEP) };
+  }
+
+  /** every reading waits: nothing of the row is in flight, acknowledged or dropped */
+  untouched(): boolean {
+    return this.state.every((s) => s === At.Waiting);
+  }
+
   /** no reading waits or is in flight: the row can be deleted */
   done(): boolean {
     return this.state.every((s) => s === At.Acked || s === At.Dropped);
@@ -54,16 +105,9 @@ export class RowState {
    * caller's transaction; settled() once it committed.
    */
   rewrite(st: OutboxStatements): void {
-    const keep: number[] = [];
-    for (let i = 0; i < this.state.length; i++) if (this.state[i] === At.Waiting || this.state[i] === At.InFlight) keep.push(i);
-    let bytes = 0;
-    let untrusted = 0;
-    for (const i of keep) {
-      bytes += this.bytes[i] as number;
-      if (this.bodies[i]?.includes('"tq":"none"')) untrusted++;
-    }
-    const monos = untrusted > 0 && this.monos ? JSON.stringify(keep.map((i) => this.monos?.[i])) : null;
-    st.rewrite.run(keep.length, bytes, untrusted, monos, keep.map((i) => this.bodies[i]).join(SEP), this.id);
+    const keep = this.kept();
+    const c = this.columns(keep);
+    st.rewrite.run(keep.length, c.bytes, c.untrusted, c.monos, c.body, this.id);
   }
 
   /** The transaction that wrote the row committed: what was acknowledged is off the disk. */

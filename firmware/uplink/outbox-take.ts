@@ -29,9 +29,10 @@ export interface Taken {
 }
 
 /**
- * Readings for one message from the rows after `cursor` up to `hi`: whole rows as stored while
- * they fit, then part of a row (loaded and split). Every reading of a message comes from one start
- * (boot and boot id). Throws what SQLite throws.
+ * Readings for one message from the rows after `cursor` up to `hi`: the rows in the file first,
+ * then the fresh rows (in memory, above every stored id). Whole stored rows go as stored while
+ * they fit, then part of a row (loaded and split); fresh rows are served from memory. Every
+ * reading of a message comes from one start (boot and boot id). Throws what SQLite throws.
  */
 export function takeRows(st: OutboxStatements, disk: DiskRows, from: number, hi: number, maxSamples: number): Taken {
   let cursor = from;
@@ -40,53 +41,62 @@ export function takeRows(st: OutboxStatements, disk: DiskRows, from: number, hi:
   let count = 0;
   let boot: number | undefined;
   let bootId = '';
-  let page: RowHead[];
   const loadedNow: RowState[] = [];
   const sameStart = (r: RowHead): boolean => boot === undefined || (r.boot === boot && (r.bid ?? '') === bootId);
-  outer: do {
-    page = st.page.all(cursor, hi, TAKE_PAGE) as RowHead[];
-    for (const r of page) {
-      if (disk.inflightRows.has(r.id) || disk.acked.has(r.id)) {
-        cursor = r.id;
-        continue;
-      }
-      if (!sameStart(r)) break outer;
-      let row = disk.loaded.get(r.id);
-      if (!row && r.n <= maxSamples - count) {
-        // the whole row, as stored
-        const body = st.rowBody.get(r.id) as string;
-        boot = r.boot;
-        bootId = r.bid ?? '';
-        parts.push({ row: r.id, n: r.n, bytes: r.bytes });
-        fragments.push(body.replaceAll(SEP, ','));
-        count += r.n;
-        cursor = r.id;
-        if (count >= maxSamples) break outer;
-        continue;
-      }
-      row ??= RowState.load(st, r.id, r.boot, r.bid);
-      if (!row) continue;
-      if (!disk.loaded.has(r.id)) loadedNow.push(row);
-      const idx: number[] = [];
-      let b = 0;
-      let i = 0;
-      for (; i < row.state.length && count + idx.length < maxSamples; i++) {
-        if (row.state[i] !== At.Waiting) continue;
-        idx.push(i);
-        b += row.bytes[i] as number;
-      }
-      const waitingLeft = row.state.indexOf(At.Waiting, i) >= 0;
-      if (idx.length > 0) {
-        boot = r.boot;
-        bootId = r.bid ?? '';
-        parts.push({ row: r.id, n: idx.length, bytes: b, idx });
-        fragments.push(idx.map((j) => row.bodies[j]).join(','));
-        count += idx.length;
-      }
-      if (waitingLeft) break outer; // the batch is full; the rest of this row comes next
+  /** one row: false when the message is full or must end before this row */
+  const visit = (r: RowHead, loaded: RowState | undefined): boolean => {
+    if (disk.inflightRows.has(r.id) || disk.acked.has(r.id)) {
       cursor = r.id;
-      if (count >= maxSamples) break outer;
+      return true;
     }
-  } while (page.length === TAKE_PAGE);
+    if (!sameStart(r)) return false;
+    let row = loaded;
+    if (!row && r.n <= maxSamples - count) {
+      // the whole row, as stored
+      const body = st.rowBody.get(r.id) as string;
+      boot = r.boot;
+      bootId = r.bid ?? '';
+      parts.push({ row: r.id, n: r.n, bytes: r.bytes });
+      fragments.push(body.replaceAll(SEP, ','));
+      count += r.n;
+      cursor = r.id;
+      return count < maxSamples;
+    }
+    row ??= RowState.load(st, r.id, r.boot, r.bid);
+    if (!row) return true;
+    if (!disk.loaded.has(r.id)) loadedNow.push(row);
+    const idx: number[] = [];
+    let b = 0;
+    let i = 0;
+    for (; i < row.state.length && count + idx.length < maxSamples; i++) {
+      if (row.state[i] !== At.Waiting) continue;
+      idx.push(i);
+      b += row.bytes[i] as number;
+    }
+    const waitingLeft = row.state.indexOf(At.Waiting, i) >= 0;
+    if (idx.length > 0) {
+      boot = r.boot;
+      bootId = r.bid ?? '';
+      parts.push({ row: r.id, n: idx.length, bytes: b, idx });
+      fragments.push(idx.length === row.bodies.length ? row.bodies.join(',') : idx.map((j) => row.bodies[j]).join(','));
+      count += idx.length;
+    }
+    if (waitingLeft) return false; // the batch is full; the rest of this row comes next
+    cursor = r.id;
+    return count < maxSamples;
+  };
+  // the file holds nothing past the cursor once it passed the last stored row
+  if (cursor < disk.storedLast) {
+    let page: RowHead[];
+    do {
+      page = st.page.all(cursor, hi, TAKE_PAGE) as RowHead[];
+      for (const r of page) if (!visit(r, disk.loaded.get(r.id))) return { parts, fragments, count, boot, bootId, cursor, loadedNow };
+    } while (page.length === TAKE_PAGE);
+  }
+  for (const row of disk.fresh) {
+    if (row.id <= cursor) continue;
+    if (row.id > hi) break;
+    if (!visit({ id: row.id, boot: row.boot, bid: row.bootId, n: row.state.length, bytes: 0 }, row)) break;
+  }
   return { parts, fragments, count, boot, bootId, cursor, loadedNow };
 }

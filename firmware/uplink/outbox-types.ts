@@ -40,7 +40,10 @@ export interface OutboxCounters {
   readonly commits: number;
   /** bytes SQLite wrote: WAL frames + checkpointed pages */
   readonly bytesWritten: number;
-  /** samples committed to disk since start */
+  /**
+   * readings commits made safe since start: stored, or acknowledged by the broker before the commit
+   * (published from memory, never stored); the watchdog and the update trial count progress here
+   */
   readonly committed: number;
   /** size of the write-ahead log now */
   readonly walBytes: number;

@@ -15,14 +15,24 @@ export interface DiskRows {
   readonly loaded: Map<number, RowState>;
   /** rows every reading of which is acknowledged: deleted at the next commit; n, bytes = what of them is still on disk */
   readonly acked: Map<number, { readonly n: number; readonly bytes: number }>;
-  /** readings and bytes stored and not acknowledged */
+  /**
+   * fresh rows (also in `loaded`): handed over, numbered, published from memory, not in the file
+   * yet; in id order, every id above those in the file
+   */
+  fresh: RowState[];
+  /** readings and bytes held (stored or fresh) and not acknowledged */
   rows: number;
   bytes: number;
+  /** the last row id given (to a fresh row or a stored one) */
   lastId: number;
+  /** the highest row id in the file (a take reads the file only past its cursor up to here) */
+  storedLast: number;
 }
 
 export interface WriteInput {
   readonly entries: readonly Entry[];
+  /** store the fresh rows (what of them is unacknowledged); false while the disk is full */
+  readonly storeFresh: boolean;
   readonly now: number;
   readonly bounds: QueueBounds;
   readonly rowSamples: number;
@@ -63,7 +73,19 @@ export function writeCommit(db: Database.Database, st: OutboxStatements, disk: D
   // and those written in the transaction
   const saved = new Map<number, Uint8Array>();
   const written: RowState[] = [];
+  // fresh rows stored by this commit, with what they knew before (restored if the commit fails)
+  const stored: { row: RowState; dirty: boolean; ackedN: number; ackedBytes: number }[] = [];
   const run = db.transaction(() => {
+    // fresh rows first (their ids are below those given to entries below): what of them the
+    // broker has not acknowledged yet; what it has never reaches the disk
+    if (w.storeFresh) {
+      for (const row of disk.fresh) {
+        if (row.done()) continue;
+        stored.push({ row, dirty: row.dirty, ackedN: row.ackedN, ackedBytes: row.ackedBytes });
+        inserted += row.insert(st).n;
+        row.settled();
+      }
+    }
     // rows: consecutive readings of one boot and one storage time, rowSamples at most
     let chunk: { boot: number; bid: string; created: number; bodies: string[]; monos: number[]; untrusted: number; bytes: number } | undefined;
     const flush = (): void => {
@@ -140,8 +162,9 @@ export function writeCommit(db: Database.Database, st: OutboxStatements, disk: D
       if (page.length < PAGE) break;
     }
     // split rows: off the disk go their acknowledged and dropped readings, or the whole row
+    const storedNow = new Set(stored.map((x) => x.row));
     for (const row of disk.loaded.values()) {
-      if (!row.dirty) continue;
+      if (!row.dirty || (!row.onDisk && !storedNow.has(row))) continue;
       if (row.done()) victims.push(row.id);
       else row.rewrite(st);
       written.push(row);
@@ -157,7 +180,18 @@ export function writeCommit(db: Database.Database, st: OutboxStatements, disk: D
     run.immediate();
   } catch (e) {
     for (const [id, state] of saved) disk.loaded.get(id)?.state.set(state);
+    for (const s of stored) Object.assign(s.row, { dirty: s.dirty, ackedN: s.ackedN, ackedBytes: s.ackedBytes });
     throw e;
+  }
+  if (w.storeFresh) {
+    const storedNow = new Set(stored.map((x) => x.row));
+    disk.fresh = disk.fresh.filter((r) => !storedNow.has(r) && !r.done());
+    for (const { row } of stored) {
+      row.onDisk = true;
+      disk.storedLast = Math.max(disk.storedLast, row.id);
+      // a row nothing of which was taken is read back from the file like any stored row
+      if (row.untouched() && disk.loaded.get(row.id) === row) disk.loaded.delete(row.id);
+    }
   }
   for (const id of ackedNow) disk.acked.delete(id);
   for (const row of written) {
@@ -167,6 +201,7 @@ export function writeCommit(db: Database.Database, st: OutboxStatements, disk: D
   disk.rows = rows;
   disk.bytes = bytes;
   disk.lastId = lastId;
+  if (w.entries.length > 0) disk.storedLast = Math.max(disk.storedLast, lastId);
   return { inserted, dropped: drop };
 }
 

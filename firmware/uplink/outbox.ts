@@ -8,9 +8,10 @@ import { type SeqSkip, SeqAllocator, type SkipReason } from './outbox-seqs.js';
 import { HEADROOM_BYTES, RESUME_BYTES, Spare, WriteMeter, freeBytes } from './outbox-space.js';
 import { StoredRows } from './outbox-disk.js';
 import { checkWal } from './outbox-wal.js';
+import { At, RowState } from './outbox-rows.js';
 import { writeCommit } from './outbox-write.js';
-import { toWire } from './payload.js';
-import { type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, type SampleQueue, type TimeFix } from './queue.js';
+import { type WireSample, toWire } from './payload.js';
+import { type Batch, type DropCounts, type Entry, type Lane, MemoryQueue, type SampleQueue, type TimeFix, fixTime } from './queue.js';
 import { setAside, type StartState, adoptFile, markClean, reserve } from './outbox-start.js';
 import { type OutboxCounters, type OutboxOptions, ZERO, add, sub } from './outbox-types.js';
 
@@ -44,6 +45,8 @@ export class Outbox implements SampleQueue {
   private readonly rows: StoredRows;
   private readonly start: StartState;
   private committedCount = 0;
+  /** readings refused by reject-new when handed over, not yet counted in the file */
+  private rejected = 0;
   private commitsBefore = 0;
   private writtenBefore = 0;
   private fix: TimeFix | undefined;
@@ -86,7 +89,59 @@ export class Outbox implements SampleQueue {
     for (const s of samples) this.buffer.push(s);
   }
 
+  /**
+   * Number and encode what was appended, once, into fresh rows that are takeable at once and
+   * published from memory; the next commit stores what of them is still unacknowledged. Only while
+   * the file takes writes and its reservations cover the numbers: otherwise the readings wait for
+   * commit(), which puts them in the memory ring.
+   */
+  stage(): void {
+    if (this.buffer.length === 0 || !this.db || this.trouble !== undefined) return;
+    const now = this.wallNow();
+    const samples = this.buffer;
+    this.reserveFor(samples, now);
+    if (!this.db || this.trouble !== undefined) return; // the reservation failed: commit() handles them
+    this.buffer = [];
+    const o = this.options;
+    const d = this.rows.disk;
+    const made: RowState[] = [];
+    let bodies: string[] = [];
+    let bytes: number[] = [];
+    let monos: number[] = [];
+    let untrusted = 0;
+    const cut = (): void => {
+      if (bodies.length === 0) return;
+      made.push(RowState.fresh(this.rows.nextId(), this.options.boot, this.bootId, now, bodies, bytes, untrusted > 0 ? monos : null));
+      bodies = [];
+      bytes = [];
+      monos = [];
+      untrusted = 0;
+    };
+    let rows = d.rows;
+    let held = d.bytes;
+    for (const s of samples) {
+      const wire = fixTime(toWire(s, this.number(s.device, now)), s.monoMs, this.options.boot, this.fix);
+      const body = JSON.stringify(wire);
+      const b = Buffer.byteLength(body);
+      // reject-new: the number is consumed and the refusal counted (durably at the next commit)
+      if (o.policy === 'reject-new' && (rows + 1 > o.maxRows || held + b > o.maxBytes)) {
+        this.rejected++;
+        continue;
+      }
+      rows++;
+      held += b;
+      bodies.push(body);
+      bytes.push(b);
+      monos.push(s.monoMs);
+      if (wire.tq === 'none') untrusted++;
+      if (bodies.length >= this.rowSamples) cut();
+    }
+    cut();
+    this.rows.stage(made);
+  }
+
   commit(): void {
+    this.stage();
     const now = this.wallNow();
     const samples = this.buffer;
     this.buffer = [];
@@ -96,11 +151,12 @@ export class Outbox implements SampleQueue {
       id: 0, boot: this.options.boot, bootId: this.bootId, mono: s.monoMs, created: now, bytes: 0, wire: toWire(s, this.number(s.device, now)), body: '',
     }));
     const toRing = (): void => {
+      this.freshToRing();
       for (const e of fresh) this.ring.push(e.wire, e.mono, e.created, e.boot, e.bootId);
       this.ring.commit(); // applies the age bound
     };
     if (!this.db) return toRing();
-    if (!this.roomFor(now, fresh.length)) {
+    if (!this.roomFor(now, fresh.length + this.rows.disk.fresh.length * this.rowSamples)) {
       toRing();
       this.maintain(now);
       return;
@@ -158,7 +214,7 @@ export class Outbox implements SampleQueue {
 
   /** Every drop: those counted in the file (all starts) and the memory ring's of this start. */
   drops(): DropCounts {
-    return add(this.durable, sub(this.ring.drops(), this.carried));
+    return add(add(this.durable, sub(this.ring.drops(), this.carried)), { oldest: 0, rejected: this.rejected, expired: 0 });
   }
 
   sequences(): Record<string, number> {
@@ -180,7 +236,7 @@ export class Outbox implements SampleQueue {
       walBytes: this.meter?.walBytes() ?? 0,
       dropped: this.durable,
       fileId: this.fileId,
-      memoryDropped: r.oldest + r.rejected + r.expired,
+      memoryDropped: r.oldest + r.rejected + r.expired + this.rejected,
       discarded: this.discarded,
       skips: [...this.fileSkips.filter((s) => !mine.has(s)), ...this.alloc.skips.map((s) => (this.alloc.pendingSkips.includes(s) ? { ...s, saved: false } : s))].slice(
         -SKIPS_REPORTED,
@@ -197,7 +253,8 @@ export class Outbox implements SampleQueue {
     this.commit();
     this.ring.releaseAll();
     if (this.ring.pending() > 0) this.commit();
-    const left = this.ring.pending();
+    // fresh rows the disk did not take (it failed under the last commit) are lost with the memory
+    const left = this.ring.pending() + this.unstored();
     if (left === 0 && this.db && this.stmt && this.meter && this.trouble === undefined) {
       try {
         markClean(this.db, this.stmt, this.alloc);
@@ -281,7 +338,7 @@ export class Outbox implements SampleQueue {
     if (!work) return;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        this.write([], now);
+        this.write([], now, false);
         return;
       } catch (e) {
         if (classifyStorageError(e) !== 'full' || !this.spare.release()) return; // the next commit tries again
@@ -289,24 +346,74 @@ export class Outbox implements SampleQueue {
     }
   }
 
-  private write(entries: readonly Entry[], now: number): void {
+  private write(entries: readonly Entry[], now: number, storeFresh = true): void {
     const db = this.db as Database.Database;
     const st = this.stmt as OutboxStatements;
-    // a device's stored counter stays at or below the numbers the memory ring still holds or
-    // dropped uncounted; the ring's drops join the file's counters once the ring is empty
-    const low = this.ring.lowestSeqs();
-    const seqs = [...this.alloc.next].map(([dev, next]) => [dev, Math.min(next, low.get(dev) ?? next), this.alloc.limit(dev)] as const);
+    const d = this.rows.disk;
+    const o = this.options;
     const carried = this.ring.pending() === 0 ? sub(this.ring.drops(), this.carried) : ZERO;
     const skips = [...this.alloc.pendingSkips];
-    const r = writeCommit(db, st, this.rows.disk, {
-      entries, now, bounds: this.options, rowSamples: this.rowSamples, fix: this.fix, seqs, skips, dropsBefore: this.durable, dropsCarried: carried,
+    const rejected = this.rejected;
+    // nothing to store, delete, count or bound: no transaction (readings the broker acknowledged
+    // before this commit never touch the disk, and the counters follow at the next write)
+    const idle = entries.length === 0 && (!storeFresh || d.fresh.length === 0) && d.acked.size === 0 && skips.length === 0 && rejected === 0 &&
+      carried.oldest + carried.rejected + carried.expired === 0 && d.rows <= o.maxRows && d.bytes <= o.maxBytes && (o.maxAgeMs <= 0 || d.rows === 0) &&
+      ![...d.loaded.values()].some((r) => r.dirty && r.onDisk);
+    if (idle) {
+      this.settled();
+      return;
+    }
+    // a device's stored counter stays at or below the numbers the memory ring still holds or
+    // dropped uncounted, and those of fresh rows this write does not store
+    const low = this.ring.lowestSeqs();
+    if (!storeFresh) for (const [dev, seq] of freshLows(d.fresh)) if (seq < (low.get(dev) ?? Number.POSITIVE_INFINITY)) low.set(dev, seq);
+    const seqs = [...this.alloc.next].map(([dev, next]) => [dev, Math.min(next, low.get(dev) ?? next), this.alloc.limit(dev)] as const);
+    const r = writeCommit(db, st, d, {
+      entries, storeFresh, now, bounds: o, rowSamples: this.rowSamples, fix: this.fix, seqs, skips, dropsBefore: this.durable,
+      dropsCarried: add(carried, { oldest: 0, rejected, expired: 0 }),
     });
+    this.rejected -= rejected;
     this.alloc.skipsSaved(skips.length);
-    this.durable = add(add(this.durable, r.dropped), carried);
+    this.durable = add(add(add(this.durable, r.dropped), carried), { oldest: 0, rejected, expired: 0 });
     this.carried = add(this.carried, carried);
     if (this.ring.pending() === 0) this.ring.forgetDropped();
     this.committedCount += r.inserted;
-    this.meter?.afterCommit(this.rows.disk.rows === 0);
+    this.settled();
+    this.meter?.afterCommit(d.rows === 0);
+  }
+
+  /**
+   * The disk cannot take the fresh rows now: what of them waits goes to the memory ring (bounded,
+   * counted, moved to disk when it returns), like readings handed over during disk trouble. What
+   * is in flight stays until the broker answers (a released reading comes here at the next commit).
+   */
+  private freshToRing(): void {
+    const d = this.rows.disk;
+    if (d.fresh.length === 0) return;
+    for (const row of d.fresh) {
+      for (let i = 0; i < row.state.length; i++) {
+        if (row.state[i] !== At.Waiting) continue;
+        row.state[i] = At.Acked; // gone from the row: the ring holds it now
+        d.rows--;
+        d.bytes -= row.bytes[i] as number;
+        this.ring.push(JSON.parse(row.bodies[i] as string) as WireSample, row.monos?.[i] ?? 0, row.created, row.boot, row.bootId);
+      }
+      if (row.done()) d.loaded.delete(row.id);
+    }
+    d.fresh = d.fresh.filter((r) => !r.done());
+  }
+
+  /** A commit went through: the readings acknowledged from memory before it are safe too. */
+  private settled(): void {
+    this.committedCount += this.rows.ackedFresh;
+    this.rows.ackedFresh = 0;
+  }
+
+  /** Readings of fresh rows not acknowledged (in memory only). */
+  private unstored(): number {
+    let n = 0;
+    for (const row of this.rows.disk.fresh) n += row.kept().length;
+    return n;
   }
 
   private takeDb(maxSamples: number, lane: Lane): Batch | undefined {
@@ -405,4 +512,16 @@ export class Outbox implements SampleQueue {
     this.stmt = undefined;
     this.meter = undefined;
   }
+}
+
+/** Lowest sequence per device in fresh rows (rare: only while the disk is full and rows wait in memory). */
+function freshLows(fresh: readonly RowState[]): Map<string, number> {
+  const low = new Map<string, number>();
+  for (const row of fresh) {
+    for (const i of row.kept()) {
+      const w = JSON.parse(row.bodies[i] as string) as WireSample;
+      if (w.seq < (low.get(w.dev) ?? Number.POSITIVE_INFINITY)) low.set(w.dev, w.seq);
+    }
+  }
+  return low;
 }

@@ -68,8 +68,9 @@ export const totalDrops = (d: DropCounts): number => d.oldest + d.rejected + d.e
  * Between the sampling thread and the broker: samples wait here, get their per-device
  * sequence, and are taken in batches for publishing.
  * - append() only buffers; commit() assigns sequences and makes the samples takeable (for the
- *   durable outbox: one transaction on disk). A sequence is consumed even by a sample the bounds
- *   refuse, so every gap the platform sees is a counted loss.
+ *   durable outbox: one transaction on disk; stage() numbers and hands them out earlier, from
+ *   memory, and the commit stores what is still unacknowledged). A sequence is consumed even by a
+ *   sample the bounds refuse, so every gap the platform sees is a counted loss.
  * - take() never returns a sample that is already in flight; ack() removes a batch for good;
  *   release()/releaseAll() put batches back to be taken again, oldest first.
  * - splitBacklog(): what is stored now becomes the backlog lane; what is committed later is live.
@@ -78,6 +79,12 @@ export const totalDrops = (d: DropCounts): number => d.oldest + d.rejected + d.e
  */
 export interface SampleQueue {
   append(samples: readonly Sample[]): void;
+  /**
+   * Optional (the durable outbox): number what was appended and make it takeable now, published
+   * from memory; commit() then makes durable what of it is still unacknowledged. Without stage()
+   * nothing appended is takeable before commit().
+   */
+  stage?(): void;
   commit(): void;
   take(maxSamples: number, lane: Lane): Batch | undefined;
   ack(batchId: number): void;

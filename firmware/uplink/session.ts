@@ -15,6 +15,9 @@ import { transportOptions } from './transport.js';
 import { TransportWatch } from './transport-watch.js';
 import type { IntakeCounters } from '../security/intake.js';
 
+/** how long a commit waits for the broker to acknowledge what the tick before it published, ms */
+const COMMIT_GRACE_MS = 50;
+
 export interface SessionEvents {
   stats(s: UplinkStats): void;
   log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
@@ -30,7 +33,10 @@ export interface SessionEvents {
  * One box's MQTT session, inside the uplink worker. mqtt.js is only the transport:
  * - every commitInterval the queue commits what arrived (one transaction), then publishing takes
  *   batches from it: QoS 1, at most `inflightWindow` unacknowledged messages (a callback per
- *   publish in a tight loop makes mqtt.js quadratic);
+ *   publish in a tight loop makes mqtt.js quadratic). A queue that stages (the durable outbox)
+ *   publishes first, from memory (at the tick, or at once for a full message's worth), and commits
+ *   when the broker has acknowledged that or after COMMIT_GRACE_MS: it stores only what is still
+ *   unacknowledged;
  * - a batch leaves the queue only on PUBACK. Nothing is published while disconnected. A lost
  *   connection ends its client: mqtt.js's in-memory resend store dies with it, every batch in
  *   flight goes back to the queue, and the next connection resumes from the oldest
@@ -63,6 +69,11 @@ export class UplinkSession {
   private cancelPump: (() => void) | undefined;
   private stopping = false;
   private retryNow = false;
+  /** readings appended since the queue last staged */
+  private unstaged = 0;
+  /** cancels the commit that waits for the acknowledgements of what the last tick published */
+  private commitWait: (() => void) | undefined;
+  private commitGraceMs = COMMIT_GRACE_MS;
   private pendingFaultEvents: FaultEvent[] = [];
   private faultSnapshot: readonly ActiveFault[] | undefined;
   private readonly sinceMs = Date.now();
@@ -88,16 +99,51 @@ export class UplinkSession {
 
   start(): void {
     this.scheduler.every('transport-watch', 5000, () => this.watch.tick());
-    this.scheduler.every('outbox-commit', this.config.outbox?.commitIntervalMs ?? this.config.commitIntervalMs ?? 50, () => {
-      this.queue.commit();
-      this.pump();
-    });
+    const interval = this.config.outbox?.commitIntervalMs ?? this.config.commitIntervalMs ?? 50;
+    this.commitGraceMs = Math.min(COMMIT_GRACE_MS, interval / 2);
+    this.scheduler.every('outbox-commit', interval, () => this.tick());
     this.connect();
   }
 
   submit(samples: readonly Sample[]): void {
     this.received += samples.length;
     this.queue.append(samples);
+    if (!this.queue.stage) return;
+    // a full message's worth goes out at once, from memory; smaller hand-overs wait for the tick
+    this.unstaged += samples.length;
+    if (this.unstaged < this.config.maxSamplesPerMessage || !this.connected) return;
+    this.unstaged = 0;
+    this.queue.stage();
+    this.pump();
+  }
+
+  /**
+   * Every commit interval. With a queue that stages (the durable outbox) and a broker: publish what
+   * arrived, from memory, then commit once the broker acknowledged it (or after a short grace):
+   * what it has by then never touches the disk, the rest is stored. Otherwise: commit, then publish.
+   */
+  private tick(): void {
+    if (this.commitWait) this.commitNow(); // the last commit is still waiting: do it now
+    if (!this.queue.stage || !this.connected) {
+      this.queue.commit();
+      this.pump();
+      return;
+    }
+    this.unstaged = 0;
+    this.queue.stage();
+    this.pump();
+    if (this.inflightLive === 0) {
+      this.commitNow();
+      return;
+    }
+    this.commitWait = this.scheduler.after(this.commitGraceMs, () => this.commitNow());
+  }
+
+  private commitNow(): void {
+    this.commitWait?.();
+    this.commitWait = undefined;
+    this.queue.commit();
+    this.pump();
   }
 
   /** Wall time became trustworthy (see SampleQueue.restamp). */
@@ -157,6 +203,8 @@ export class UplinkSession {
     this.stopping = true;
     this.cancelReconnect?.();
     this.cancelPump?.();
+    this.commitWait?.();
+    this.commitWait = undefined;
     this.queue.commit();
     const client = this.client;
     const deadline = this.scheduler.now() + budgetMs;
@@ -392,7 +440,9 @@ export class UplinkSession {
       this.watch.accepted();
       this.acked += batch.count;
       this.events.acked?.(batch, Date.now());
-      this.pump();
+      // the commit waited for this: the broker has every live message the tick published
+      if (this.commitWait && this.inflightLive === 0) this.commitNow();
+      else this.pump();
     });
   }
 }

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import { duration } from '../drivers/schema-parts.js';
 import { PERMISSIONS } from '../firmware/commands/specs.js';
-import { generateKeyPair, parsePublicKey, publicKeyText, readPublicKeyFile, writeKeyFiles } from '../firmware/security/keys.js';
+import { parsePublicKey } from '../firmware/security/keys.js';
+import { type TrustedKey, resolveTrustList } from './trust.js';
+
+export { type TrustedKey, resolveTrustList };
 
 const trustEntry = z
   .strictObject({
@@ -62,32 +63,3 @@ export const commandsSchema = z
 
 export type CommandsConfig = z.infer<typeof commandsSchema>;
 
-/** A trust-list entry with its key read. */
-export interface TrustedKey {
-  readonly name: string;
-  /** raw 32-byte public key, base64 */
-  readonly key: string;
-  readonly allow: readonly string[];
-}
-
-/**
- * Read the trust list's key files (and create a demo key pair where `create` says so). Throws
- * an error naming the entry (`commands.trust[1].keyFile: …`) when a key cannot be read.
- */
-export function resolveTrustList(c: CommandsConfig, onCreate?: (file: string) => void): TrustedKey[] {
-  return c.trust.map((t, i) => {
-    if (t.key !== undefined) return { name: t.name, key: publicKeyText(parsePublicKey(t.key)), allow: t.allow };
-    const pub = t.keyFile as string;
-    try {
-      if (t.create && !existsSync(pub)) {
-        const priv = pub.slice(0, -'.pub'.length);
-        mkdirSync(dirname(pub), { recursive: true, mode: 0o750 });
-        writeKeyFiles(priv, generateKeyPair());
-        onCreate?.(priv);
-      }
-      return { name: t.name, key: publicKeyText(readPublicKeyFile(pub)), allow: t.allow };
-    } catch (e) {
-      throw new Error(`commands.trust[${i}].keyFile: ${(e as Error).message}`);
-    }
-  });
-}

@@ -283,15 +283,6 @@ export interface PipelineChannelConfig {
   readonly decimals?: number;
 }
 
-/**
- * Decimal places a channel publishes: the profile's `decimals`, else a calibration that ends
- * with `round: N` (the user said how precise the value is), else the part's resolution.
- */
-export function publishedDecimals(cfg: PipelineChannelConfig | undefined, partDecimals: number): number {
-  if (cfg?.decimals !== undefined) return cfg.decimals;
-  const last = cfg?.calibration?.[cfg.calibration.length - 1];
-  return last?.op === 'round' ? last.decimals : partDecimals;
-}
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────
 
@@ -358,3 +349,5 @@ export function pipelineProblems(cfg: PipelineChannelConfig, spec: { readonly na
 }
 
 const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+
+export { publishedDecimals } from './decimals.js';

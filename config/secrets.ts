@@ -1,8 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { ProfileError, formatPath, readBounded } from './load.js';
+import { ProfileError, formatPath, readBounded } from './errors.js';
 import type { Profile } from './schema.js';
-import { transportWarnings } from './transport.js';
+import { transportWarnings } from './url.js';
 import type { BrokerTransport } from '../firmware/uplink/transport.js';
 
 /** Bounds on the files an uplink names: read whole at start, refused unread when larger. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { displayUrl, isLoopbackHost } from './url.js';
+import { displayUrl, isLoopbackHost, transportWarnings } from './url.js';
 
-export { displayUrl, isLoopbackHost };
+export { displayUrl, isLoopbackHost, transportWarnings };
 
 /**
  * The uplink's transport keys: broker URL, credentials and TLS files. Secrets never live in a
@@ -76,14 +76,3 @@ export function transportProblems(u: {
   return out;
 }
 
-/**
- * Warnings (not errors) about the transport: plain MQTT to another machine sends readings,
- * commands and the broker password in clear.
- */
-export function transportWarnings(u: { url: string; username?: string | undefined; embeddedBroker?: unknown }): string[] {
-  if (u.embeddedBroker) return [];
-  const m = /^(mqtt|ws|tcp):\/\/(\[[^\]]+\]|[^:/]+)/i.exec(u.url);
-  if (!m?.[2] || isLoopbackHost(m[2])) return [];
-  const what = u.username ? 'readings, commands and the broker password' : 'readings and commands';
-  return [`uplink.url: ${displayUrl(u.url)} is plain MQTT to another machine: ${what} cross the network unencrypted; use mqtts:// with uplink.tls (docs/security.md)`];
-}

@@ -15,3 +15,15 @@ export function isLoopbackHost(host: string): boolean {
 export function displayUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
 }
+
+/**
+ * Warnings (not errors) about the transport: plain MQTT to another machine sends readings,
+ * commands and the broker password in clear.
+ */
+export function transportWarnings(u: { url: string; username?: string | undefined; embeddedBroker?: unknown }): string[] {
+  if (u.embeddedBroker) return [];
+  const m = /^(mqtt|ws|tcp):\/\/(\[[^\]]+\]|[^:/]+)/i.exec(u.url);
+  if (!m?.[2] || isLoopbackHost(m[2])) return [];
+  const what = u.username ? 'readings, commands and the broker password' : 'readings and commands';
+  return [`uplink.url: ${displayUrl(u.url)} is plain MQTT to another machine: ${what} cross the network unencrypted; use mqtts:// with uplink.tls (docs/security.md)`];
+}

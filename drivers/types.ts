@@ -115,6 +115,14 @@ export interface DeviceCommon {
  * `options` is a zod shape of the device's own profile keys (with `type: z.literal(...)`);
  * config/schema.ts adds the common keys.
  */
+/**
+ * A device type as the sampling thread needs it: everything of its definition except the zod
+ * shape of its profile options (drivers/<part>/driver.ts). The profile check (a short-lived
+ * thread at start and on reload) uses the whole DeviceDefinition; the sampling thread never loads
+ * a schema library (docs/footprint.md).
+ */
+export type DevicePart<O extends DeviceCommon = DeviceCommon> = Omit<DeviceDefinition<O>, 'options'>;
+
 export interface DeviceDefinition<O extends DeviceCommon = DeviceCommon> {
   readonly type: string;
   /** "Bosch BME280 temperature / humidity / pressure" */

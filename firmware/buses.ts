@@ -6,7 +6,7 @@ import { openGpioBus } from '../drivers/bus/gpio-open.js';
 import type { I2cBus } from '../drivers/bus/i2c.js';
 import { SerialHub } from '../drivers/bus/serial-hub.js';
 import { toDeviceError } from '../drivers/errors.js';
-import { deviceType } from '../drivers/registry.js';
+import { devicePart } from '../drivers/parts.js';
 import type { Ticker } from '../drivers/sim/serial-mock.js';
 import type { Drivable } from '../drivers/sim/world.js';
 import type { BusProvider } from '../drivers/types.js';
@@ -47,7 +47,7 @@ export async function openBuses(profile: Profile, clock: Clock, faults: FaultSin
   const i2c = new Map<string, I2cBus>();
   for (const b of profile.buses.i2c) {
     if (b.simulated && sim) {
-      i2c.set(b.name, sim.i2cBus(b.name, (type, d) => deviceType(type)?.i2c?.address(d)));
+      i2c.set(b.name, sim.i2cBus(b.name, (type, d) => devicePart(type)?.i2c?.address(d)));
       continue;
     }
     const { RealI2cBus } = await import('../drivers/bus/i2c-real.js');

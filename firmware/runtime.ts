@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Profile } from '../config/schema.js';
 import { type Clock, SystemClock } from '../drivers/bus/clock.js';
-import { deviceType } from '../drivers/registry.js';
+import { devicePart } from '../drivers/parts.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded.js';
 import { type OpenBuses, openBuses } from './buses.js';
 import { type DeviceStatus, RunningDevice } from './device/running-device.js';
@@ -26,17 +25,13 @@ import { startRemoteUpdate } from './lifecycle/remote.js';
 import { ensureDir } from './state/dirs.js';
 import { tightenStateDir } from './state/files.js';
 import type { UplinkStats } from './uplink/protocol.js';
-import { outboxConfig } from './uplink/config.js';
+import { uplinkOptions } from './uplink/config.js';
 import { transportSecretsOrThrow } from '../config/secrets.js';
-import { defaultClientId } from './uplink/transport.js';
 import { Uplink } from './uplink/uplink.js';
+import { watchBroker } from './uplink/broker-watch.js';
 import { FIRMWARE_DATE_MS, FIRMWARE_VERSION } from './version.js';
 import { readLastWall, saveLastWall } from './state/last-wall.js';
-import { SiteServer } from './site/server.js';
-import { isOutputDriver } from '../drivers/outputs.js';
-
-/** how often readings cross to the uplink worker when it keeps an outbox, ms at most */
-const FLUSH_WITH_OUTBOX_MS = 50;
+import type { SiteServer } from './site/server.js';
 
 export interface RuntimeOptions {
   readonly profile: Profile;
@@ -75,7 +70,7 @@ export class Runtime {
   private buses: OpenBuses | undefined;
   /** diag's and the technician page's bus checks probe a sampled part only between its transactions */
   private readonly exclusiveAt: ExclusiveAt = (bus, address, fn) => {
-    const entry = this.profile.devices.find((d) => d.enabled && d.bus === bus && deviceType(d.type)?.i2c?.address(d) === address);
+    const entry = this.profile.devices.find((d) => d.enabled && d.bus === bus && devicePart(d.type)?.i2c?.address(d) === address);
     const running = entry && this.devices.find((d) => d.id === entry.id);
     return running ? running.exclusive(fn) : fn();
   };
@@ -162,7 +157,7 @@ export class Runtime {
     const checks: RawInspector = (s) => this.diagnostics?.observe(s);
     const sink = sampleFlow(checks, pipeline.push);
     enabled.forEach((d) => {
-      const def = deviceType(d.type);
+      const def = devicePart(d.type);
       if (!def) throw new Error(`unknown device type ${d.type}`); // the schema has already refused it
       const log = this.options.log.child({ module: 'device' });
       let running: RunningDevice | undefined;
@@ -205,38 +200,13 @@ export class Runtime {
     }
 
     const uplink = new Uplink(
-      {
-        config: {
-          url,
-          clientId: p.uplink.clientId ?? defaultClientId(p.box.id, identity),
-          ...(p.uplink.username !== undefined && !p.uplink.embeddedBroker ? { username: p.uplink.username } : {}),
-          ...(files ? { secrets: files.secrets } : {}),
-          keepaliveMs: p.uplink.keepalive,
-          prefix: p.uplink.topicPrefix,
-          boxId: p.box.id,
-          boot: this.bootCounter,
-          bootId: bootIdentity.bootId,
-          firstStart: bootIdentity.firstStart,
-          firmware: FIRMWARE_VERSION,
-          identity: { key: identity.publicKey, keyId: identity.keyId },
-          reconnectMinMs: p.uplink.reconnect.min,
-          reconnectMaxMs: p.uplink.reconnect.max,
-          maxSamplesPerMessage: p.uplink.batch.maxSamples,
-          inflightWindow: 16,
-          memoryQueueLimit: 100_000,
-          // the embedded broker (aedes) speaks 3.1.1 only
-          protocolVersion: p.uplink.embeddedBroker ? 4 : p.uplink.protocolVersion,
-          commitIntervalMs: 50,
-          drainRate: p.uplink.outbox.drainRate,
-          ...(p.uplink.outbox.enabled ? { outbox: outboxConfig(p) } : {}),
-          commands: this.gateConfig(p.commands, identity),
-          maxIncomingBytes: Math.max(65_536, 4 * p.commands.maxBytes),
-        },
-        batchMaxSamples: p.uplink.batch.maxSamples,
-        // with an outbox, messages are made from committed rows: hand readings to the worker often,
-        // so a power cut loses at most FLUSH_WITH_OUTBOX_MS + commitInterval (docs/mqtt.md)
-        batchMaxDelayMs: p.uplink.outbox.enabled ? Math.min(p.uplink.batch.maxDelay, FLUSH_WITH_OUTBOX_MS) : p.uplink.batch.maxDelay,
-      },
+      uplinkOptions(p, {
+        url,
+        identity,
+        boot: bootIdentity,
+        ...(files ? { secrets: files.secrets } : {}),
+        commands: this.gateConfig(p.commands, identity),
+      }),
       this.scheduler,
       this.options.log.child({ module: 'uplink' }),
     );
@@ -244,7 +214,7 @@ export class Runtime {
     uplink.start();
     uplink.reportFaults(this.faults);
     uplink.watchClock(this.clock);
-    this.watchBroker(uplink);
+    watchBroker(uplink, this.scheduler, this.faults);
     this.faults.onEvent((e) => {
       this.pendingFaultEvents.push(e);
       // coalesce a burst of transitions into one snapshot on the next turn of the loop
@@ -311,7 +281,9 @@ export class Runtime {
   /** The technician page (firmware/site/): a failure to listen is logged, never fatal to sampling. */
   private async startSite(http: NonNullable<Profile['site']['http']>): Promise<void> {
     const runtime = this;
-    const site = new SiteServer(
+    // loaded only for a profile that turns the page on
+    const { startSite } = await import('./site/start.js');
+    this.site = await startSite(
       {
         // the profile the box runs now: names and channels a reload applied show at once
         get profile(): Profile {
@@ -322,18 +294,9 @@ export class Runtime {
         scheduler: this.scheduler,
         clock: this.clock,
         faults: this.faults,
-        devices: () => this.devices.map((d) => d.status()),
-        reprobe: (id) => {
-          const d = this.devices.find((x) => x.id === id);
-          void d?.reprobe();
-          return d !== undefined;
-        },
+        devices: () => this.devices,
         uplink: () => this.status().uplink,
-        outputs: () =>
-          this.devices.flatMap((d) => (isOutputDriver(d.driver) ? d.driver.outputs().map((o) => ({ device: d.id, name: o.name, pwm: o.pwm, value: o.get(), safe: o.safe })) : [])),
-        // the page's ack and output are the signed-command handlers themselves; the signer is the technician
-        command: (name, args, signer) =>
-          this.executor ? this.executor.run({ cmd: name, args, nonce: randomBytes(8).toString('hex'), signer }) : Promise.resolve({ ok: false as const, reason: 'unavailable', error: 'commands are not running yet' }),
+        executor: () => this.executor,
         diagnostics: () => this.diagnostics,
         buses: () => this.buses,
         exclusive: this.exclusiveAt,
@@ -341,12 +304,6 @@ export class Runtime {
       http,
       this.options.log,
     );
-    try {
-      await site.start();
-      this.site = site;
-    } catch (e) {
-      this.log.error({ err: e, host: http.host, port: http.port }, 'technician page not started (address in use?); the box samples and publishes as usual');
-    }
   }
 
   /** Simulated parts by device id (demo, tests, training: inject faults through their test face). */
@@ -443,29 +400,5 @@ export class Runtime {
     const events = this.pendingFaultEvents;
     this.pendingFaultEvents = [];
     this.uplink?.faults(this.faults.active(), events);
-  }
-
-  /** Raise BROKER_UNREACHABLE when the broker has been away for 10 s; clear it on reconnect. */
-  private watchBroker(uplink: Uplink): void {
-    let cancel: (() => void) | undefined;
-    let since = this.scheduler.now();
-    let wasConnected = false;
-    const arm = (): void => {
-      cancel = this.scheduler.after(10_000, () => {
-        this.faults.raise({ code: 'BROKER_UNREACHABLE', subject: 'uplink', message: `no broker connection for ${Math.round((this.scheduler.now() - since) / 1000)} s (${uplink.stats().lastError ?? 'no answer'})` });
-      });
-    };
-    arm();
-    uplink.onStats((s) => {
-      if (s.connected && !wasConnected) {
-        cancel?.();
-        cancel = undefined;
-        this.faults.clear('BROKER_UNREACHABLE', 'uplink');
-      } else if (!s.connected && wasConnected) {
-        since = this.scheduler.now();
-        arm();
-      }
-      wasConnected = s.connected;
-    });
   }
 }

@@ -10,7 +10,11 @@ import { FIRMWARE_VERSION } from '../firmware/version.js';
  */
 type Register = (program: Command) => void;
 const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
-  run: async () => (await import('./commands/run.js')).registerRun,
+  run: async () => {
+    // the uplink thread loads MQTT and SQLite on the other core while this one loads the rest
+    if (!process.argv.includes('--help') && !process.argv.includes('-h')) (await import('../firmware/uplink/prestart.js')).prestartUplinkWorker();
+    return (await import('./commands/run.js')).registerRun;
+  },
   config: async () => (await import('./commands/config.js')).registerConfig,
   tail: async () => (await import('./commands/tail.js')).registerTail,
   bench: async () => (await import('./commands/bench.js')).registerBench,

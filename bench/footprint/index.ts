@@ -84,6 +84,20 @@ function plainMqtt(): Contender {
   };
 }
 
+/** What the design costs before any feature (floor.ts): the least edgefw could weigh. */
+function floor(): Contender {
+  const script = fileURLToPath(new URL('./floor.js', import.meta.url));
+  return {
+    name: 'floor (2 threads, mqtt.js, SQLite)',
+    launch(url, _box, topic) {
+      const dir = mkdtempSync(join(tmpdir(), 'edgefw-footprint-floor-'));
+      const proc = spawn(process.execPath, ['--max-semi-space-size=1', script, url, topic, String(DEVICES), String(INTERVAL_MS), String(BATCH), dir], { stdio: 'ignore' });
+      return { proc, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    },
+    count: (p) => (JSON.parse(p.toString()) as { samples?: unknown[] }).samples?.length ?? 0,
+  };
+}
+
 function nodeRed(redJs: string, version: string): Contender {
   return {
     name: `Node-RED ${version}`,
@@ -171,7 +185,7 @@ export const footprintBenchmark: Benchmark = {
     } else {
       options.log(`footprint: Node-RED not installed in ${nodeRedDir()}; add --with-node-red to install it there and compare`);
     }
-    if (!only) contenders.push(plainMqtt());
+    if (!only) contenders.push(plainMqtt(), floor());
     const rounds = options.rounds ?? 3;
     const broker = await startBenchBroker({ nice: 0 });
     const sub = mqtt.connect(broker.url, { clientId: `bench-footprint-sub-${process.pid}` });
@@ -192,8 +206,11 @@ export const footprintBenchmark: Benchmark = {
           runs.push(r);
         }
       }
-      options.log(`footprint: where the memory goes (edgefw with heap and module reports), ${options.seconds} s …`);
-      where = await whereMemoryGoes((extra) => measure(contenders[0] as Contender, 0, broker.url, sub, options.seconds, extra));
+      // probes of settings skip the extra run: EDGEFW_FOOTPRINT_WHERE=0
+      if (process.env.EDGEFW_FOOTPRINT_WHERE !== '0') {
+        options.log(`footprint: where the memory goes (edgefw with heap and module reports), ${options.seconds} s …`);
+        where = await whereMemoryGoes((extra) => measure(contenders[0] as Contender, 0, broker.url, sub, options.seconds, extra));
+      }
     } finally {
       sub.end(true);
       broker.stop();
@@ -217,6 +234,11 @@ export const footprintBenchmark: Benchmark = {
     }
     const plain = contenders.find((c) => c.name === 'plain mqtt.js');
     if (plain) notes.push(`edgefw / plain mqtt.js (medians): RSS ${f2(eRss / of(plain.name, 'rssMb').median)}×, CPU ${f2(eCpu / of(plain.name, 'cpu').median)}×`);
+    const fl = contenders.find((c) => c.name.startsWith('floor'));
+    if (fl) {
+      const fr = of(fl.name, 'rssMb').median;
+      notes.push(`floor of the design (two threads, mqtt.js QoS 1, SQLite outbox, no features; same flags): RSS ${f1(fr)} MB, CPU ${f1(of(fl.name, 'cpu').median)} % — edgefw's features cost ${f1(eRss - fr)} MB and ${f1(eCpu - of(fl.name, 'cpu').median)} points of CPU above it${nr ? `; the floor itself is ${f2(fr / of(nr.name, 'rssMb').median)}× Node-RED's RSS and ${f2(of(fl.name, 'cpu').median / of(nr.name, 'cpu').median)}× its CPU` : ''}`);
+    }
     notes.push(`edgefw RSS median ${f1(eRss)} MB (target ≤ 70: ${eRss <= 70 ? 'met' : 'not met'}); start → first reading max ${f2(eFirst.max)} s (target ≤ 1 s: ${eFirst.max <= 1 ? 'met' : 'not met'})`);
     const launch = shippedLaunch();
     notes.push(`edgefw as its unit starts it: node ${launch.nodeArgs.join(' ') || '(no flags)'}, ${Object.entries(launch.env).map(([k, v]) => `${k}=${v}`).join(' ')}; outbox on, batches of ${BATCH}; Mosquitto at the same priority`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { resolveTrustList } from '../../config/commands.js';
+import { resolveTrustList } from '../../config/trust.js';
 import type { Profile } from '../../config/schema.js';
 import type { BoxIdentity } from '../security/identity.js';
 import { BOX_SIGNER } from '../security/intake.js';

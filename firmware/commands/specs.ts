@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import { type ArgShape, type ArgsOf, checkArgs } from './args.js';
+
+export { checkArgs };
 
 /**
  * The command registry: every command the box accepts, in one place. A spec names the command
@@ -17,11 +19,11 @@ export interface CommandSpec {
   /** false: only reads (still signed, still fresh, still used once) */
   readonly changes: boolean;
   readonly description: string;
-  /** arguments: a strict object; unknown keys are refused */
-  readonly args: z.ZodType<Record<string, unknown>>;
+  /** arguments: a strict object; unknown keys are refused (checkArgs, firmware/commands/args.ts) */
+  readonly args: ArgShape;
 }
 
-const deviceId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a device id');
+const deviceId = { kind: 'string', min: 1, max: 63, pattern: /^[a-z0-9][a-z0-9_-]{0,62}$/, what: 'a device id' } as const;
 
 export const COMMAND_SPECS = {
   diag: {
@@ -29,63 +31,63 @@ export const COMMAND_SPECS = {
     permission: 'diag',
     changes: false,
     description: 'run diag on the box and reply with its PASS/WARN/FAIL report',
-    args: z.strictObject({}),
+    args: {},
   },
   ack: {
     name: 'ack',
     permission: 'ack',
     changes: true,
     description: 'acknowledge active faults (all, one code, or one subject); latched faults whose condition is over clear',
-    args: z.strictObject({
-      code: z.string().regex(/^[A-Z][A-Z0-9_]{1,47}$/, 'a fault code (docs/faults.md)').optional(),
-      subject: z.string().min(1).max(64).optional(),
-    }),
+    args: {
+      code: { kind: 'string', max: 48, pattern: /^[A-Z][A-Z0-9_]{1,47}$/, what: 'a fault code (docs/faults.md)', optional: true },
+      subject: { kind: 'string', min: 1, max: 64, optional: true },
+    },
   },
   output: {
     name: 'output',
     permission: 'output',
     changes: true,
     description: 'set a relay, backlight or Firmata output for at most `hold` (then back to its safe state)',
-    args: z.strictObject({
+    args: {
       device: deviceId,
-      output: z.string().min(1).max(32).optional(),
-      value: z.union([z.literal('on'), z.literal('off'), z.number().min(0).max(1)]),
+      output: { kind: 'string', min: 1, max: 32, optional: true },
+      value: { kind: 'word-or-number', words: ['on', 'off'], min: 0, max: 1 },
       /** ms; default 60 s, at most 24 h: the output falls back to its safe value after this */
-      hold: z.number().int().min(1000).max(86_400_000).optional(),
-    }),
+      hold: { kind: 'number', int: true, min: 1000, max: 86_400_000, optional: true },
+    },
   },
   reprobe: {
     name: 'reprobe',
     permission: 'reprobe',
     changes: true,
     description: 'probe a device again now (after a technician re-seated it)',
-    args: z.strictObject({ device: deviceId }),
+    args: { device: deviceId },
   },
   restart: {
     name: 'restart',
     permission: 'restart',
     changes: true,
     description: 'stop cleanly (outputs safe, outbox flushed) and let systemd start the service again',
-    args: z.strictObject({}),
+    args: {},
   },
   update: {
     name: 'update',
     permission: 'update',
     changes: true,
     description: 'download a signed release bundle and install it: health-gated commit, automatic rollback; progress on the retained update topic (docs/install.md)',
-    args: z.strictObject({
-      url: z.string().max(2048).regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL of a bundle'),
+    args: {
+      url: { kind: 'string', max: 2048, pattern: /^https?:\/\/\S+$/, what: 'an http:// or https:// URL of a bundle' },
       /** largest bundle to download, MB */
-      maxMb: z.number().int().min(1).max(1024).optional(),
+      maxMb: { kind: 'number', int: true, min: 1, max: 1024, optional: true },
       /** trial: healthy without a break for `settle` s, within `window` s of each start */
-      settle: z.number().int().min(1).max(3600).optional(),
-      window: z.number().int().min(2).max(7200).optional(),
-    }),
+      settle: { kind: 'number', int: true, min: 1, max: 3600, optional: true },
+      window: { kind: 'number', int: true, min: 2, max: 7200, optional: true },
+    },
   },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMAND_SPECS;
-export type CommandArgs<N extends CommandName> = z.infer<(typeof COMMAND_SPECS)[N]['args']>;
+export type CommandArgs<N extends CommandName> = ArgsOf<(typeof COMMAND_SPECS)[N]['args']>;
 
 export const COMMAND_NAMES = Object.keys(COMMAND_SPECS) as CommandName[];
 export const PERMISSIONS = [...new Set(Object.values(COMMAND_SPECS).map((s) => s.permission))];

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Profile } from '../../config/schema.js';
 import type { TransportSecrets } from '../../config/secrets.js';
-import { displayUrl, transportWarnings } from '../../config/transport.js';
+import { displayUrl, transportWarnings } from '../../config/url.js';
 import { classifyConnackRefusal, classifyTransportError } from '../uplink/transport.js';
 import type { Clock } from '../../drivers/bus/clock.js';
 import { hex } from '../../drivers/bus/i2c.js';
 import { toDeviceError } from '../../drivers/errors.js';
-import { DEVICE_TYPES, deviceType } from '../../drivers/registry.js';
+import { DEVICE_PARTS, devicePart } from '../../drivers/parts.js';
 import type { ChannelSpec, ChannelValue, Driver, ReadResult } from '../../drivers/types.js';
 import type { OpenBuses } from '../buses.js';
 import type { DeviceStatus } from '../device/running-device.js';
@@ -106,7 +106,7 @@ async function readOnce(driver: Driver, waitMs: (ms: number) => Promise<void>): 
 export async function liveDeviceChecks(profile: Profile, buses: OpenBuses, clock: Clock, log: Logger, waitMs: (ms: number) => Promise<void>): Promise<DiagCheck[]> {
   const out: DiagCheck[] = [];
   for (const d of profile.devices.filter((x) => x.enabled)) {
-    const def = deviceType(d.type);
+    const def = devicePart(d.type);
     if (!def) continue;
     let driver: Driver | undefined;
     const bounded = <T>(p: Promise<T>, what: string): Promise<T> =>
@@ -133,7 +133,7 @@ export function runningDeviceChecks(profile: Profile, devices: readonly DeviceSt
   const out: DiagCheck[] = [];
   for (const s of devices) {
     const entry = profile.devices.find((d) => d.id === s.id);
-    const def = deviceType(s.type);
+    const def = devicePart(s.type);
     if (!entry || !def) continue;
     const who = Object.entries(s.identity).map(([k, v]) => `${k} ${String(v)}`).join(', ');
     if (s.state === 'probing' && s.errors === 0) {
@@ -179,12 +179,12 @@ export async function busChecks(profile: Profile, buses: OpenBuses, scan = true,
     }
     const expected = new Map<number, { who: string; type: string }>();
     for (const d of profile.devices) {
-      const def = deviceType(d.type);
+      const def = devicePart(d.type);
       if (def?.i2c && d.bus === name && d.enabled) expected.set(def.i2c.address(d), { who: `${d.id} (${d.type})`, type: d.type });
     }
     // the part's own identify(): reads its chip id; undefined when it is not that part
     const identify = async (type: string, a: number): Promise<string | undefined> => {
-      const id = deviceType(type)?.i2c?.identify;
+      const id = devicePart(type)?.i2c?.identify;
       if (!id) return undefined;
       try {
         return await hold(a, () => bus.lock.run(() => id(bus, a)));
@@ -203,14 +203,14 @@ export async function busChecks(profile: Profile, buses: OpenBuses, scan = true,
         continue;
       }
       const part = await identify(type, a);
-      const canIdentify = deviceType(type)?.i2c?.identify !== undefined;
+      const canIdentify = devicePart(type)?.i2c?.identify !== undefined;
       if (part || !canIdentify) out.push({ section: 'bus', name: where, verdict: 'PASS', detail: `${who} acknowledges${part ? `: ${part}` : ''}` });
       else out.push(withCode({ section: 'bus', name: where, verdict: 'FAIL', detail: `${who}: something answers at ${hex(a)} but it is not a ${type}`, code: 'WRONG_CHIP_ID' }));
     }
     for (const a of answered) {
       if (expected.has(a)) continue;
       let part: string | undefined;
-      for (const def of DEVICE_TYPES) {
+      for (const def of DEVICE_PARTS) {
         if (!part && def.i2c?.addresses.includes(a)) part = await identify(def.type, a);
       }
       out.push({ section: 'bus', name: `${name} ${hex(a)}`, verdict: 'WARN', detail: `${part ?? 'something'} answers at ${hex(a)}, and the profile does not name it` });

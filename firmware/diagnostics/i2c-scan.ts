@@ -1,9 +1,9 @@
 import { type I2cBus, SCAN_FIRST, SCAN_LAST, hex } from '../../drivers/bus/i2c.js';
 import { isDeviceError } from '../../drivers/errors.js';
-import { DEVICE_TYPES } from '../../drivers/registry.js';
-import type { DeviceCommon, DeviceDefinition } from '../../drivers/types.js';
+import { DEVICE_PARTS } from '../../drivers/parts.js';
+import type { DeviceCommon, DevicePart } from '../../drivers/types.js';
 
-type AnyDefinition = DeviceDefinition<DeviceCommon & any>;
+type AnyDefinition = DevicePart<DeviceCommon & any>;
 
 /** A device a profile puts on the scanned bus. */
 export interface ExpectedPart {
@@ -69,7 +69,7 @@ async function tryIdentify(def: AnyDefinition, bus: I2cBus, address: number): Pr
  * and compare with what a profile expects on this bus. Rejects only when the bus itself is
  * missing (I2C_BUS_MISSING): a missing adapter must not look like an empty bus.
  */
-export async function scanI2cBus(bus: I2cBus, expected: readonly ExpectedPart[] = [], types: readonly AnyDefinition[] = DEVICE_TYPES): Promise<ScanReport> {
+export async function scanI2cBus(bus: I2cBus, expected: readonly ExpectedPart[] = [], types: readonly AnyDefinition[] = DEVICE_PARTS): Promise<ScanReport> {
   await bus.check();
   const i2cTypes = types.filter((d) => d.i2c);
   const answering: number[] = [];

@@ -1,4 +1,5 @@
-import { type PipelineChannelConfig, publishedDecimals } from '../../config/pipeline.js';
+import type { PipelineChannelConfig } from '../../config/pipeline.js';
+import { publishedDecimals } from '../../config/decimals.js';
 import type { Clock } from '../../drivers/bus/clock.js';
 import { roundTo } from '../../drivers/precision.js';
 import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';

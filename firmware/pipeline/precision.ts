@@ -1,5 +1,5 @@
 import type { DeviceConfig } from '../../config/schema.js';
-import { deviceType } from '../../drivers/registry.js';
+import { devicePart } from '../../drivers/parts.js';
 import type { PipelineDevice } from './pipeline.js';
 
 /**
@@ -8,6 +8,6 @@ import type { PipelineDevice } from './pipeline.js';
  * profile says otherwise (docs/pipeline.md, "Precision").
  */
 export function withPartDecimals(d: DeviceConfig): PipelineDevice {
-  const specs = deviceType(d.type)?.channels(d as never) ?? [];
+  const specs = devicePart(d.type)?.channels(d as never) ?? [];
   return { ...d, decimals: Object.fromEntries(specs.map((c) => [c.name, c.decimals])) };
 }

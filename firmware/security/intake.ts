@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type VerifiedCommand, commandSpec } from '../commands/specs.js';
+import { type VerifiedCommand, checkArgs, commandSpec } from '../commands/specs.js';
 import { type JsonLimits, parseBoundedJson, truncate } from './bounded-json.js';
 import { signedBytes } from './canonical.js';
 import { keyId, parsePublicKey, verifyBytes } from './keys.js';
@@ -173,9 +173,9 @@ export class CommandIntake {
       const why = this.clockTrusted ? `${this.wall() - exp} ms ago` : 'before a command this box already accepted (its own clock is not trusted)';
       return refuse('expired', `expired ${why}`, s);
     }
-    const args = spec.args.safeParse(e.args);
+    const args = checkArgs(spec.args, e.args);
     if (!args.success) {
-      const issue = args.error.issues[0];
+      const issue = args.issues[0];
       return refuse('bad-args', truncate(`${spec.name} args${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`, 160), s);
     }
     if (this.replay.has(nonce)) return refuse('replayed', `nonce ${nonce} was already used`, s);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type ProbeReport, probeSerial } from '../../tools/commands/probe-serial.js';
-import { COMMAND_SPECS } from '../commands/specs.js';
+import { COMMAND_SPECS, checkArgs } from '../commands/specs.js';
 import { redact } from '../support/redact.js';
 import { type ActionLogEntry, appendAction } from './action-log.js';
 import { type DiagCheck, type DiagReport, busChecks } from '../diagnostics/diag.js';
@@ -75,8 +75,8 @@ export class SiteActions {
    */
   private async command(action: SiteCommand, args: Readonly<Record<string, unknown>>, actor: Actor): Promise<ActionResult> {
     if (!this.allow.includes(action)) return { ok: false, action, status: 403, error: `${action} is not allowed from the page on this box (site.http.allow)` };
-    const parsed = COMMAND_SPECS[action].args.safeParse(args);
-    if (!parsed.success) return { ok: false, action, status: 400, error: `${action}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}` };
+    const parsed = checkArgs(COMMAND_SPECS[action].args, args);
+    if (!parsed.success) return { ok: false, action, status: 400, error: `${action}: ${parsed.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}` };
     const r = await this.src.command(action, parsed.data as Record<string, unknown>, `site:${actor.who}`);
     return r.ok ? { ok: true, action, result: r.result } : { ok: false, action, status: r.reason === 'bad-args' ? 400 : 409, error: r.error };
   }

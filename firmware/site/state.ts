@@ -9,7 +9,7 @@ import type { Supervisor } from '../diagnostics/supervisor.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { UplinkStats } from '../uplink/protocol.js';
 import { roundTo } from '../../drivers/precision.js';
-import { deviceType } from '../../drivers/registry.js';
+import { devicePart } from '../../drivers/parts.js';
 import { scrubUrls } from '../support/redact.js';
 import { type WiringHint, wiringHint } from './wiring.js';
 
@@ -171,7 +171,7 @@ export class SiteState {
   /** channel → unit and decimals, from the driver's channel list and the profile's `decimals` overrides */
   private units(id: string, type: string): ReadonlyMap<string, { readonly unit: string; readonly decimals: number }> {
     const cfg = this.src.profile.devices.find((d) => d.id === id);
-    const specs = cfg ? (deviceType(type)?.channels(cfg as never) ?? []) : [];
+    const specs = cfg ? (devicePart(type)?.channels(cfg as never) ?? []) : [];
     return new Map(specs.map((c) => [c.name, { unit: c.unit, decimals: cfg?.channels[c.name]?.decimals ?? c.decimals }]));
   }
 

@@ -1,6 +1,6 @@
 import type { DeviceConfig } from '../../config/schema.js';
 import { hex } from '../../drivers/bus/i2c.js';
-import { deviceType } from '../../drivers/registry.js';
+import { devicePart } from '../../drivers/parts.js';
 
 /** Raspberry Pi 40-pin header: BCM line → physical pin (docs/devices.md, "GPIO line numbering"). */
 const HEADER_PIN: Readonly<Record<number, number>> = {
@@ -22,7 +22,7 @@ export interface WiringHint {
  * address, port, line) rather than from the Markdown in docs/devices.md.
  */
 export function wiringHint(d: DeviceConfig): WiringHint {
-  const def = deviceType(d.type);
+  const def = devicePart(d.type);
   const part = def?.title ?? d.type;
   const o = d as Record<string, unknown>;
   switch (def?.bus) {

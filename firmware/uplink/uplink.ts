@@ -4,7 +4,7 @@ import type { Clock } from '../../drivers/bus/clock.js';
 import type { ActiveFault, FaultEvent, FaultSink } from '../diagnostics/registry.js';
 import type { PeriodicTask, Scheduler } from '../loop/scheduler.js';
 import type { Sample } from '../reading.js';
-import { startWorker } from '../worker-thread.js';
+import { startUplinkWorker, takeUplinkWorker } from './prestart.js';
 import type { FromWorker, ToWorker, UplinkConfig, UplinkStats } from './protocol.js';
 import type { CommandResult, VerifiedCommand } from '../commands/specs.js';
 import type { CommandGateConfig } from './commands.js';
@@ -44,9 +44,8 @@ export class Uplink {
   ) {}
 
   start(): void {
-    // a small young generation for the worker: a burst of messages through it (a command flood,
-    // 10,000 messages) then costs ~4 MiB of RSS instead of ~35 MiB (bench security)
-    const w = startWorker(import.meta.url, 'worker', { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    // `edgefw run` started the thread while the sampling thread was still loading (prestart.ts)
+    const w = takeUplinkWorker() ?? startUplinkWorker();
     this.worker = w;
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => this.log.error({ err: e }, 'uplink worker crashed'));

@@ -48,17 +48,18 @@ storage: { dir: ${storage} }
 `;
 
 describe('edgefw run loads only what its profile uses', () => {
-  it('an I²C-only box: no serial, Modbus, Firmata, SQLite, MQTT (worker), pretty logs or simulators on the sampling thread', async () => {
+  it('an I²C-only box: no serial, Modbus, Firmata, SQLite, MQTT (worker), profile parser and schemas (check thread), pretty logs or simulators on the sampling thread', async () => {
     const { packages, modules } = await mainThreadPackages(`${base(join(dir, 'i2c'))}
 buses: { i2c: [ { name: i2c1, bus: 1 } ] }
 devices:
   - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: 1s }
 `);
     expect(packages.has('i2c-bus'), 'the real I²C backend is loaded').toBe(true);
-    for (const p of ['serialport', '@serialport/stream', 'modbus-serial', 'johnny-five', 'firmata-io', 'better-sqlite3', 'mqtt', 'pino-pretty', 'aedes', 'onoff']) {
+    for (const p of ['serialport', '@serialport/stream', 'modbus-serial', 'johnny-five', 'firmata-io', 'better-sqlite3', 'mqtt', 'pino-pretty', 'aedes', 'onoff', 'zod', 'yaml']) {
       expect(packages.has(p), `${p} on the sampling thread`).toBe(false);
     }
     expect(modules.filter((u) => u.includes('/drivers/sim/') || u.endsWith('/simulator.js')), 'simulators').toEqual([]);
+    expect(modules.filter((u) => /\/(schema|schema-parts|load|check-worker)\.js$/.test(u)), 'profile schemas and loader').toEqual([]);
   }, 60_000);
 
   it('a simulated bus loads the simulator layer (the check above can tell)', async () => {

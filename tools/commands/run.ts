@@ -1,21 +1,38 @@
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../../firmware/log.js';
-import { Runtime } from '../../firmware/runtime.js';
-import { LiveConsole } from '../console.js';
-import { ProfileError, loadProfile } from '../../config/load.js';
+import type { Runtime } from '../../firmware/runtime.js';
+import type { LiveConsole } from '../console.js';
+import { checkProfileOffThread } from '../../config/check-thread.js';
+import { ProfileError } from '../../config/errors.js';
+import type { Profile } from '../../config/schema.js';
 import type { Logger } from 'pino';
 import { logLevelOption } from '../options.js';
-import { profileOrExit } from '../profile-arg.js';
 import { StartupError } from '../../firmware/startup-error.js';
 import { ensureDir } from '../../firmware/state/dirs.js';
 import { STATE_UMASK } from '../../firmware/state/files.js';
 
+/**
+ * The profile of `edgefw run`, checked in a thread of its own (config/check-thread.ts): the
+ * sampling thread never loads the YAML parser and the schemas. A bad profile prints every problem
+ * with its path and sets exit code 2 (undefined is returned).
+ */
+async function checkedProfileOrExit(file: string): Promise<Profile | undefined> {
+  try {
+    return await checkProfileOffThread(file);
+  } catch (e) {
+    if (!(e instanceof ProfileError)) throw e;
+    console.error(e.message);
+    process.exitCode = 2;
+    return undefined;
+  }
+}
+
 /** SIGHUP: read and check the profile file again; apply it, or keep the running one and say why. */
-function reloadProfile(runtime: Runtime, file: string, dataDir: string | undefined, log: Logger): void {
+async function reloadProfile(runtime: Runtime, file: string, dataDir: string | undefined, log: Logger): Promise<void> {
   let next;
   try {
-    next = loadProfile(file);
+    next = await checkProfileOffThread(file);
   } catch (e) {
     const problems = e instanceof ProfileError ? e.problems : [String((e as Error).message)];
     log.error({ file, problems }, `profile reload refused, still running the previous profile: ${problems.join('; ')}`);
@@ -45,7 +62,10 @@ export function registerRun(program: Command): void {
       // every file the box creates (outbox, records, keys) is 0640 or tighter, directories 0750,
       // also outside systemd (the unit sets UMask=0027 as well)
       process.umask(STATE_UMASK);
-      let profile = profileOrExit(opts.profile);
+      // the runtime's modules load on this thread while another checks the profile
+      const checking = checkedProfileOrExit(opts.profile);
+      const [{ Runtime }, { LiveConsole }] = await Promise.all([import('../../firmware/runtime.js'), opts.console ? import('../console.js') : Promise.resolve({ LiveConsole: undefined })]);
+      let profile = await checking;
       if (!profile) return;
       if (opts.dataDir) profile = { ...profile, storage: { ...profile.storage, dir: opts.dataDir } };
       try {
@@ -56,7 +76,7 @@ export function registerRun(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const live = opts.console ? new LiveConsole() : undefined;
+      const live = LiveConsole ? new LiveConsole() : undefined;
       // on a terminal the console redraws its table in place; log lines go above it
       const toConsole = live && process.stdout.isTTY ? new Writable({ write: (chunk: Buffer, _e, done) => (live.log(chunk.toString()), done()) }) : undefined;
       const log = createLogger({ level: opts.logLevel, ...(toConsole ? { destination: toConsole } : {}) });
@@ -79,15 +99,23 @@ export function registerRun(program: Command): void {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       // SIGHUP (systemctl reload, or the ssh session that started us closed) reloads the profile;
       // it never stops the box. A reload during start waits for the start to finish.
+      // One check at a time (each in its own short-lived thread); SIGHUPs during a check are one
+      // more check after it, which reads the file as it is then.
       let started = false;
       let reloadWaiting = false;
+      let reloading = false;
       const reload = (): void => {
         if (exiting) return;
-        if (!started) {
+        if (!started || reloading) {
           reloadWaiting = true;
           return;
         }
-        reloadProfile(runtime, opts.profile, opts.dataDir, log);
+        reloading = true;
+        reloadWaiting = false;
+        void reloadProfile(runtime, opts.profile, opts.dataDir, log).finally(() => {
+          reloading = false;
+          if (reloadWaiting) reload();
+        });
       };
       process.on('SIGHUP', reload);
       // a closed terminal must not kill the box: writes to it fail with EIO/EPIPE, drop them

@@ -15,19 +15,6 @@ export const bcmLine = z
   })
   .meta({ description: `BCM number of the header line (GPIO0..${HEADER_LINES - 1}); not the physical pin number, not the sysfs number` });
 
-/**
- * Defaults per kind, for the usual wiring:
- * - switch: door reed contact closing to GND, pull-up → open door reads high (1 = open)
- * - button: push button to GND, pull-up → pressed reads low, so activeLow (1 = pressed)
- * - motion: PIR module (HC-SR501, Panasonic EKMC) with a push-pull 3.3 V output, active high
- * - counter: open-collector pulse output (flow meter, coin acceptor), pull-up, count rising edges
- */
-export const KIND_DEFAULTS: Readonly<Record<InputKind, { pull: Pull; activeLow: boolean; debounceMs: number }>> = {
-  switch: { pull: 'up', activeLow: false, debounceMs: 50 },
-  button: { pull: 'up', activeLow: true, debounceMs: 30 },
-  motion: { pull: 'down', activeLow: false, debounceMs: 0 },
-  counter: { pull: 'up', activeLow: false, debounceMs: 0 },
-};
 
 /** Profile keys of a `gpio-input` entry. */
 export const gpioInputOptions = {
@@ -57,3 +44,5 @@ export interface GpioInputOptions extends DeviceCommon {
   readonly pulsesPerUnit: number;
   readonly unit: string;
 }
+
+export { KIND_DEFAULTS } from './values.js';

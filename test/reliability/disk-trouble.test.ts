@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxSkip, StatusPayload } from '../../firmware/uplink/payload.js';
 import { Mosquitto, NetworkLink, Recorder } from '../helpers/mosquitto.js';
 import { dedupe, outside, readOutbox, receivedSamples } from '../helpers/outbox.js';
+import { TWO_BME280_AT_50HZ, simulatedBoxProfile } from '../helpers/profiles.js';
+import { tempDir, track } from '../helpers/scratch.js';
 import { SmallDisk } from '../helpers/tmpfs.js';
 
 /**
@@ -53,7 +54,7 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
     broker = await Mosquitto.start();
     link = await NetworkLink.open(broker.port);
     disk = SmallDisk.mount(2048);
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-disktrouble-'));
+    dir = tempDir('disktrouble');
   });
   afterAll(async () => {
     await link.cut();
@@ -73,20 +74,7 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
   it(`${ROUNDS} rounds (seed ${SEED}, zeroed files ${ZERO_FILES ? 'on' : 'off'}): no sequence reused, every gap a counted drop or a reported skip`, async () => {
     console.info(`disk-trouble seed ${SEED} (EDGEFW_SEED=${SEED} to replay), ${ROUNDS} rounds, zeroed files ${ZERO_FILES ? 'on' : 'off (EDGEFW_DISK_ZERO=1 to include)'}`);
     const profile = join(dir, 'profile.yaml');
-    writeFileSync(
-      profile,
-      [
-        `box: { id: ${BOX} }`,
-        `uplink: { url: "${link.url}", reconnect: { min: 300, max: 600 }, outbox: { maxRows: 400, memoryRing: 300 } }`,
-        'clock: { assumeTrusted: true }',
-        `storage: { dir: "${disk.dir}" }`,
-        'buses: { i2c: [ { name: i2c1, simulated: true } ] }',
-        'devices:',
-        '  - { id: env, type: bme280, bus: i2c1, address: 0x76, interval: 20 }',
-        '  - { id: roof, type: bme280, bus: i2c1, address: 0x77, interval: 20 }',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(profile, simulatedBoxProfile({ box: BOX, uplink: `url: "${link.url}", reconnect: { min: 300, max: 600 }, outbox: { maxRows: 400, memoryRing: 300 }`, storageDir: disk.dir, devices: TWO_BME280_AT_50HZ }));
     const db = join(disk.dir, 'outbox.db');
     const rec = await Recorder.connect(broker.url, `edgefw/${BOX}/#`);
     const statuses = (): StatusPayload[] => rec.on('/status').map((m) => m.payload as StatusPayload);
@@ -102,7 +90,7 @@ describe('disk trouble, runtime kills and link cuts mixed at random', () => {
     let running: ChildProcess | undefined;
     const start = async (): Promise<ChildProcess> => {
       const seen = new Set(statuses().map((s) => s.bootId));
-      const p = spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = track(spawn(process.execPath, [CLI, 'run', '--profile', profile, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] }));
       starts++;
       running = p;
       // running once its worker has said hello (status on connect; with the link cut, just time)

@@ -280,22 +280,32 @@ export class Outbox implements SampleQueue {
 
   /** A device's next number; a spent reservation (the disk refused a new one) jumps to a fresh range. */
   private number(dev: string, now: number): number {
-    const s = this.alloc.take(dev);
-    if (s !== undefined) return s;
-    this.jump('reservation-spent', now);
-    return this.alloc.take(dev) as number;
+    const before = this.alloc.skips.length;
+    let s = this.alloc.take(dev);
+    if (s === undefined) {
+      this.alloc.jump('reservation-spent', now);
+      s = this.alloc.take(dev) as number;
+    }
+    this.announce(before);
+    return s;
   }
 
   private jump(reason: SkipReason, now: number, floor = 0): void {
     const before = this.alloc.skips.length;
     this.alloc.jump(reason, now, floor);
+    this.announce(before);
+  }
+
+  /** Tell about the skips made since there were `before`. */
+  private announce(before: number): void {
     for (const s of this.alloc.skips.slice(before)) this.options.onEvent?.({ type: 'skip', skip: s });
   }
 
-  /** Before numbering `samples`: extend the reservations that would come too close (written and checkpointed first). */
+  /** Before numbering `samples`: extend the reservations that would come too close, reserve for devices new to the file. */
   private reserveFor(samples: readonly Sample[], now: number): void {
-    const want = new Map<string, number>();
-    for (const s of samples) want.set(s.device, (want.get(s.device) ?? 0) + 1);
+    const before = this.alloc.skips.length;
+    const want = this.alloc.demand(samples.map((s) => s.device));
+    this.announce(before);
     this.reserveNow(want, now);
   }
 
@@ -305,7 +315,7 @@ export class Outbox implements SampleQueue {
     if (!db || !st || !this.meter) return;
     const wasUnreserved = this.alloc.unreserved;
     try {
-      if (!reserve(db, st, this.alloc, want, this.ring.lowestSeqs(), this.meter, this.fileId)) return;
+      if (!reserve(db, st, this.alloc, want, this.ring.lowestSeqs(), this.meter, this.fileId, this.spare)) return;
       this.start.owns = true;
       if (wasUnreserved) this.options.onEvent?.({ type: 'reserved' });
     } catch (e) {

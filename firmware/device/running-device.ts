@@ -131,6 +131,8 @@ export class RunningDevice {
     if (this.stopped) return this.stateValue;
     this.stateValue = 'probing';
     while (this.reading) await this.deps.scheduler.wait(10);
+    // the read that was in flight may have set its own state (a good read: ok): this is a probe
+    this.stateValue = 'probing';
     this.cancelProbe?.();
     this.cancelProbe = undefined;
     this.probeAtMono = undefined;

@@ -90,6 +90,14 @@ export class SeqAllocator {
   jumped = false;
   /** write every device's reservation at the next chance (a file opened, or found again) */
   needsFull = true;
+  /**
+   * The shared range an unclean stop left unused ([base, baseReserved) of the file): numbers a
+   * device without a row in the file may have taken there (from the memory ring, when the disk
+   * refused even its reservation). A device seen for the first time this start gets its own skip
+   * for it, so the platform can tell that range from a loss (its '*' skip names no device).
+   */
+  private unclaimed: { readonly from: number; readonly to: number; readonly at: number } | undefined;
+  private readonly claimed = new Set<string>();
   /** skips made this start and not yet written to disk */
   readonly pendingSkips: SeqSkip[] = [];
   /** every skip made this start (reported in the status) */
@@ -104,10 +112,29 @@ export class SeqAllocator {
 
   /** The next number of `dev`, or undefined when its reservation is spent. */
   take(dev: string): number | undefined {
+    this.claim(dev);
     const s = this.next.get(dev) ?? this.base;
     if (!this.unreserved && s >= (this.reserved.get(dev) ?? this.baseReserved)) return undefined;
     this.next.set(dev, s + 1);
     return s;
+  }
+
+  /** Numbers wanted per device for `devices` (one entry per reading), each device claimed first. */
+  demand(devices: readonly string[]): Map<string, number> {
+    const want = new Map<string, number>();
+    for (const dev of devices) {
+      if (!want.has(dev)) this.claim(dev);
+      want.set(dev, (want.get(dev) ?? 0) + 1);
+    }
+    return want;
+  }
+
+  /** A device about to take its first number this start: its own skip of the unclaimed range. */
+  claim(dev: string): void {
+    const u = this.unclaimed;
+    if (!u || this.next.has(dev) || this.claimed.has(dev)) return;
+    this.claimed.add(dev);
+    this.skip(dev, u.from, u.to, 'unclean-stop', u.at);
   }
 
   /** Adopt the counters of a file written by an earlier start; an unclean stop skips the rest of its reservations. */
@@ -118,7 +145,10 @@ export class SeqAllocator {
       this.next.set(d.dev, Math.max(this.next.get(d.dev) ?? 0, to));
     }
     const to = c.clean ? c.base : Math.max(c.base, c.baseReserved);
-    if (to > c.base) this.skip('*', c.base, to, 'unclean-stop', now);
+    if (to > c.base) {
+      this.skip('*', c.base, to, 'unclean-stop', now);
+      this.unclaimed = { from: c.base, to, at: now };
+    }
     this.base = Math.max(this.base, to);
   }
 
@@ -144,8 +174,10 @@ export class SeqAllocator {
 
   /**
    * Reservations to write before issuing `want` more numbers per device: a device whose numbers
-   * would come within half a block of its reservation gets a new one a block ahead. Empty when
-   * nothing needs writing.
+   * would come within half a block of its reservation gets a new one a block ahead, and a device
+   * without a reservation of its own gets one before its first number (so the file names every
+   * device that took numbers, and an unclean stop skips them per device, even when the readings
+   * themselves never reached the disk). Empty when nothing needs writing.
    */
   wanted(want: ReadonlyMap<string, number>): { devs: Map<string, number>; base: number | undefined } {
     const devs = new Map<string, number>();
@@ -153,7 +185,8 @@ export class SeqAllocator {
     const need = (next: number, reserved: number): boolean => all || next + RESERVE_BLOCK / 2 > reserved;
     for (const [dev, n] of want) {
       const next = this.next.get(dev) ?? this.base;
-      if (need(next + n, this.reserved.get(dev) ?? this.baseReserved)) devs.set(dev, next + n + RESERVE_BLOCK);
+      const own = this.reserved.get(dev);
+      if (own === undefined || need(next + n, own)) devs.set(dev, next + n + RESERVE_BLOCK);
     }
     if (all) for (const [dev, next] of this.next) if (!devs.has(dev)) devs.set(dev, next + RESERVE_BLOCK);
     const base = need(this.base, this.baseReserved) ? this.base + RESERVE_BLOCK : undefined;

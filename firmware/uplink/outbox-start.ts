@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { OutboxStatements } from './outbox-db.js';
+import { type OutboxStatements, classifyStorageError } from './outbox-db.js';
 import type { SeqAllocator, SeqSkip, SkipReason, StoredCounters } from './outbox-seqs.js';
-import type { WriteMeter } from './outbox-space.js';
+import type { Spare, WriteMeter } from './outbox-space.js';
 import type { WalCheck } from './outbox-wal.js';
 import { storedDrops } from './outbox-write.js';
 import type { DropCounts } from './queue.js';
@@ -72,7 +72,8 @@ export function adoptFile(
 /**
  * Write the reservations `alloc` wants before issuing `want` more numbers per device, with the
  * skips not yet saved, and checkpoint them into the main file: a WAL that later loses its tail
- * can then never take a reservation back. Returns whether anything was written; throws what
+ * can then never take a reservation back. A reservation is a few hundred bytes: on a disk full to
+ * the last byte the spare file gives them. Returns whether anything was written; throws what
  * SQLite throws (nothing is then reserved).
  */
 export function reserve(
@@ -83,11 +84,15 @@ export function reserve(
   ringLow: ReadonlyMap<string, number>,
   meter: WriteMeter,
   fileId: number,
+  spare?: Spare,
 ): boolean {
   const r = alloc.wanted(want);
   if (r.devs.size === 0 && r.base === undefined) return false;
   const skips = [...alloc.pendingSkips];
-  db.transaction(() => {
+  const roomFrom = (e: unknown): void => {
+    if (!spare || classifyStorageError(e) !== 'full' || !spare.release()) throw e;
+  };
+  const write = (): void => db.transaction(() => {
     st.setMeta.run('clean', 0);
     st.ensureMeta.run('fileId', fileId);
     for (const [dev, to] of r.devs) {
@@ -102,7 +107,18 @@ export function reserve(
     for (const s of skips) st.insertSkip.run(s.boot, s.bootId, s.at, s.dev, s.from, s.to, s.reason);
     st.pruneSkips.run(SKIPS_KEPT);
   }).immediate();
-  meter.checkpoint();
+  try {
+    write();
+  } catch (e) {
+    roomFrom(e);
+    write();
+  }
+  try {
+    meter.checkpoint();
+  } catch (e) {
+    roomFrom(e);
+    meter.checkpoint();
+  }
   alloc.reservedNow(r);
   alloc.skipsSaved(skips.length);
   return true;

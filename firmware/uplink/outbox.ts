@@ -45,6 +45,8 @@ export class Outbox implements SampleQueue {
   private readonly rows: StoredRows;
   private readonly start: StartState;
   private committedCount = 0;
+  /** readings of damaged rows that could not be kept, counted in the file (all starts) */
+  private damagedCount = 0;
   /** readings refused by reject-new when handed over, not yet counted in the file */
   private rejected = 0;
   private commitsBefore = 0;
@@ -71,6 +73,10 @@ export class Outbox implements SampleQueue {
     this.alloc = new SeqAllocator({ boot: options.boot, bootId: this.bootId });
     this.spare = new Spare(`${options.path}.spare`);
     this.rows = new StoredRows(this.batchIds);
+    this.rows.onDamage = (d, lost) => {
+      this.damagedCount += lost;
+      this.options.onEvent?.({ type: 'damaged', path: this.options.path, row: d.id, boot: d.boot, reason: d.reason, lost, kept: d.good.length });
+    };
     this.start = { adopted: false, owns: false, firstStart: options.firstStart ?? options.boot <= 1 };
     this.ring = new MemoryQueue({
       maxRows: options.ringRows,
@@ -132,7 +138,7 @@ export class Outbox implements SampleQueue {
       held += b;
       bodies.push(body);
       bytes.push(b);
-      monos.push(s.monoMs);
+      monos.push(s.monoMs); // kept only for rows with a reading to re-stamp
       if (wire.tq === 'none') untrusted++;
       if (bodies.length >= this.rowSamples) cut();
     }
@@ -238,6 +244,7 @@ export class Outbox implements SampleQueue {
       fileId: this.fileId,
       memoryDropped: r.oldest + r.rejected + r.expired + this.rejected,
       discarded: this.discarded,
+      damaged: this.damagedCount,
       skips: [...this.fileSkips.filter((s) => !mine.has(s)), ...this.alloc.skips.map((s) => (this.alloc.pendingSkips.includes(s) ? { ...s, saved: false } : s))].slice(
         -SKIPS_REPORTED,
       ),
@@ -273,22 +280,32 @@ export class Outbox implements SampleQueue {
 
   /** A device's next number; a spent reservation (the disk refused a new one) jumps to a fresh range. */
   private number(dev: string, now: number): number {
-    const s = this.alloc.take(dev);
-    if (s !== undefined) return s;
-    this.jump('reservation-spent', now);
-    return this.alloc.take(dev) as number;
+    const before = this.alloc.skips.length;
+    let s = this.alloc.take(dev);
+    if (s === undefined) {
+      this.alloc.jump('reservation-spent', now);
+      s = this.alloc.take(dev) as number;
+    }
+    this.announce(before);
+    return s;
   }
 
   private jump(reason: SkipReason, now: number, floor = 0): void {
     const before = this.alloc.skips.length;
     this.alloc.jump(reason, now, floor);
+    this.announce(before);
+  }
+
+  /** Tell about the skips made since there were `before`. */
+  private announce(before: number): void {
     for (const s of this.alloc.skips.slice(before)) this.options.onEvent?.({ type: 'skip', skip: s });
   }
 
-  /** Before numbering `samples`: extend the reservations that would come too close (written and checkpointed first). */
+  /** Before numbering `samples`: extend the reservations that would come too close, reserve for devices new to the file. */
   private reserveFor(samples: readonly Sample[], now: number): void {
-    const want = new Map<string, number>();
-    for (const s of samples) want.set(s.device, (want.get(s.device) ?? 0) + 1);
+    const before = this.alloc.skips.length;
+    const want = this.alloc.demand(samples.map((s) => s.device));
+    this.announce(before);
     this.reserveNow(want, now);
   }
 
@@ -298,7 +315,7 @@ export class Outbox implements SampleQueue {
     if (!db || !st || !this.meter) return;
     const wasUnreserved = this.alloc.unreserved;
     try {
-      if (!reserve(db, st, this.alloc, want, this.ring.lowestSeqs(), this.meter, this.fileId)) return;
+      if (!reserve(db, st, this.alloc, want, this.ring.lowestSeqs(), this.meter, this.fileId, this.spare)) return;
       this.start.owns = true;
       if (wasUnreserved) this.options.onEvent?.({ type: 'reserved' });
     } catch (e) {
@@ -354,6 +371,8 @@ export class Outbox implements SampleQueue {
     const carried = this.ring.pending() === 0 ? sub(this.ring.drops(), this.carried) : ZERO;
     const skips = [...this.alloc.pendingSkips];
     const rejected = this.rejected;
+    // fresh rows the broker has every reading of are done with (acknowledged before this commit)
+    if (d.fresh.some((r) => r.done())) d.fresh = d.fresh.filter((r) => !r.done());
     // nothing to store, delete, count or bound: no transaction (readings the broker acknowledged
     // before this commit never touch the disk, and the counters follow at the next write)
     const idle = entries.length === 0 && (!storeFresh || d.fresh.length === 0) && d.acked.size === 0 && skips.length === 0 && rejected === 0 &&
@@ -418,9 +437,9 @@ export class Outbox implements SampleQueue {
 
   private takeDb(maxSamples: number, lane: Lane): Batch | undefined {
     const st = this.stmt;
-    if (!st) return undefined;
+    if (!st || !this.db) return undefined;
     try {
-      return this.rows.take(st, maxSamples, lane);
+      return this.rows.take(this.db, st, maxSamples, lane, this.wallNow());
     } catch (e) {
       this.enterTrouble(e, this.wallNow());
       return undefined;
@@ -456,6 +475,7 @@ export class Outbox implements SampleQueue {
       // a different file (set aside, lost): the ring's drops so far belong to the range it abandoned
       if (this.fileId !== 0 && found.fileId !== this.fileId) this.carried = this.ring.drops();
       this.durable = found.drops;
+      this.damagedCount = (this.stmt.getMeta.get('damaged') as { value: number } | undefined)?.value ?? 0;
       this.fileSkips = found.skips;
       this.fileId = found.fileId;
       this.reserveNow(new Map(), now);

@@ -98,6 +98,8 @@ export interface UplinkStats {
   readonly outbox?: OutboxCounters;
   /** command messages: received, accepted, refused by reason */
   readonly commands?: IntakeCounters;
+  /** the broker acknowledged the subscription to the command topic on this connection (SUBACK): a command sent now reaches the box */
+  readonly commandsSubscribed?: boolean;
   readonly messagesInFlight: number;
   readonly connects: number;
   readonly lastError: string | undefined;

@@ -55,6 +55,8 @@ export class UplinkSession {
   private readonly backoff: Backoff;
   private protocolVersion: 4 | 5;
   private connected = false;
+  /** SUBACK for the command topic on the current connection */
+  private commandsSubscribed = false;
   private connects = 0;
   private inflightLive = 0;
   private inflightBacklog = 0;
@@ -179,6 +181,7 @@ export class UplinkSession {
       protocolVersion: this.protocolVersion,
       ...(this.counters ? { outbox: this.counters() } : {}),
       ...(this.commandCounters ? { commands: this.commandCounters() } : {}),
+      ...(this.events.command ? { commandsSubscribed: this.commandsSubscribed } : {}),
     };
   }
 
@@ -230,6 +233,7 @@ export class UplinkSession {
       mode: c.mode, pending: this.queue.pending(), dropped: c.dropped, ...(c.fileId ? { file: c.fileId } : {}),
       memory: { pending: c.ringRows, dropped: c.memoryDropped, discarded: c.discarded },
       ...(c.skips.length > 0 ? { skips: c.skips } : {}),
+      ...(c.damaged > 0 ? { damaged: c.damaged } : {}),
     };
   }
 
@@ -307,6 +311,7 @@ export class UplinkSession {
 
   private onConnect(): void {
     this.connected = true;
+    this.commandsSubscribed = false;
     this.connects++;
     this.backoff.reset();
     this.watch.connected();
@@ -319,8 +324,13 @@ export class UplinkSession {
     // retain-as-published (MQTT 5): a retained command published while we are subscribed shows
     // its retain flag too, so the gate refuses it at once and not only at the next connect
     if (this.events.command) {
-      this.client?.subscribe(this.topics.commands, { qos: 1, ...(this.protocolVersion === 5 ? { rap: true } : {}) }, (err) => {
+      const gen = this.gen;
+      this.client?.subscribe(this.topics.commands, { qos: 1, ...(this.protocolVersion === 5 ? { rap: true } : {}) }, (err, granted) => {
         if (err) this.watch.refused(`the subscription to ${this.topics.commands}`, (err as { code?: number }).code);
+        else if (gen === this.gen && this.connected && (granted ?? []).every((g) => g.qos < 128)) {
+          this.commandsSubscribed = true;
+          this.events.stats(this.stats());
+        }
       });
     }
     this.events.stats(this.stats());
@@ -330,6 +340,7 @@ export class UplinkSession {
   private onClose(client: MqttClient): void {
     const was = this.connected;
     this.connected = false;
+    this.commandsSubscribed = false;
     // a fresh client per connection: this one's resend store and callbacks die with it, and
     // every batch it had in flight is taken again, oldest first, on the next connection
     this.gen++;

@@ -76,6 +76,13 @@ function start(given: UplinkConfig): void {
           s?.publishStatus();
         } else if (e.type === 'reserved') {
           send({ t: 'fault', op: 'clear', code: 'OUTBOX_SEQ_JUMP', subject: SUBJECT });
+        } else if (e.type === 'damaged') {
+          send({
+            t: 'fault', op: 'raise', code: 'OUTBOX_ROW_DAMAGED', subject: SUBJECT,
+            message: `${e.path}: stored row ${e.row} (boot ${e.boot}) is damaged (${e.reason}); ${e.kept} readings kept and sent, ${e.lost} lost and counted; the row as found is kept in table "damaged"`,
+            details: { path: e.path, row: e.row, boot: e.boot, reason: e.reason, lost: e.lost, kept: e.kept },
+          });
+          s?.publishStatus();
         } else {
           send({ t: 'fault', op: 'raise', code: 'OUTBOX_CORRUPT', subject: SUBJECT, message: `corrupt outbox renamed to ${e.path} (${e.reason}); a new one was created`, details: { path: o.path, setAside: e.path } });
         }

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkProfileOffThread } from '../../config/check-thread.js';
 import { ProfileError, loadProfile } from '../../config/load.js';
+import { tempDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'edgefw-check-thread-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('check-thread'); // removed when the file ends
 
 describe('profile checked in a thread of its own (edgefw run, SIGHUP)', () => {
   it('gives the same profile as the loader on this thread, key for key', async () => {

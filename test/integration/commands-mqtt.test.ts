@@ -54,6 +54,11 @@ describe('signed commands over MQTT', () => {
       },
     });
 
+  /** Online, and the broker has acknowledged the box's subscription to its command topic: a command sent now reaches it. */
+  const listening = async (rec: Recorder, rt: Runtime): Promise<void> => {
+    await rec.waitFor('online', () => rec.on('/status').some((m) => (m.payload as { state: string }).state === 'online'));
+    await rec.waitFor('the command subscription acknowledged', () => rt.status().uplink.commandsSubscribed === true);
+  };
   const replies = (rec: Recorder, cmd: string): CommandReply[] => rec.on(`/cmd/${cmd}/reply`).map((m) => m.payload as CommandReply);
   const events = (rec: Recorder): Record<string, unknown>[] => rec.on('/commands/events').map((m) => m.payload as Record<string, unknown>);
 
@@ -63,7 +68,7 @@ describe('signed commands over MQTT', () => {
     const rt = new Runtime({ profile: profile(), log: silentLog, onRestart: () => restarts++ });
     await rt.start();
     try {
-      await rec.waitFor('online', () => rec.on('/status').some((m) => (m.payload as { state: string }).state === 'online'));
+      await listening(rec, rt);
       const boxKey = parsePublicKey(rt.identity.publicKey);
       const relay = (rt.devices.find((d) => d.id === 'relay')?.driver as OutputDriver).outputs()[0];
       await rec.waitFor('relay open', () => relay?.get() === 0);
@@ -103,7 +108,7 @@ describe('signed commands over MQTT', () => {
     await rt.start();
     const ack = platform.sign({ cmd: 'ack', box: 'cmd-box', args: { code: 'TAMPER_OPEN' }, lifetimeMs: 120_000 });
     try {
-      await rec.waitFor('online', () => rec.on('/status').some((m) => (m.payload as { state: string }).state === 'online'));
+      await listening(rec, rt);
       const boxKey = parsePublicKey(rt.identity.publicKey);
       const pub = (topic: string, payload: string | Buffer, retain = false): void => {
         rec.client.publish(`edgefw/cmd-box/cmd/${topic}`, payload, { qos: 1, retain });
@@ -152,8 +157,7 @@ describe('signed commands over MQTT', () => {
     const rt2 = new Runtime({ profile: profile(), log: silentLog, onRestart: () => undefined });
     await rt2.start();
     try {
-      await rec.waitFor('online again', () => rt2.status().uplink.connected);
-      await sleep(200); // the box subscribes right after CONNACK
+      await listening(rec, rt2);
       const before = replies(rec, 'ack').length;
       rec.client.publish('edgefw/cmd-box/cmd/ack', JSON.stringify(ack), { qos: 1 });
       await rec.waitFor('replay after restart refused', () => replies(rec, 'ack').length > before);
@@ -169,7 +173,7 @@ describe('signed commands over MQTT', () => {
     const rt = new Runtime({ profile: profile(), log: silentLog, onRestart: () => undefined });
     await rt.start();
     try {
-      await rec.waitFor('online', () => rec.on('/status').some((m) => (m.payload as { state: string }).state === 'online'));
+      await listening(rec, rt);
       const diag = (): void => {
         rec.client.publish('edgefw/cmd-box/cmd/ack', JSON.stringify(platform.sign({ cmd: 'ack', box: 'cmd-box' })), { qos: 1 });
       };

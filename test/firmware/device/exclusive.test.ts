@@ -78,3 +78,21 @@ describe('RunningDevice.exclusive: a scan or diag probe never lands inside a mea
     expect(r.samples.length - before).toBeGreaterThanOrEqual(8);
   });
 });
+
+describe('RunningDevice.reprobe while a measurement is in flight', () => {
+  it('answers ok at every offset of a sampling cycle: the read that finishes first does not turn the probe into a recovery', async () => {
+    const r = rig();
+    r.runner.start();
+    await r.timers.advance(300);
+    const states: string[] = [];
+    for (let offset = 0; offset < 50; offset++) {
+      await r.timers.advance(1);
+      const p = r.runner.reprobe();
+      await r.timers.advance(40);
+      states.push(await p);
+    }
+    expect(states.filter((s) => s !== 'ok')).toEqual([]);
+    expect(r.runner.state).toBe('ok');
+    expect(r.faults.active()).toEqual([]);
+  });
+});

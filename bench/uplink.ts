@@ -55,7 +55,7 @@ function outboxConfig(dir: string, commitIntervalMs = 250): OutboxConfig {
 
 interface Durable {
   readonly outbox: Outbox;
-  readonly session: UplinkSession;
+  session: UplinkSession;
   readonly scheduler: Scheduler;
   acked(): number;
   /** called after each acknowledged batch (the feed tops up from here) */
@@ -68,6 +68,15 @@ async function startDurable(url: string, oc: OutboxConfig, boot = 1, perMessage 
   const scheduler = new Scheduler();
   let acked = 0;
   const silent = pino({ level: 'silent' });
+  // the object exists before the session starts: a backlog is acknowledged while it connects
+  const d: Durable = {
+    outbox, scheduler, acked: () => acked, onAcked: undefined,
+    session: undefined as unknown as UplinkSession, // set below, before anything runs
+    stop: async () => {
+      await d.session.stop(1000);
+      scheduler.stop();
+    },
+  };
   const session = new UplinkSession({ ...config(url, oc, perMessage), boot }, outbox, scheduler, {
     stats: () => undefined,
     log: (level, msg, fields) => silent[level](fields ?? {}, msg),
@@ -76,15 +85,9 @@ async function startDurable(url: string, oc: OutboxConfig, boot = 1, perMessage 
       d.onAcked?.();
     },
   }, () => outbox.counters());
+  d.session = session;
   session.start();
   while (!session.stats().connected) await sleep(10);
-  const d: Durable = {
-    outbox, session, scheduler, acked: () => acked, onAcked: undefined,
-    stop: async () => {
-      await session.stop(1000);
-      scheduler.stop();
-    },
-  };
   return d;
 }
 

@@ -52,6 +52,11 @@ export class FaultInjector {
     this.garbage = false;
   }
 
+  /** Whether check() can throw: a fault is pending or the part is unplugged (the bus skips check() otherwise). */
+  get armed(): boolean {
+    return this.unplugged || this.pending.length > 0;
+  }
+
   /** Called by the bus before a transfer; throws the error the kernel would give. */
   check(op: 'read' | 'write', where: string): void {
     if (this.unplugged) {

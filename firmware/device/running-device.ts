@@ -247,58 +247,89 @@ export class RunningDevice {
     }
   }
 
+  /**
+   * One scheduled read: attempts (a retryable error is retried at once, up to `retries`), each
+   * bounded by the read timeout, conversion waits included. One async frame and one timer per
+   * attempt: this runs for every sample of every device.
+   */
   private async tick(): Promise<void> {
     const s = this.stateValue;
     if (this.stopped || this.reading || this.probing || this.held > 0 || s === 'probing' || s === 'failed') return;
     this.reading = true;
     try {
-      await this.sampleOnce();
+      const startMono = this.deps.clock.monoMs();
+      const startWall = this.deps.clock.wallMs();
+      const retries = this.opts.retries ?? 2;
+      const { scheduler } = this.deps;
+      for (let attempt = 0; ; attempt++) {
+        this.deadlineMono = scheduler.now() + this.opts.timeoutMs;
+        this.deadlinePassed = false;
+        const deadline = scheduler.timeout(this.opts.timeoutMs, this.onDeadline);
+        try {
+          let r: ReadResult = await this.step(this.driver.read());
+          this.stepReject = undefined;
+          while ('waitMs' in r) {
+            await scheduler.wait(r.waitMs);
+            r = await this.step(r.next());
+            this.stepReject = undefined;
+          }
+          deadline.cancel();
+          if (this.stopped) return;
+          this.onGoodRead(r.values, startMono, startWall);
+          return;
+        } catch (e) {
+          deadline.cancel();
+          this.stepReject = undefined;
+          if (this.stopped) return;
+          const err = toDeviceError(e);
+          if (err.retryable && attempt < retries) continue;
+          this.onBadRead(err);
+          return;
+        }
+      }
     } finally {
       this.reading = false;
     }
   }
 
-  private async sampleOnce(): Promise<void> {
-    const startMono = this.deps.clock.monoMs();
-    const startWall = this.deps.clock.wallMs();
-    const retries = this.opts.retries ?? 2;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const values = await this.readOnce();
-        if (this.stopped) return;
-        this.onGoodRead(values, startMono, startWall);
-        return;
-      } catch (e) {
-        if (this.stopped) return;
-        const err = toDeviceError(e);
-        if (err.retryable && attempt < retries) continue;
-        this.onBadRead(err);
-        return;
-      }
+  /** monotonic time the read attempt under way must end by */
+  private deadlineMono = 0;
+  /** the attempt's deadline passed while no step was pending (during a conversion wait) */
+  private deadlinePassed = false;
+  /** rejects the pending step of the attempt under way with DEVICE_TIMEOUT */
+  private stepReject: ((e: unknown) => void) | undefined;
+
+  private readonly onDeadline = (): void => {
+    const reject = this.stepReject;
+    if (!reject) {
+      this.deadlinePassed = true;
+      return;
     }
+    this.stepReject = undefined;
+    reject(this.timeoutError('read'));
+  };
+
+  /** A step of a read, raced against the attempt's deadline. */
+  private step<T>(p: Promise<T>): Promise<T> {
+    // past the deadline already (it passed during a wait): the step gets until the next timer pass, as a late timer would give it
+    if (this.deadlinePassed) return this.withTimeout(p, 'read', this.deadlineMono);
+    return new Promise<T>((resolve, reject) => {
+      this.stepReject = reject;
+      p.then(resolve, reject);
+    });
   }
 
-  private async readOnce(): Promise<readonly ChannelValue[]> {
-    const deadline = this.deps.scheduler.now() + this.opts.timeoutMs;
-    let r: ReadResult = await this.withTimeout(this.driver.read(), 'read', deadline);
-    while ('waitMs' in r) {
-      await this.deps.scheduler.wait(r.waitMs);
-      r = await this.withTimeout(r.next(), 'read', deadline);
-    }
-    return r.values;
+  private timeoutError(op: string): DeviceError {
+    return new DeviceError('DEVICE_TIMEOUT', `${this.id}: ${op} took longer than ${this.opts.timeoutMs} ms`, {
+      retryable: false,
+      details: { timeoutMs: this.opts.timeoutMs, op },
+    });
   }
 
   private withTimeout<T>(p: Promise<T>, op: string, deadline = this.deps.scheduler.now() + this.opts.timeoutMs): Promise<T> {
     const remaining = deadline - this.deps.scheduler.now();
     return new Promise<T>((resolve, reject) => {
-      const cancel = this.deps.scheduler.after(remaining, () =>
-        reject(
-          new DeviceError('DEVICE_TIMEOUT', `${this.id}: ${op} took longer than ${this.opts.timeoutMs} ms`, {
-            retryable: false,
-            details: { timeoutMs: this.opts.timeoutMs, op },
-          }),
-        ),
-      );
+      const cancel = this.deps.scheduler.after(remaining, () => reject(this.timeoutError(op)));
       p.then(
         (v) => {
           cancel();

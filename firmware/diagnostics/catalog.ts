@@ -348,6 +348,14 @@ const RUNTIME_FAULTS = {
     causes: ['power cut during a write on an SD card that ignores flush commands', 'failing SD card', 'file edited or truncated by hand'],
     remedy: 'Replace the SD card with an industrial-grade one if this repeats; the old file (name in the fault details) can be read with sqlite3 to recover readings. Sequences restart above all earlier ones, so the platform sees the loss as one gap.',
   },
+  OUTBOX_ROW_DAMAGED: {
+    severity: 'error',
+    component: 'storage',
+    description: 'A row of stored readings in the outbox was damaged (lines that are not readings, fewer lines than readings, an unreadable time column). Its good readings stay and are sent; the row as found is kept in table "damaged" of outbox.db and never sent; the readings that could not be kept are counted in the status (outbox.damaged).',
+    causes: ['power cut during a write on an SD card that ignores flush commands', 'failing SD card (a flipped bit inside a stored record)', 'file edited by hand'],
+    remedy: 'Nothing to do for the readings that were kept. Inspect the damaged row with `sqlite3 /var/lib/edgefw/outbox.db "SELECT row, at, reason FROM damaged"` (details name the row); replace an SD card that keeps damaging writes. Acknowledge the fault once understood.',
+    latch: true,
+  },
   OUTBOX_SEQ_JUMP: {
     severity: 'warning',
     component: 'storage',

@@ -38,6 +38,8 @@ interface ChannelState {
  */
 export class ValueChecks {
   private readonly channels = new Map<string, ChannelState>();
+  /** the same states by device, then channel: observe() looks up without building "<device>/<channel>" per value */
+  private byDevice = new Map<string, Map<string, ChannelState>>();
 
   constructor(
     specs: readonly ChannelCheckSpec[],
@@ -47,6 +49,16 @@ export class ValueChecks {
     for (const spec of specs) {
       const subject = `${spec.device}/${spec.channel}`;
       this.channels.set(subject, { spec, subject, anchor: undefined, prevValue: undefined, lastMono: startMono, sameRun: 0 });
+    }
+    this.index();
+  }
+
+  private index(): void {
+    this.byDevice = new Map();
+    for (const st of this.channels.values()) {
+      let d = this.byDevice.get(st.spec.device);
+      if (!d) this.byDevice.set(st.spec.device, (d = new Map()));
+      d.set(st.spec.channel, st);
     }
   }
 
@@ -73,6 +85,7 @@ export class ValueChecks {
       }
     }
     for (const [subject, spec] of next) this.channels.set(subject, { spec, subject, anchor: undefined, prevValue: undefined, lastMono: nowMono, sameRun: 0 });
+    this.index();
   }
 
   /** Whether any channel has checks (the runtime skips the stage otherwise). */
@@ -82,8 +95,10 @@ export class ValueChecks {
 
   observe(sample: Sample): void {
     if (sample.kind === 'aggregate') return;
+    const device = this.byDevice.get(sample.device);
+    if (!device) return;
     for (const v of sample.values) {
-      const st = this.channels.get(`${sample.device}/${v.channel}`);
+      const st = device.get(v.channel);
       if (st) this.check(st, v.value, sample.monoMs, v.unit);
     }
   }

@@ -34,27 +34,107 @@ export interface PeriodicTask {
 
 type RunFn = (deadline: number) => void | Promise<void>;
 
-interface Entry {
-  at: number;
-  seq: number;
-  fire(now: number): void;
-  cancelled: boolean;
+/** Something in the scheduler's heap: due at `at`, ties broken by `seq` (first pushed first). */
+abstract class Entry {
+  at = 0;
+  seq = 0;
+  cancelled = false;
+  abstract fire(now: number): void;
 }
 
-class Periodic implements PeriodicTask {
+/** A one-shot timer (after(), wait(), timeout()): one object per timer, nothing else. */
+class Once extends Entry {
+  constructor(
+    private readonly fn: () => void,
+    private readonly owner: Scheduler,
+  ) {
+    super();
+  }
+
+  fire(): void {
+    try {
+      this.fn();
+    } catch (err) {
+      this.owner.onError('after', err);
+    }
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+}
+
+/** A pending one-shot timer that can be cancelled (Scheduler.timeout). */
+export interface Timeout {
+  cancel(): void;
+}
+
+/**
+ * A periodic task is its own heap entry: each run pushes the same object again for the next
+ * deadline, and the handlers of a run's promise are made once, so a tick allocates nothing of
+ * the scheduler's own.
+ */
+class Periodic extends Entry implements PeriodicTask {
   busy = false;
   runs = 0;
   overruns = 0;
   missed = 0;
   readonly hist = new LatencyHistogram();
-  entry: Entry | undefined;
+  private deadline = 0;
 
   constructor(
     readonly name: string,
     readonly intervalMs: number,
     readonly fn: RunFn,
     private readonly owner: Scheduler,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** Put the next run at `deadline` (the task is not in the heap: new, or just popped). */
+  schedule(deadline: number): void {
+    this.deadline = deadline;
+    this.owner.enqueue(this, deadline);
+  }
+
+  fire(now: number): void {
+    const deadline = this.deadline;
+    const intervalMs = this.intervalMs;
+    let next = deadline + intervalMs;
+    if (now >= next) {
+      // the loop stalled across whole intervals: skip them, never queue them up
+      const behind = Math.floor((now - deadline) / intervalMs);
+      this.missed += behind;
+      next = deadline + (behind + 1) * intervalMs;
+    }
+    this.schedule(next);
+    if (this.busy) {
+      this.overruns++;
+      return;
+    }
+    this.runs++;
+    this.hist.record(now - deadline);
+    this.busy = true;
+    let r: void | Promise<void>;
+    try {
+      r = this.fn(deadline);
+    } catch (e) {
+      this.busy = false;
+      this.owner.onError(this.name, e);
+      return;
+    }
+    if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(this.done, this.failed);
+    else this.busy = false;
+  }
+
+  private readonly done = (): void => {
+    this.busy = false;
+  };
+
+  private readonly failed = (e: unknown): void => {
+    this.busy = false;
+    this.owner.onError(this.name, e);
+  };
 
   stats(): TaskStats {
     return { name: this.name, intervalMs: this.intervalMs, runs: this.runs, overruns: this.overruns, missed: this.missed, lateness: this.hist.summary() };
@@ -68,7 +148,7 @@ class Periodic implements PeriodicTask {
   }
 
   cancel(): void {
-    if (this.entry) this.entry.cancelled = true;
+    this.cancelled = true;
     this.owner.forget(this);
   }
 }
@@ -95,6 +175,7 @@ export class Scheduler {
   /** Called with errors thrown by task functions (they must not kill the loop). */
   onError: (name: string, e: unknown) => void = () => {};
 
+
   constructor(private readonly timers: TimerSource = realTimers) {}
 
   now(): number {
@@ -106,49 +187,11 @@ export class Scheduler {
     if (!(intervalMs > 0)) throw new RangeError(`${name}: interval must be > 0 ms`);
     const task = new Periodic(name, intervalMs, fn, this);
     this.tasks.add(task);
-    const schedule = (deadline: number): void => {
-      task.entry = this.push(deadline, (now) => {
-        let next = deadline + intervalMs;
-        if (now >= next) {
-          // the loop stalled across whole intervals: skip them, never queue them up
-          const behind = Math.floor((now - deadline) / intervalMs);
-          task.missed += behind;
-          next = deadline + (behind + 1) * intervalMs;
-        }
-        schedule(next);
-        if (task.busy) {
-          task.overruns++;
-          return;
-        }
-        task.runs++;
-        task.hist.record(now - deadline);
-        task.busy = true;
-        let r: void | Promise<void>;
-        try {
-          r = fn(deadline);
-        } catch (e) {
-          task.busy = false;
-          this.onError(name, e);
-          return;
-        }
-        if (r && typeof (r as Promise<void>).then === 'function') {
-          (r as Promise<void>).then(
-            () => {
-              task.busy = false;
-            },
-            (e: unknown) => {
-              task.busy = false;
-              this.onError(name, e);
-            },
-          );
-        } else task.busy = false;
-      });
-    };
     const phase = options.phaseMs ?? 0;
     if (options.align) {
       const now = this.now();
-      schedule(phase + Math.ceil((now - phase) / intervalMs) * intervalMs);
-    } else schedule(this.now() + phase);
+      task.schedule(phase + Math.ceil((now - phase) / intervalMs) * intervalMs);
+    } else task.schedule(this.now() + phase);
     return task;
   }
 
@@ -159,21 +202,20 @@ export class Scheduler {
    * function.
    */
   after(delayMs: number, fn: () => void): () => void {
-    const e = this.push(Math.ceil(this.now() + Math.max(0, delayMs)), () => {
-      try {
-        fn();
-      } catch (err) {
-        this.onError('after', err);
-      }
-    });
-    return () => {
-      e.cancelled = true;
-    };
+    const e = this.timeout(delayMs, fn);
+    return () => e.cancel();
+  }
+
+  /** after() for hot paths: the timer itself is the handle (one object, no cancel closure). */
+  timeout(delayMs: number, fn: () => void): Timeout {
+    const e = new Once(fn, this);
+    this.enqueue(e, Math.ceil(this.now() + Math.max(0, delayMs)));
+    return e;
   }
 
   /** A promise that resolves after delayMs on this scheduler (for drivers' conversion waits). */
   wait(delayMs: number): Promise<void> {
-    return new Promise((resolve) => this.after(delayMs, resolve));
+    return new Promise((resolve) => void this.timeout(delayMs, resolve));
   }
 
   /** Lateness of every run of the tasks whose names pass `include`, pooled into one distribution. */
@@ -202,23 +244,27 @@ export class Scheduler {
     if (this.handle !== undefined) this.timers.clear(this.handle);
     this.handle = undefined;
     this.heap = [];
-    for (const t of this.tasks) if (t.entry) t.entry.cancelled = true;
+    for (const t of this.tasks) t.cancelled = true;
     this.tasks.clear();
   }
 
-  private push(at: number, fire: (now: number) => void): Entry {
-    const e: Entry = { at, seq: this.seq++, fire, cancelled: false };
+  /** @internal Put an entry (not in the heap) in the heap for `at`. */
+  enqueue(e: Entry, at: number): void {
+    e.at = at;
+    e.seq = this.seq++;
     const h = this.heap;
     h.push(e);
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!before(h[i] as Entry, h[p] as Entry)) break;
-      [h[i], h[p]] = [h[p] as Entry, h[i] as Entry];
+      const child = h[i] as Entry;
+      const parent = h[p] as Entry;
+      if (!before(child, parent)) break;
+      h[i] = parent;
+      h[p] = child;
       i = p;
     }
     this.arm();
-    return e;
   }
 
   private pop(): Entry | undefined {
@@ -235,7 +281,9 @@ export class Scheduler {
         if (l < h.length && before(h[l] as Entry, h[m] as Entry)) m = l;
         if (r < h.length && before(h[r] as Entry, h[m] as Entry)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m] as Entry, h[i] as Entry];
+        const t = h[i] as Entry;
+        h[i] = h[m] as Entry;
+        h[m] = t;
         i = m;
       }
     }
@@ -250,8 +298,10 @@ export class Scheduler {
     if (top.at >= this.armedAt && this.handle !== undefined) return;
     if (this.handle !== undefined) this.timers.clear(this.handle);
     this.armedAt = top.at;
-    this.handle = this.timers.set(() => this.onTimer(), top.at - this.now());
+    this.handle = this.timers.set(this.fireDue, top.at - this.now());
   }
+
+  private readonly fireDue = (): void => this.onTimer();
 
   private onTimer(): void {
     this.wakeups++;

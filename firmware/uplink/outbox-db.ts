@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS batches (
   monos     TEXT,                            -- JSON array: monotonic ms of each reading; NULL when untrusted = 0
   body      TEXT    NOT NULL                 -- the readings as they go on the wire (JSON), one per line
 );
+CREATE TABLE IF NOT EXISTS damaged (         -- rows found damaged (outbox-damage.ts), as found; never sent
+  id INTEGER PRIMARY KEY, row INTEGER NOT NULL, at INTEGER NOT NULL, reason TEXT NOT NULL,
+  boot, bid, n, created, bytes, untrusted, monos, body
+);
 `;
 
 /**
@@ -135,7 +139,8 @@ export function openOutboxDb(path: string, nowMs: number): OpenResult {
 
 type StatementName =
   | 'insert' | 'putNext' | 'putReserved' | 'setSeq' | 'allSeqs' | 'delRange' | 'page' | 'body' | 'rowBody' | 'oldest' | 'totals' | 'has'
-  | 'getMeta' | 'setMeta' | 'allMeta' | 'untrusted' | 'rewrite' | 'insertSkip' | 'recentSkips' | 'pruneSkips' | 'isEmpty' | 'ensureMeta';
+  | 'getMeta' | 'setMeta' | 'allMeta' | 'untrusted' | 'rewrite' | 'insertSkip' | 'recentSkips' | 'pruneSkips' | 'isEmpty' | 'ensureMeta'
+  | 'keepDamaged' | 'rowSize';
 export type OutboxStatements = Readonly<Record<StatementName, Database.Statement>>;
 
 /** The statements of the outbox, prepared once per open file. */
@@ -150,7 +155,7 @@ export function prepareStatements(db: Database.Database): OutboxStatements {
     delRange: db.prepare('DELETE FROM batches WHERE id BETWEEN ? AND ?'),
     // rows without their body: a take reads the body only of the rows it hands out
     page: db.prepare('SELECT id, boot, bid, n, bytes FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?'),
-    body: db.prepare('SELECT body, monos FROM batches WHERE id = ?'),
+    body: db.prepare('SELECT body, monos, n FROM batches WHERE id = ?'),
     rowBody: db.prepare('SELECT body FROM batches WHERE id = ?').pluck(),
     oldest: db.prepare('SELECT id, created, n, bytes FROM batches WHERE id > ? ORDER BY id LIMIT ?'),
     totals: db.prepare('SELECT coalesce(sum(n), 0) AS n, coalesce(sum(bytes), 0) AS bytes, coalesce(max(id), 0) AS last FROM batches'),
@@ -166,6 +171,10 @@ export function prepareStatements(db: Database.Database): OutboxStatements {
     isEmpty: db.prepare('SELECT NOT EXISTS (SELECT 1 FROM meta) AND NOT EXISTS (SELECT 1 FROM seqs) AND NOT EXISTS (SELECT 1 FROM batches)').pluck(),
     untrusted: db.prepare('SELECT id FROM batches WHERE boot = ? AND untrusted > 0 ORDER BY id').pluck(),
     rewrite: db.prepare('UPDATE batches SET n = ?, bytes = ?, untrusted = ?, monos = ?, body = ? WHERE id = ?'),
+    keepDamaged: db.prepare(
+      'INSERT INTO damaged (row, at, reason, boot, bid, n, created, bytes, untrusted, monos, body) SELECT id, ?, ?, boot, bid, n, created, bytes, untrusted, monos, body FROM batches WHERE id = ?',
+    ),
+    rowSize: db.prepare('SELECT n, bytes FROM batches WHERE id = ?'),
   };
 }
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { OutboxStatements } from './outbox-db.js';
+import { type RowDamage, isDamage, setRowAside } from './outbox-damage.js';
 import { At, RowState } from './outbox-rows.js';
 import { type Part, takeRows } from './outbox-take.js';
 import type { DiskRows } from './outbox-write.js';
@@ -27,6 +28,8 @@ export class StoredRows {
   private backlogCursor = 0;
   /** readings of fresh rows the broker acknowledged since the last commit (never stored) */
   ackedFresh = 0;
+  /** a damaged stored row was set aside; `lost` readings of it could not be kept */
+  onDamage: ((d: RowDamage, lost: number) => void) | undefined;
 
   constructor(private readonly batchIds: { next: number }) {}
 
@@ -47,10 +50,24 @@ export class StoredRows {
     return ++this.disk.lastId;
   }
 
-  /** Readings for one message of `lane` (throws what SQLite throws). */
-  take(st: OutboxStatements, maxSamples: number, lane: Lane): Batch | undefined {
+  /**
+   * Readings for one message of `lane` (throws what SQLite throws). A damaged row it meets is set
+   * aside first (outbox-damage.ts: its good readings stay, the row as found is kept in table
+   * `damaged`, the lost ones counted) and reported through `onDamage`.
+   */
+  take(db: Database.Database, st: OutboxStatements, maxSamples: number, lane: Lane, now: number): Batch | undefined {
     const hi = lane === 'live' ? Number.MAX_SAFE_INTEGER : this.boundary;
-    const t = takeRows(st, this.disk, lane === 'live' ? this.liveCursor : this.backlogCursor, hi, maxSamples);
+    let t = takeRows(st, this.disk, lane === 'live' ? this.liveCursor : this.backlogCursor, hi, maxSamples);
+    for (let repaired = 0; t.damaged && repaired < 16; repaired++) {
+      const d = t.damaged;
+      const r = setRowAside(db, st, d, now);
+      this.disk.rows -= Math.max(0, r.nBefore - d.good.length);
+      this.disk.bytes -= Math.max(0, r.bytesBefore - r.bytesAfter);
+      this.onDamage?.(d, r.lost);
+      // the readings taken before the damaged row go now; the repaired row comes with the next take
+      if (t.parts.length > 0) break;
+      t = takeRows(st, this.disk, lane === 'live' ? this.liveCursor : this.backlogCursor, hi, maxSamples);
+    }
     if (lane === 'live') this.liveCursor = t.cursor;
     else this.backlogCursor = t.cursor;
     if (t.parts.length === 0 || t.boot === undefined) return undefined;
@@ -91,9 +108,8 @@ export class StoredRows {
       r.dirty = true;
       if (r.done()) {
         d.loaded.delete(p.row);
-        // a fresh row the broker has all of never reaches the disk
+        // a fresh row the broker has all of never reaches the disk (the next commit drops it from `fresh`)
         if (r.onDisk) d.acked.set(p.row, { n: r.ackedN, bytes: r.ackedBytes });
-        else d.fresh = d.fresh.filter((x) => x !== r);
       }
     }
   }
@@ -133,7 +149,7 @@ export class StoredRows {
     db.transaction(() => {
       for (const id of st.untrusted.all(fix.boot) as number[]) {
         const row = this.disk.loaded.get(id) ?? RowState.load(st, id, fix.boot, bootId);
-        if (!row) continue;
+        if (!row || isDamage(row)) continue; // set aside when a take meets it
         if (this.disk.loaded.has(id)) written.push(row);
         else row.restamp(fix);
         row.rewrite(st);

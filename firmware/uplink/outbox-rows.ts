@@ -1,4 +1,5 @@
 import type { OutboxStatements } from './outbox-db.js';
+import { type RowDamage, SEP, checkRow, isDamage } from './outbox-damage.js';
 import { type TimeFix, fixTime } from './queue.js';
 import type { WireSample } from './payload.js';
 
@@ -16,7 +17,7 @@ import type { WireSample } from './payload.js';
  * its readings still unacknowledged then (a row every reading of which the broker acknowledged
  * before the commit never reaches the disk).
  */
-export const SEP = '\n';
+export { SEP } from './outbox-damage.js';
 
 /** Where each reading of a loaded row is. */
 export const At = { Waiting: 0, InFlight: 1, Acked: 2, Dropped: 3 } as const;
@@ -46,11 +47,13 @@ export class RowState {
     this.state = new Uint8Array(bodies.length);
   }
 
-  static load(st: OutboxStatements, id: number, boot: number, bootId: string | null): RowState | undefined {
-    const r = st.body.get(id) as { body: string; monos: string | null } | undefined;
+  /** Read a stored row and split it into readings; a damaged row (outbox-damage.ts) is reported, not loaded. */
+  static load(st: OutboxStatements, id: number, boot: number, bootId: string | null): RowState | RowDamage | undefined {
+    const r = st.body.get(id) as { body: unknown; monos: unknown; n: number } | undefined;
     if (!r) return undefined;
-    const bodies = r.body.split(SEP);
-    return new RowState(id, boot, bootId ?? '', bodies, bodies.map((b) => Buffer.byteLength(b)), r.monos === null ? null : (JSON.parse(r.monos) as number[]));
+    const c = checkRow(id, boot, r.n, r.body, r.monos);
+    if (isDamage(c)) return c;
+    return new RowState(id, boot, bootId ?? '', c.bodies, c.bodies.map((b) => Buffer.byteLength(b)), c.monos);
   }
 
   /**

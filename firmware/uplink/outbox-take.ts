@@ -1,5 +1,6 @@
 import type { OutboxStatements } from './outbox-db.js';
-import { At, RowState, SEP } from './outbox-rows.js';
+import { type RowDamage, checkRow, isDamage } from './outbox-damage.js';
+import { At, RowState } from './outbox-rows.js';
 import type { DiskRows } from './outbox-write.js';
 
 /** rows a take reads per statement (a row usually fills a message) */
@@ -26,6 +27,8 @@ export interface Taken {
   readonly cursor: number;
   /** rows split by this take (to remember once the take is handed out) */
   readonly loadedNow: RowState[];
+  /** a damaged row met by this take (the message ends before it; the caller sets it aside) */
+  readonly damaged?: RowDamage;
 }
 
 /**
@@ -42,6 +45,7 @@ export function takeRows(st: OutboxStatements, disk: DiskRows, from: number, hi:
   let boot: number | undefined;
   let bootId = '';
   const loadedNow: RowState[] = [];
+  let damaged: RowDamage | undefined;
   const sameStart = (r: RowHead): boolean => boot === undefined || (r.boot === boot && (r.bid ?? '') === bootId);
   /** one row: false when the message is full or must end before this row */
   const visit = (r: RowHead, loaded: RowState | undefined): boolean => {
@@ -52,18 +56,29 @@ export function takeRows(st: OutboxStatements, disk: DiskRows, from: number, hi:
     if (!sameStart(r)) return false;
     let row = loaded;
     if (!row && r.n <= maxSamples - count) {
-      // the whole row, as stored
-      const body = st.rowBody.get(r.id) as string;
+      // the whole row, as stored (checked: a damaged row must not put invalid JSON on the wire)
+      const c = checkRow(r.id, r.boot, r.n, st.rowBody.get(r.id), null);
+      if (isDamage(c)) {
+        damaged = c;
+        return false;
+      }
       boot = r.boot;
       bootId = r.bid ?? '';
       parts.push({ row: r.id, n: r.n, bytes: r.bytes });
-      fragments.push(body.replaceAll(SEP, ','));
+      fragments.push(c.joined);
       count += r.n;
       cursor = r.id;
       return count < maxSamples;
     }
-    row ??= RowState.load(st, r.id, r.boot, r.bid);
-    if (!row) return true;
+    if (!row) {
+      const l = RowState.load(st, r.id, r.boot, r.bid);
+      if (!l) return true;
+      if (isDamage(l)) {
+        damaged = l;
+        return false;
+      }
+      row = l;
+    }
     if (!disk.loaded.has(r.id)) loadedNow.push(row);
     const idx: number[] = [];
     let b = 0;
@@ -90,11 +105,18 @@ export function takeRows(st: OutboxStatements, disk: DiskRows, from: number, hi:
     let page: RowHead[];
     do {
       page = st.page.all(cursor, hi, TAKE_PAGE) as RowHead[];
-      for (const r of page) if (!visit(r, disk.loaded.get(r.id))) return { parts, fragments, count, boot, bootId, cursor, loadedNow };
+      for (const r of page) if (!visit(r, disk.loaded.get(r.id))) return { parts, fragments, count, boot, bootId, cursor, loadedNow, ...(damaged ? { damaged } : {}) };
     } while (page.length === TAKE_PAGE);
   }
-  for (const row of disk.fresh) {
-    if (row.id <= cursor) continue;
+  // fresh rows are in id order: start at the first one past the cursor
+  let lo = 0;
+  for (let top = disk.fresh.length; lo < top; ) {
+    const mid = (lo + top) >>> 1;
+    if ((disk.fresh[mid] as RowState).id <= cursor) lo = mid + 1;
+    else top = mid;
+  }
+  for (let k = lo; k < disk.fresh.length; k++) {
+    const row = disk.fresh[k] as RowState;
     if (row.id > hi) break;
     if (!visit({ id: row.id, boot: row.boot, bid: row.bootId, n: row.state.length, bytes: 0 }, row)) break;
   }

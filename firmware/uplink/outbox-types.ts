@@ -27,7 +27,9 @@ export type OutboxEvent =
   /** sequences skipped or jumped to a fresh range (reported in the status) */
   | { readonly type: 'skip'; readonly skip: SeqSkip }
   /** a fresh range is reserved on disk again: continuity from here on */
-  | { readonly type: 'reserved' };
+  | { readonly type: 'reserved' }
+  /** a stored row was damaged: its good readings stay, the row as found is kept in table `damaged` of the file */
+  | { readonly type: 'damaged'; readonly path: string; readonly row: number; readonly boot: number; readonly reason: string; readonly lost: number; readonly kept: number };
 
 export interface OutboxCounters {
   readonly mode: 'disk' | 'memory';
@@ -55,6 +57,8 @@ export interface OutboxCounters {
   readonly memoryDropped: number;
   /** readings a stop found in the memory ring and could not save (counted, lost) */
   readonly discarded: number;
+  /** readings of damaged stored rows that could not be kept, counted in the file (all starts of it) */
+  readonly damaged: number;
   /** latest sequence skips and fresh ranges (this start's and those found in the file); saved false = not yet in the file */
   readonly skips: readonly (SeqSkip & { readonly saved?: false })[];
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type OutboxStatements, deleteIds } from './outbox-db.js';
+import { isDamage } from './outbox-damage.js';
 import { At, RowState, SEP } from './outbox-rows.js';
 import type { SeqSkip } from './outbox-seqs.js';
 import type { WireSample } from './payload.js';
@@ -142,8 +143,9 @@ export function writeCommit(db: Database.Database, st: OutboxStatements, disk: D
           continue;
         }
         // a bound cuts through the row, or some of its readings are in flight: reading by reading
-        const row = loaded ?? RowState.load(st, r.id, 0, null);
-        if (!row) continue;
+        const found = loaded ?? RowState.load(st, r.id, 0, null);
+        if (!found || isDamage(found)) continue; // a damaged row is set aside when a take meets it
+        const row = found;
         if (loaded && !saved.has(r.id)) saved.set(r.id, loaded.state.slice());
         for (let i = 0; i < row.state.length && (expired || over()); i++) {
           if (row.state[i] !== At.Waiting) continue;

@@ -45,6 +45,8 @@ export class Outbox implements SampleQueue {
   private readonly rows: StoredRows;
   private readonly start: StartState;
   private committedCount = 0;
+  /** readings of damaged rows that could not be kept, counted in the file (all starts) */
+  private damagedCount = 0;
   /** readings refused by reject-new when handed over, not yet counted in the file */
   private rejected = 0;
   private commitsBefore = 0;
@@ -71,6 +73,10 @@ export class Outbox implements SampleQueue {
     this.alloc = new SeqAllocator({ boot: options.boot, bootId: this.bootId });
     this.spare = new Spare(`${options.path}.spare`);
     this.rows = new StoredRows(this.batchIds);
+    this.rows.onDamage = (d, lost) => {
+      this.damagedCount += lost;
+      this.options.onEvent?.({ type: 'damaged', path: this.options.path, row: d.id, boot: d.boot, reason: d.reason, lost, kept: d.good.length });
+    };
     this.start = { adopted: false, owns: false, firstStart: options.firstStart ?? options.boot <= 1 };
     this.ring = new MemoryQueue({
       maxRows: options.ringRows,
@@ -132,7 +138,7 @@ export class Outbox implements SampleQueue {
       held += b;
       bodies.push(body);
       bytes.push(b);
-      monos.push(s.monoMs);
+      monos.push(s.monoMs); // kept only for rows with a reading to re-stamp
       if (wire.tq === 'none') untrusted++;
       if (bodies.length >= this.rowSamples) cut();
     }
@@ -238,6 +244,7 @@ export class Outbox implements SampleQueue {
       fileId: this.fileId,
       memoryDropped: r.oldest + r.rejected + r.expired + this.rejected,
       discarded: this.discarded,
+      damaged: this.damagedCount,
       skips: [...this.fileSkips.filter((s) => !mine.has(s)), ...this.alloc.skips.map((s) => (this.alloc.pendingSkips.includes(s) ? { ...s, saved: false } : s))].slice(
         -SKIPS_REPORTED,
       ),
@@ -364,6 +371,8 @@ export class Outbox implements SampleQueue {
     const carried = this.ring.pending() === 0 ? sub(this.ring.drops(), this.carried) : ZERO;
     const skips = [...this.alloc.pendingSkips];
     const rejected = this.rejected;
+    // fresh rows the broker has every reading of are done with (acknowledged before this commit)
+    if (d.fresh.some((r) => r.done())) d.fresh = d.fresh.filter((r) => !r.done());
     // nothing to store, delete, count or bound: no transaction (readings the broker acknowledged
     // before this commit never touch the disk, and the counters follow at the next write)
     const idle = entries.length === 0 && (!storeFresh || d.fresh.length === 0) && d.acked.size === 0 && skips.length === 0 && rejected === 0 &&
@@ -428,9 +437,9 @@ export class Outbox implements SampleQueue {
 
   private takeDb(maxSamples: number, lane: Lane): Batch | undefined {
     const st = this.stmt;
-    if (!st) return undefined;
+    if (!st || !this.db) return undefined;
     try {
-      return this.rows.take(st, maxSamples, lane);
+      return this.rows.take(this.db, st, maxSamples, lane, this.wallNow());
     } catch (e) {
       this.enterTrouble(e, this.wallNow());
       return undefined;
@@ -466,6 +475,7 @@ export class Outbox implements SampleQueue {
       // a different file (set aside, lost): the ring's drops so far belong to the range it abandoned
       if (this.fileId !== 0 && found.fileId !== this.fileId) this.carried = this.ring.drops();
       this.durable = found.drops;
+      this.damagedCount = (this.stmt.getMeta.get('damaged') as { value: number } | undefined)?.value ?? 0;
       this.fileSkips = found.skips;
       this.fileId = found.fileId;
       this.reserveNow(new Map(), now);

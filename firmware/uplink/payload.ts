@@ -96,6 +96,8 @@ export interface OutboxStatus {
   readonly memory?: { readonly pending: number; readonly dropped: number; readonly discarded: number };
   /** latest sequence skips and fresh ranges (docs/mqtt.md, "Sequences") */
   readonly skips?: readonly OutboxSkip[];
+  /** readings of damaged stored rows that could not be kept (counted in the file, all starts); absent when 0 */
+  readonly damaged?: number;
 }
 
 export interface OutboxSkip {

@@ -233,6 +233,7 @@ export class UplinkSession {
       mode: c.mode, pending: this.queue.pending(), dropped: c.dropped, ...(c.fileId ? { file: c.fileId } : {}),
       memory: { pending: c.ringRows, dropped: c.memoryDropped, discarded: c.discarded },
       ...(c.skips.length > 0 ? { skips: c.skips } : {}),
+      ...(c.damaged > 0 ? { damaged: c.damaged } : {}),
     };
   }
 

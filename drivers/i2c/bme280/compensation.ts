@@ -64,8 +64,75 @@ export function compensateTemperature(adcT: number, c: Calibration): { tFine: nu
 /**
  * Pressure, datasheet 4.2.3 BME280_compensate_P_int64, in Pa as Q24.8:
  * 24674867 → 24674867/256 = 96386.2 Pa. Returns 0 when var1 == 0 (avoids division by zero).
+ *
+ * The formula needs 64-bit integers. This runs it on doubles, exactly: every intermediate is an
+ * integer below 2^53 (a double holds those exactly), the three products that can pass 2^53 are
+ * split into halves, and every shift right is a floor division by a power of two, as the
+ * arithmetic shift of a signed 64-bit integer is. Should an intermediate leave the exact range
+ * anyway (a calibration far outside production parts), it computes with BigInt instead
+ * (compensatePressureInt64: the formula as published; the same result, slower and allocating).
  */
 export function compensatePressure(adcP: number, tFine: number, c: Calibration): number {
+  const v1 = tFine - 128000;
+  const v1sq = v1 * v1;
+  // var2 = var1² · P6 + ((var1 · P5) << 17) + (P4 << 35)
+  const t1 = v1sq * c.P6;
+  const t2 = v1 * c.P5 * 131072;
+  const var2 = t1 + t2 + c.P4 * 34359738368;
+  // var1 = ((var1² · P3) >> 8) + ((var1 · P2) << 12)
+  const a = v1sq * c.P3;
+  const t3 = v1 * c.P2 * 4096;
+  const var1a = Math.floor(a / 256) + t3;
+  // var1 = ((2^47 + var1) · P1) >> 33: 2^47 + var1 < 2^48 is split at 2^24
+  const b = 140737488355328 + var1a;
+  if (!(exact(v1sq) && exact(t1) && exact(t2) && exact(t1 + t2) && exact(var2) && exact(a) && exact(t3) && exact(var1a)) || b < 0 || b >= 281474976710656) {
+    return compensatePressureInt64(adcP, tFine, c);
+  }
+  const bh = Math.floor(b / 16777216);
+  const y = (b - bh * 16777216) * c.P1; // < 2^40
+  const d = Math.floor((bh * c.P1 + Math.floor(y / 16777216)) / 512); // < 2^32, ≥ 0 (P1 is unsigned)
+  if (d === 0) return 0;
+  // p = (((1048576 − adcP) << 31) − var2) · 3125 / var1, truncated toward zero as C does;
+  // |n| · 3125 = (nh · 3125) · 2^20 + nl · 3125, divided limb by limb
+  const n = (1048576 - adcP) * 2147483648 - var2;
+  if (!exact(n)) return compensatePressureInt64(adcP, tFine, c);
+  const an = Math.abs(n);
+  const nh = Math.floor(an / 1048576);
+  const h = nh * 3125; // < 2^46
+  const q1 = floorDiv(h, d);
+  const lo = (h - q1 * d) * 1048576 + (an - nh * 1048576) * 3125; // < 2^52 + 2^32
+  const q = q1 * 1048576 + floorDiv(lo, d);
+  if (!exact(lo) || !exact(q)) return compensatePressureInt64(adcP, tFine, c);
+  const p = n < 0 ? -q : q;
+  // var1 = (P9 · (p >> 13) · (p >> 13)) >> 25, the second factor split at 2^10:
+  // (f · sh · 2^10 + g) >> 25 = (f · sh + (g >> 10)) >> 15 with f = P9 · s, g = f · (s mod 2^10)
+  const s13 = Math.floor(p / 8192);
+  const f = c.P9 * s13;
+  const sh = Math.floor(s13 / 1024);
+  const g = f * (s13 - sh * 1024);
+  const fsh = f * sh + Math.floor(g / 1024);
+  // var2 = (P8 · p) >> 19
+  const p8 = c.P8 * p;
+  const sum = p + Math.floor(fsh / 32768) + Math.floor(p8 / 524288);
+  if (!(exact(f) && exact(g) && exact(f * sh) && exact(fsh) && exact(p8) && exact(sum))) return compensatePressureInt64(adcP, tFine, c);
+  return Math.floor(sum / 256) + c.P7 * 16;
+}
+
+/** An integer a double holds exactly (a result that left ±2^53 was rounded, and fails this). */
+function exact(v: number): boolean {
+  return Number.isSafeInteger(v);
+}
+
+/** ⌊a / b⌋ of non-negative integers below 2^53, exact (the quotient of doubles corrected by one where it rounded). */
+function floorDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  if (q * b > a) q--;
+  else if ((q + 1) * b <= a) q++;
+  return q;
+}
+
+/** Pressure with 64-bit integers as published (datasheet 4.2.3), in BigInt: the reference of compensatePressure. */
+export function compensatePressureInt64(adcP: number, tFine: number, c: Calibration): number {
   let var1 = BigInt(tFine) - 128000n;
   let var2 = var1 * var1 * BigInt(c.P6);
   var2 = var2 + ((var1 * BigInt(c.P5)) << 17n);

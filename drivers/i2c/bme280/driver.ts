@@ -54,8 +54,15 @@ export class Bme280Driver implements Driver {
   readonly channels: readonly ChannelSpec[];
   private cal: Calibration | undefined;
   private chipId = 0;
-  private readonly ctrlMeasForced: number;
+  private readonly ctrlMeasForced: Uint8Array;
   private readonly waitMs: number;
+  /** the calibration the conversion under way is converted with */
+  private measuring: Calibration | undefined;
+  /**
+   * What measure() gives back, made once: "come back after the conversion time, then read the
+   * data registers". Reads of one device are serialised by its runner, so one is enough.
+   */
+  private readonly conversion: ReadResult;
 
   constructor(
     private readonly bus: I2cBus,
@@ -63,8 +70,9 @@ export class Bme280Driver implements Driver {
   ) {
     this.channels = options.variant === 'bme280' ? CHANNELS_BME280 : CHANNELS_BMP280;
     const os = options.oversampling;
-    this.ctrlMeasForced = ((OSRS_CODE[os.temperature] ?? 1) << 5) | ((OSRS_CODE[os.pressure] ?? 1) << 2) | MODE_FORCED;
+    this.ctrlMeasForced = Uint8Array.of(((OSRS_CODE[os.temperature] ?? 1) << 5) | ((OSRS_CODE[os.pressure] ?? 1) << 2) | MODE_FORCED);
     this.waitMs = Math.ceil(measureTimeMaxMs(os.temperature, os.pressure, options.variant === 'bme280' ? os.humidity : 0));
+    this.conversion = Object.freeze({ waitMs: this.waitMs, next: () => this.readData() });
   }
 
   private get where(): string {
@@ -130,24 +138,29 @@ export class Bme280Driver implements Driver {
     return this.measure();
   }
 
-  async read(): Promise<ReadResult> {
-    if (!this.chipId) throw new DeviceError('DEVICE_FAULT', `${this.where}: read before init`);
-    if (!this.cal) return { waitMs: STARTUP_MS, next: () => this.loadCalibration(0) };
+  read(): Promise<ReadResult> {
+    if (!this.chipId) return Promise.reject(new DeviceError('DEVICE_FAULT', `${this.where}: read before init`));
+    if (!this.cal) return Promise.resolve({ waitMs: STARTUP_MS, next: () => this.loadCalibration(0) });
     return this.measure();
   }
 
-  private async measure(): Promise<ReadResult> {
-    const cal = this.cal as Calibration;
-    const a = this.options.address;
-    await this.bus.lock.run(() => this.bus.writeRegister(a, REG.CTRL_MEAS, Uint8Array.of(this.ctrlMeasForced)));
-    return {
-      waitMs: this.waitMs,
-      next: async (): Promise<ReadResult> => {
-        const n = this.options.variant === 'bme280' ? 8 : 6;
-        const d = await this.bus.lock.run(() => this.bus.readRegister(a, REG.DATA, n));
-        return { values: this.convert(d, cal) };
-      },
-    };
+  private measure(): Promise<ReadResult> {
+    this.measuring = this.cal;
+    return this.bus.lock.run(this.startConversion).then(this.converting);
+  }
+
+  private readonly converting = (): ReadResult => this.conversion;
+
+  private readonly startConversion = (): Promise<void> => this.bus.writeRegister(this.options.address, REG.CTRL_MEAS, this.ctrlMeasForced);
+
+  private readonly readDataRegisters = (): Promise<Uint8Array> =>
+    this.bus.readRegister(this.options.address, REG.DATA, this.options.variant === 'bme280' ? 8 : 6);
+
+  private async readData(): Promise<ReadResult> {
+    const cal = this.measuring;
+    if (!cal) throw new DeviceError('DEVICE_FAULT', `${this.where}: data read without a conversion started`);
+    const d = await this.bus.lock.run(this.readDataRegisters);
+    return { values: this.convert(d, cal) };
   }
 
   private convert(d: Uint8Array, cal: Calibration): { channel: string; value: number }[] {
@@ -183,6 +196,7 @@ export class Bme280Driver implements Driver {
     // runtime re-runs init() on its next probe, which is later than that
     await this.bus.lock.run(() => this.bus.writeRegister(this.options.address, REG.RESET, Uint8Array.of(RESET_WORD)));
     this.cal = undefined;
+    this.measuring = undefined;
     this.chipId = 0;
   }
 

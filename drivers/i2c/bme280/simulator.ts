@@ -131,6 +131,12 @@ export class Bme280Simulator extends I2cSimDevice {
   private pressure = 1013.25;
   private humidity = 45;
   private readonly cal: Calibration;
+  /**
+   * The codes of the last conversion and what they were found from (physical values and
+   * oversampling): a part whose world has not moved since gives the same codes again without
+   * the bisection (the world model moves once a second, the part is read ten times a second).
+   */
+  private readonly latched = { temperature: Number.NaN, pressure: Number.NaN, humidity: Number.NaN, meas: -1, hum: -1, adcT: 0, adcP: 0, adcH: 0 };
 
   constructor(clock: Clock, readonly variant: 'bme280' | 'bmp280' = 'bme280', cal: Calibration = SIM_CALIBRATION) {
     super(clock);
@@ -165,6 +171,7 @@ export class Bme280Simulator extends I2cSimDevice {
     this.ctrlHumActive = 0;
     this.measureEndsAt = Number.NEGATIVE_INFINITY;
     this.pendingSample = false;
+    this.latched.meas = -1;
   }
 
   sampleRange(channel: string): SampleRange {
@@ -211,19 +218,32 @@ export class Bme280Simulator extends I2cSimDevice {
     const osrsT = (meas >> 5) & 7;
     const osrsP = (meas >> 2) & 7;
     const osrsH = this.ctrlHumActive & 7;
-    const c = this.cal;
-    const adcT = osrsT ? invert(20, this.temperature, (a) => forwardTemperature(a, c).celsius) : SKIPPED_20BIT;
-    const tFine = forwardTemperature(osrsT ? adcT : SKIPPED_20BIT, c).tFine;
-    const adcP = osrsP ? invert(20, this.pressure * 100, (a) => forwardPressure(a, tFine, c)) : SKIPPED_20BIT;
-    const data = [
-      (adcP >> 12) & 0xff, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4,
-      (adcT >> 12) & 0xff, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4,
-    ];
-    if (this.variant === 'bme280') {
-      const adcH = osrsH ? invert(16, this.humidity, (a) => forwardHumidity(a, tFine, c)) : SKIPPED_16BIT;
-      data.push((adcH >> 8) & 0xff, adcH & 0xff);
+    const l = this.latched;
+    if (l.meas !== (meas & 0xfc) || l.hum !== osrsH || l.temperature !== this.temperature || l.pressure !== this.pressure || l.humidity !== this.humidity) {
+      const c = this.cal;
+      const adcT = osrsT ? invert(20, this.temperature, (a) => forwardTemperature(a, c).celsius) : SKIPPED_20BIT;
+      const tFine = forwardTemperature(osrsT ? adcT : SKIPPED_20BIT, c).tFine;
+      l.adcT = adcT;
+      l.adcP = osrsP ? invert(20, this.pressure * 100, (a) => forwardPressure(a, tFine, c)) : SKIPPED_20BIT;
+      l.adcH = osrsH ? invert(16, this.humidity, (a) => forwardHumidity(a, tFine, c)) : SKIPPED_16BIT;
+      l.meas = meas & 0xfc;
+      l.hum = osrsH;
+      l.temperature = this.temperature;
+      l.pressure = this.pressure;
+      l.humidity = this.humidity;
     }
-    this.regs.set(data, REG.DATA);
+    const r = this.regs;
+    const { adcT, adcP } = l;
+    r[REG.DATA] = (adcP >> 12) & 0xff;
+    r[REG.DATA + 1] = (adcP >> 4) & 0xff;
+    r[REG.DATA + 2] = (adcP & 0x0f) << 4;
+    r[REG.DATA + 3] = (adcT >> 12) & 0xff;
+    r[REG.DATA + 4] = (adcT >> 4) & 0xff;
+    r[REG.DATA + 5] = (adcT & 0x0f) << 4;
+    if (this.variant === 'bme280') {
+      r[REG.DATA + 6] = (l.adcH >> 8) & 0xff;
+      r[REG.DATA + 7] = l.adcH & 0xff;
+    }
   }
 
   onWrite(data: Uint8Array): void {

@@ -84,6 +84,7 @@ export const EN_FAULTS: Readonly<Record<FaultCode, { readonly title: string; rea
   OUTBOX_DISK_FULL: { title: 'Disk full: readings in memory' },
   OUTBOX_READ_ONLY: { title: 'Disk read-only: readings in memory' },
   OUTBOX_CORRUPT: { title: 'Outbox file was corrupt' },
+  OUTBOX_ROW_DAMAGED: { title: 'A stored batch of readings was damaged', verify: 'Acknowledge the fault; the status keeps the count (outbox.damaged) and no new OUTBOX_ROW_DAMAGED appears.' },
   OUTBOX_SEQ_JUMP: { title: 'Sequence numbers jumped to a fresh range', verify: 'Acknowledge the fault; after the next restart no new OUTBOX_SEQ_JUMP appears and the status lists no new fresh range.' },
   OUTBOX_IO_ERROR: { title: 'Storage I/O errors' },
   TLS_SERVER_UNTRUSTED: { title: 'Broker certificate not trusted', verify: 'After installing the CA file and restarting, watch Overview: Broker shows connected and the fault moves to "Recently cleared".' },

@@ -305,6 +305,17 @@ export default {
       causes: ['mất điện khi đang ghi trên thẻ SD bỏ qua lệnh flush', 'thẻ SD sắp hỏng', 'tệp bị sửa hoặc cắt bằng tay'],
       steps: ['Thay bằng thẻ SD công nghiệp nếu việc này lặp lại.', 'Tệp cũ (tên trong chi tiết lỗi) có thể đọc bằng sqlite3 để khôi phục số đo.', 'Số thứ tự bắt đầu lại trên mọi số cũ, nên nền tảng thấy phần mất là một khoảng trống.'],
     },
+    OUTBOX_ROW_DAMAGED: {
+      title: 'Một lô số đo đã lưu bị hỏng',
+      description: 'Một hàng số đo đã lưu trong hàng đợi gửi bị hỏng (dòng không phải số đo, ít dòng hơn số đo, cột thời gian không đọc được). Các số đo còn tốt được giữ và gửi; hàng nguyên trạng được giữ trong bảng "damaged" của outbox.db và không bao giờ được gửi; số đo không giữ được được đếm trong trạng thái (outbox.damaged).',
+      causes: ['mất điện khi đang ghi trên thẻ SD bỏ qua lệnh flush', 'thẻ SD sắp hỏng (một bit bị lật trong bản ghi đã lưu)', 'tệp bị sửa bằng tay'],
+      steps: [
+        'Không cần làm gì với các số đo đã được giữ.',
+        'Xem hàng bị hỏng bằng `sqlite3 /var/lib/edgefw/outbox.db "SELECT row, at, reason FROM damaged"` (chi tiết lỗi ghi số hàng).',
+        'Thay thẻ SD nếu việc này lặp lại; xác nhận (acknowledge) lỗi khi đã hiểu nguyên nhân.',
+      ],
+      verify: 'Xác nhận lỗi; trạng thái vẫn giữ số đếm (outbox.damaged) và không có OUTBOX_ROW_DAMAGED mới.',
+    },
     OUTBOX_SEQ_JUMP: {
       title: 'Số thứ tự nhảy sang một dải mới',
       description: 'Số thứ tự nhảy sang một dải mới: hộp không chứng minh được đánh số đang ở đâu, nên tiếp tục ở rất xa phía trên mọi số có thể đã dùng. Không số nào bị dùng lại; bản tin trạng thái liệt kê bước nhảy (outbox skips).',

@@ -3,6 +3,7 @@ import { ManualClock } from '../../../drivers/bus/clock.js';
 import {
   compensateHumidity,
   compensatePressure,
+  compensatePressureInt64,
   compensateTemperature,
   parseCalibration,
 } from '../../../drivers/i2c/bme280/compensation.js';
@@ -19,6 +20,7 @@ import {
 } from '../../../drivers/i2c/bme280/simulator.js';
 import { SimulatedI2cBus } from '../../../drivers/sim/i2c-bus.js';
 import { i2cRig, readToEnd } from '../../helpers/drivers.js';
+import { seededRandom } from '../../helpers/random.js';
 
 // Worked example of the BMP280 datasheet (BST-BMP280-DS001, section 3.12), whose T and P
 // compensation the BME280 shares: adc_T 519888 → 25.08 °C, adc_P 415148 → 100653.27 Pa.
@@ -34,6 +36,30 @@ describe('BME280 compensation (datasheet 4.2.3 / 8)', () => {
   it('pressure of the datasheet example: 100653.27 Pa within the integer formula resolution', () => {
     const p = compensatePressure(415148, 128422, DATASHEET) / 256;
     expect(Math.abs(p - 100653.27)).toBeLessThan(0.05);
+  });
+
+  it('pressure without BigInt gives the result of the 64-bit formula bit for bit (datasheet example, the ADC range, random trimming)', () => {
+    // 64-bit reference of the datasheet example, Q24.8 Pa
+    expect(compensatePressure(415148, 128422, DATASHEET)).toBe(compensatePressureInt64(415148, 128422, DATASHEET));
+    expect(compensatePressure(415148, 128422, DATASHEET)).toBe(25767233); // 100653.25 Pa
+    for (let adcT = 0; adcT < 0x100000; adcT += 4099) {
+      const { tFine } = compensateTemperature(adcT, SIM_CALIBRATION);
+      for (let adcP = 0; adcP < 0x100000; adcP += 8191) {
+        expect(compensatePressure(adcP, tFine, SIM_CALIBRATION)).toBe(compensatePressureInt64(adcP, tFine, SIM_CALIBRATION));
+      }
+    }
+    const rand = seededRandom('BME280 pressure trimming');
+    const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+    const s16 = (): number => int(-32768, 32767);
+    for (let i = 0; i < 100_000; i++) {
+      const cal = { ...SIM_CALIBRATION, P1: int(0, 65535), P2: s16(), P3: s16(), P4: s16(), P5: s16(), P6: s16(), P7: s16(), P8: s16(), P9: s16() };
+      // t_fine of any 20-bit code and any trimming, not only of plausible temperatures
+      const tFine = i % 2 ? int(-300_000, 600_000) : int(-(2 ** 23), 2 ** 23);
+      const adcP = int(0, 0xfffff);
+      const fast = compensatePressure(adcP, tFine, cal);
+      const ref = compensatePressureInt64(adcP, tFine, cal);
+      if (fast !== ref) expect({ adcP, tFine, cal, fast }).toEqual({ adcP, tFine, cal, fast: ref });
+    }
   });
 
   it('integer and floating-point formulas agree across the ADC range', () => {
@@ -101,6 +127,27 @@ describe('BME280 driver against the register-level simulator', () => {
       { channel: 'humidity', value: expect.closeTo(61.2, 1) },
     ]);
     expect(s.peek(REG.CTRL_MEAS)).toBe((2 << 5) | (5 << 2)); // back in sleep mode after the conversion
+    expect(sim.violations).toEqual([]);
+  });
+
+  it('the simulator converts again when the world moves or the oversampling changes, and only then', async () => {
+    const { sim, driver, clock, bus } = i2cRig(bme280);
+    await driver.init();
+    sim.setChannel('temperature', 20);
+    expect((await readToEnd(driver, clock))[0]?.value).toBe(20);
+    expect((await readToEnd(driver, clock))[0]?.value).toBe(20); // nothing moved: the same codes
+    sim.setChannel('temperature', 30.5);
+    sim.setChannel('humidity', 80);
+    const moved = await readToEnd(driver, clock);
+    expect(moved[0]?.value).toBe(30.5);
+    expect(moved[2]?.value).toBeCloseTo(80, 1);
+    sim.setChannel('temperature', 20); // back to the first value: its codes, not the cached ones
+    expect((await readToEnd(driver, clock))[0]?.value).toBe(20);
+    // humidity skipped (osrs_h 0) then a conversion: the skipped code, not the last one
+    await bus.writeRegister(0x76, REG.CTRL_HUM, Uint8Array.of(0));
+    await bus.writeRegister(0x76, REG.CTRL_MEAS, Uint8Array.of((1 << 5) | (1 << 2) | 1));
+    clock.advance(20);
+    expect(Array.from(await bus.readRegister(0x76, REG.DATA + 6, 2))).toEqual([0x80, 0x00]);
     expect(sim.violations).toEqual([]);
   });
 

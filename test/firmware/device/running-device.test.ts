@@ -8,6 +8,7 @@ import { Scheduler } from '../../../firmware/loop/scheduler.js';
 import { FakeTimers } from '../../../firmware/loop/timers.js';
 import { FakeClock } from '../../helpers/clock.js';
 import type { Sample } from '../../../firmware/reading.js';
+import type { Driver } from '../../../drivers/types.js';
 import { deviceContext, deviceOptions, silentLog } from '../../helpers/drivers.js';
 import { simulatorFor } from '../../../drivers/sim/registry.js';
 
@@ -139,5 +140,58 @@ describe('RunningDevice.retime (profile reload)', () => {
     // 1000 ms at 250 ms: exactly four ticks, each a sample
     expect(samples.length - before).toBe(4);
     expect(scheduler.allStats().filter((t) => t.name === 'env')).toHaveLength(1);
+  });
+});
+
+describe('RunningDevice read deadline (one timer per attempt, conversion waits included)', () => {
+  /** A driver whose conversion takes `waitMs` and whose data read answers (or hangs) as told. */
+  function scripted(waitMs: number, data: 'answers' | 'hangs') {
+    const timers = new FakeTimers();
+    const clock = new FakeClock(timers);
+    const scheduler = new Scheduler(timers);
+    const faults = new FaultRegistry(clock);
+    const samples: Sample[] = [];
+    let reads = 0;
+    const driver: Driver = {
+      channels: [{ name: 'level', unit: 'mm', min: 0, max: 100, decimals: 0 }],
+      init: async () => {},
+      read: async () => {
+        reads++;
+        return { waitMs, next: () => (data === 'answers' ? Promise.resolve({ values: [{ channel: 'level', value: reads }] }) : new Promise<never>(() => {})) };
+      },
+      describe: () => ({}),
+    };
+    const runner = new RunningDevice(driver, { id: 'tank', type: 'test', intervalMs: 1000, phaseMs: 0, timeoutMs: 100, retries: 0 }, { scheduler, clock, faults, sink: (s) => samples.push(s), log: silentLog });
+    return { timers, faults, samples, runner, scheduler };
+  }
+
+  it('a data step that hangs after a conversion wait longer than the timeout is DEVICE_TIMEOUT at the next timer pass', async () => {
+    const { timers, faults, samples, runner } = scripted(150, 'hangs');
+    runner.start();
+    await timers.advance(200);
+    expect(samples).toEqual([]);
+    expect(faults.isActive('DEVICE_TIMEOUT', 'tank')).toBe(true);
+    expect(runner.status()).toMatchObject({ state: 'degraded', lastError: { code: 'DEVICE_TIMEOUT' } });
+  });
+
+  it('a data step that hangs within the timeout is DEVICE_TIMEOUT at the deadline; the next tick reads again', async () => {
+    const { timers, faults, runner, scheduler } = scripted(20, 'hangs');
+    runner.start();
+    await timers.advance(99);
+    expect(faults.isActive('DEVICE_TIMEOUT', 'tank')).toBe(false);
+    await timers.advance(2);
+    expect(faults.isActive('DEVICE_TIMEOUT', 'tank')).toBe(true);
+    await timers.advance(1000);
+    // the hung read ended at its deadline, so the next tick was not an overrun
+    expect(scheduler.allStats().find((t) => t.name === 'tank')).toMatchObject({ overruns: 0 });
+    expect(runner.status().errors).toBe(2);
+  });
+
+  it('a read that answers within the timeout is a sample and leaves no timer behind that could fire', async () => {
+    const { timers, faults, samples, runner } = scripted(20, 'answers');
+    runner.start();
+    await timers.advance(3500);
+    expect(samples.map((s) => s.values[0]?.value)).toEqual([1, 2, 3, 4]);
+    expect(faults.active()).toEqual([]);
   });
 });

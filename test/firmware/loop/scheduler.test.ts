@@ -188,3 +188,33 @@ describe('LatencyHistogram', () => {
     expect(h.percentile(1)).toBe(500);
   });
 });
+
+describe('Scheduler entries', () => {
+  it('timeout(): the timer is its own handle; a cancelled one never fires, the others fire in deadline order', async () => {
+    const timers = new FakeTimers();
+    const s = new Scheduler(timers);
+    const fired: string[] = [];
+    const a = s.timeout(30, () => fired.push('a'));
+    s.timeout(10, () => fired.push('b'));
+    s.timeout(10.2, () => fired.push('c')); // the next whole millisecond: 11
+    a.cancel();
+    a.cancel(); // twice is harmless
+    await timers.advance(100);
+    expect(fired).toEqual(['b', 'c']);
+  });
+
+  it('a periodic task reuses its heap entry: cancelled inside its own run it never runs again, its neighbours keep their deadlines', async () => {
+    const timers = new FakeTimers();
+    const s = new Scheduler(timers);
+    const runs: string[] = [];
+    const self: { task?: { cancel(): void } } = {};
+    self.task = s.every('once', 10, () => {
+      runs.push(`once@${s.now()}`);
+      self.task?.cancel();
+    });
+    s.every('steady', 10, () => void runs.push(`steady@${s.now()}`), { phaseMs: 5 });
+    await timers.advance(40);
+    expect(runs).toEqual(['once@0', 'steady@5', 'steady@15', 'steady@25', 'steady@35']);
+    expect(s.allStats().map((t) => t.name)).toEqual(['steady']);
+  });
+});

@@ -18,6 +18,8 @@ export interface ThreadHeap {
   readonly spacesMb: Readonly<Record<string, number>>;
   /** Buffers and other memory outside the heap that V8 knows of, MB */
   readonly externalMb: number;
+  /** when this report was written (Date.now()): a thread that ended (the profile check) stops writing */
+  readonly at: number;
 }
 
 const dir = process.env.EDGEFW_HEAP_REPORT_DIR;
@@ -27,7 +29,7 @@ if (dir) {
     const h = getHeapStatistics();
     const spaces: Record<string, number> = {};
     for (const s of getHeapSpaceStatistics()) spaces[s.space_name] = mb(s.space_size);
-    const report: ThreadHeap = { threadId, main: isMainThread, committedMb: mb(h.total_heap_size), usedMb: mb(h.used_heap_size), spacesMb: spaces, externalMb: mb(h.external_memory) };
+    const report: ThreadHeap = { threadId, main: isMainThread, committedMb: mb(h.total_heap_size), usedMb: mb(h.used_heap_size), spacesMb: spaces, externalMb: mb(h.external_memory), at: Date.now() };
     try {
       writeFileSync(join(dir, `${threadId}.json`), JSON.stringify(report));
     } catch {

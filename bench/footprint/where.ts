@@ -18,6 +18,7 @@ export async function whereMemoryGoes(run: (extra: Extra) => Promise<{ rssMb: nu
   const modulesOut = join(dir, 'modules.json');
   let heaps: ThreadHeap[] = [];
   let modules: string[] = [];
+  let ended = 0;
   try {
     const r = await run({
       nodeArgs: ['--import', fileURLToPath(new URL('./heap-report.js', import.meta.url)), '--import', fileURLToPath(new URL('./count-modules.js', import.meta.url))],
@@ -26,10 +27,13 @@ export async function whereMemoryGoes(run: (extra: Extra) => Promise<{ rssMb: nu
         process.kill(pid, 'SIGUSR2');
         for (let i = 0; i < 100 && !existsSync(modulesOut); i++) await sleep(50);
         modules = existsSync(modulesOut) ? (JSON.parse(readFileSync(modulesOut, 'utf8')) as string[]) : [];
-        heaps = readdirSync(dir)
+        const all = readdirSync(dir)
           .filter((f) => /^\d+\.json$/.test(f))
           .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ThreadHeap)
           .sort((a, b) => a.threadId - b.threadId);
+        // threads still running report every 500 ms; the profile check's thread ended at start
+        ended = all.filter((h) => Date.now() - h.at > 2000).length;
+        heaps = all.filter((h) => Date.now() - h.at <= 2000);
       },
     });
     const thread = (h: ThreadHeap): string => {
@@ -45,7 +49,7 @@ export async function whereMemoryGoes(run: (extra: Extra) => Promise<{ rssMb: nu
     }
     const top = [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([p, n]) => `${p} ${n}`).join(', ');
     return [
-      `where the memory goes (one more edgefw run, RSS ${f1(r.rssMb)} MB): ${heaps.map(thread).join('; ')}; outside the V8 heaps (node itself, compiled code, SQLite, buffers, thread stacks) ${f1(r.rssMb - heapSum)} MB`,
+      `where the memory goes (one more edgefw run, RSS ${f1(r.rssMb)} MB): ${heaps.map(thread).join('; ')}; outside the V8 heaps (node itself, compiled code, SQLite, buffers, thread stacks) ${f1(r.rssMb - heapSum)} MB${ended ? `; ${ended} thread${ended === 1 ? '' : 's'} that ended before the window (the profile check) not counted` : ''}`,
       `modules loaded on the main thread: ${modules.length} (${top})`,
     ];
   } finally {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { resolveTrustList } from '../../config/trust.js';
 import type { Profile } from '../../config/schema.js';
 import type { BoxIdentity } from '../security/identity.js';
-import { BOX_SIGNER } from '../security/intake.js';
+import { BOX_SIGNER } from '../security/signers.js';
 import type { CommandGateConfig } from '../uplink/commands.js';
 
 /**

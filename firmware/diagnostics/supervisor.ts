@@ -16,7 +16,6 @@ import type { Uplink } from '../uplink/uplink.js';
 import { systemdNotifier, watchdogIntervalMs } from '../watchdog/notify.js';
 import { type PreviousRun, RunRecord } from '../watchdog/run-record.js';
 import { Watchdog, type WatchdogStats } from '../watchdog/watchdog.js';
-import { probeBroker } from './broker-probe.js';
 import { type ChannelCheckSpec, ValueChecks } from './checks.js';
 import { type DiagCheck, type DiagReport, type ExclusiveAt, profileHash, brokerCheck, transportChecks, busChecks, clockCheck, faultChecks, healthChecks, makeReport, runningDeviceChecks } from './diag.js';
 import { type HealthReport, HealthMonitor } from './health.js';
@@ -274,8 +273,8 @@ export class Supervisor {
     checks.push(...runningDeviceChecks(p, deps.devices()));
     const buses = deps.buses();
     if (buses) checks.push(...(await busChecks(p, buses, false, deps.exclusive)));
-    const login = p.uplink.embeddedBroker || p.uplink.username === undefined ? {} : { username: p.uplink.username };
-    const probe = await probeBroker({ url: deps.brokerUrl, ...login, ...(deps.brokerSecrets ? { secrets: deps.brokerSecrets } : {}), base: `${p.uplink.topicPrefix}/${p.box.id}`, timeoutMs: 3000 });
+    // in the uplink worker, where mqtt.js already is: the same broker, login and TLS files
+    const probe = await deps.uplink.probeBroker(`${p.uplink.topicPrefix}/${p.box.id}`, 3000);
     checks.push(brokerCheck(deps.brokerUrl, probe));
     checks.push(...transportChecks(p, deps.brokerSecrets));
     checks.push(clockCheck(deps.clock));

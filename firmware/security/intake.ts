@@ -5,6 +5,7 @@ import { signedBytes } from './canonical.js';
 import { keyId, parsePublicKey, verifyBytes } from './keys.js';
 import { TokenBucket } from './rate.js';
 import { ReplayCache } from './replay.js';
+import { BOX_SIGNER } from './signers.js';
 
 /** Why a command was refused: stable codes, in replies, events, counters and docs/security.md. */
 export const REFUSAL_REASONS = [
@@ -55,11 +56,7 @@ interface Trusted {
   readonly allow: ReadonlySet<string>;
 }
 
-/**
- * The trust-list name of the box's own key: always trusted for `diag`, so `edgefw diag` run on
- * the box by someone who can read its key asks the running service without a trust list.
- */
-export const BOX_SIGNER = 'box';
+export { BOX_SIGNER };
 
 const ENVELOPE_KEYS = new Set(['cmd', 'box', 'args', 'iat', 'exp', 'nonce', 'key', 'sig']);
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;

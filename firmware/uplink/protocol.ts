@@ -8,6 +8,7 @@ import type { DropCounts, OverflowPolicy } from './queue.js';
 import type { CommandResult, VerifiedCommand } from '../commands/specs.js';
 import type { IntakeCounters } from '../security/intake.js';
 import type { CommandGateConfig } from './commands.js';
+import type { BrokerProbe } from '../diagnostics/broker-probe.js';
 
 /** The durable outbox (profile uplink.outbox); absent = memory queue only. */
 export interface OutboxConfig {
@@ -77,7 +78,9 @@ export type ToWorker =
   /** the sampling thread ran a verified command: the worker signs and publishes the reply */
   | { readonly t: 'reply'; readonly command: VerifiedCommand; readonly result: CommandResult }
   /** a diagnostics message (health report, command reply, commissioning record); retained ones are re-sent on every connect */
-  | { readonly t: 'publish'; readonly topic: string; readonly payload: string; readonly retain: boolean };
+  | { readonly t: 'publish'; readonly topic: string; readonly payload: string; readonly retain: boolean }
+  /** diag's broker probe (firmware/diagnostics/broker-probe.ts), run where mqtt.js already is, with the uplink's own broker and login */
+  | { readonly t: 'probe'; readonly id: number; readonly base: string; readonly timeoutMs: number };
 
 export interface UplinkStats {
   readonly connected: boolean;
@@ -111,4 +114,5 @@ export type FromWorker =
   /** the worker saw a fault (outbox storage, drops); the sampling thread owns the registry */
   | { readonly t: 'fault'; readonly op: 'raise'; readonly code: FaultCode; readonly subject: string; readonly message: string; readonly details?: Record<string, unknown> }
   | { readonly t: 'fault'; readonly op: 'clear'; readonly code: FaultCode; readonly subject: string }
-  | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: Record<string, unknown> };
+  | { readonly t: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: Record<string, unknown> }
+  | { readonly t: 'probe'; readonly id: number; readonly result: BrokerProbe };

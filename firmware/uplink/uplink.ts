@@ -8,6 +8,7 @@ import { startUplinkWorker, takeUplinkWorker } from './prestart.js';
 import type { FromWorker, ToWorker, UplinkConfig, UplinkStats } from './protocol.js';
 import type { CommandResult, VerifiedCommand } from '../commands/specs.js';
 import type { CommandGateConfig } from './commands.js';
+import type { BrokerProbe } from '../diagnostics/broker-probe.js';
 
 export interface UplinkOptions {
   readonly config: UplinkConfig;
@@ -45,6 +46,8 @@ export class Uplink {
   private faultSink: FaultSink | undefined;
   private clockTask: PeriodicTask | undefined;
   private flushPending = false;
+  private probes = new Map<number, (r: BrokerProbe) => void>();
+  private nextProbe = 1;
 
   constructor(
     private readonly options: UplinkOptions,
@@ -124,6 +127,27 @@ export class Uplink {
     this.commandHandler = handler;
   }
 
+  /**
+   * diag's broker probe, run in the uplink worker with the uplink's broker URL, login and TLS
+   * files (its own short connection, as `edgefw diag` makes): the sampling thread never loads
+   * mqtt.js for the periodic self-test. Never rejects; resolves within timeoutMs + 2 s.
+   */
+  probeBroker(base: string, timeoutMs: number): Promise<BrokerProbe> {
+    if (!this.worker || this.stopped) return Promise.resolve({ ok: false, error: 'the uplink is not running' });
+    const id = this.nextProbe++;
+    return new Promise<BrokerProbe>((resolve) => {
+      const cancel = this.scheduler.after(timeoutMs + 2000, () => {
+        this.probes.delete(id);
+        resolve({ ok: false, error: `the uplink worker did not answer within ${timeoutMs + 2000} ms` });
+      });
+      this.probes.set(id, (r) => {
+        cancel();
+        resolve(r);
+      });
+      this.post({ t: 'probe', id, base, timeoutMs });
+    });
+  }
+
   stats(): UplinkStats {
     return this.latest;
   }
@@ -178,6 +202,10 @@ export class Uplink {
     } else if (m.t === 'fault') {
       if (m.op === 'raise') this.faultSink?.raise({ code: m.code, subject: m.subject, message: m.message, ...(m.details ? { details: m.details } : {}) });
       else this.faultSink?.clear(m.code, m.subject);
+    } else if (m.t === 'probe') {
+      const done = this.probes.get(m.id);
+      this.probes.delete(m.id);
+      done?.(m.result);
     } else if (m.t === 'log') {
       this.log[m.level](m.fields ?? {}, m.msg);
     }

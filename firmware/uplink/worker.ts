@@ -8,6 +8,7 @@ import { Outbox } from './outbox.js';
 import { MemoryQueue, totalDrops } from './queue.js';
 import { UplinkSession } from './session.js';
 import { CommandGate } from './commands.js';
+import { probeBroker } from '../diagnostics/broker-probe.js';
 import type { FaultCode } from '../diagnostics/catalog.js';
 
 /**
@@ -30,6 +31,7 @@ try {
 const scheduler = new Scheduler();
 let session: UplinkSession | undefined;
 let gate: CommandGate | undefined;
+let current: UplinkConfig | undefined;
 
 const TROUBLE_CODES: Record<StorageTrouble, FaultCode> = {
   full: 'OUTBOX_DISK_FULL',
@@ -43,6 +45,7 @@ const DROP_QUIET_MS = 60_000;
 
 function start(given: UplinkConfig): void {
   const config: UplinkConfig = { ...given, bootId: given.bootId ?? randomUUID() };
+  current = config;
   const o = config.outbox;
   let outbox: Outbox | undefined;
   let s: UplinkSession | undefined;
@@ -165,6 +168,16 @@ port.on('message', (m: ToWorker) => {
     case 'publish':
       session?.publishExtra(m.topic, m.payload, m.retain);
       return;
+    case 'probe': {
+      const c = current;
+      if (!c) {
+        send({ t: 'probe', id: m.id, result: { ok: false, error: 'the uplink has not started' } });
+        return;
+      }
+      // its own short connection, as `edgefw diag` makes one; mqtt.js is already loaded here
+      void probeBroker({ url: c.url, ...(c.username !== undefined ? { username: c.username } : {}), ...(c.secrets ? { secrets: c.secrets } : {}), base: m.base, timeoutMs: m.timeoutMs }).then((result) => send({ t: 'probe', id: m.id, result }));
+      return;
+    }
     case 'stop':
       void (session?.stop(1200) ?? Promise.resolve()).then(() => {
         if (session) send({ t: 'stats', stats: session.stats() });

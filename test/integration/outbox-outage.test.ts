@@ -120,5 +120,6 @@ describe('broker unreachable at 10 Hz → outbox → drained behind live data', 
       if (!stopped) await rt.stop();
       await rec.close();
     }
-  }, 60_000 + OUTAGE_S * 1000);
+    // the outage, then its backlog (20 readings a second of it) drained at DRAIN_RATE
+  }, 60_000 + OUTAGE_S * 1000 * (1 + 20 / DRAIN_RATE));
 });

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProfile } from '../../config/load.js';
@@ -8,6 +7,7 @@ import type { TelemetryPayload } from '../../firmware/uplink/payload.js';
 import { silentLog } from '../helpers/drivers.js';
 import { Mosquitto, NetworkLink, Recorder } from '../helpers/mosquitto.js';
 import type { Sample } from '../../firmware/reading.js';
+import { tempDir } from '../helpers/scratch.js';
 
 /**
  * End to end: the runtime on a simulated profile publishes to a real Mosquitto started on a free
@@ -22,7 +22,7 @@ describe('runtime → real Mosquitto', () => {
   beforeAll(async () => {
     broker = await Mosquitto.start();
     link = await NetworkLink.open(broker.port);
-    dir = mkdtempSync(join(tmpdir(), 'edgefw-e2e-'));
+    dir = tempDir('e2e');
   });
 
   afterAll(async () => {

@@ -62,6 +62,7 @@ async function runEdgefw(url: string, seconds: number): Promise<LoopResult> {
       },
       batchMaxSamples: 200,
       batchMaxDelayMs: 50,
+      flushAfterBurst: true, // as the runtime sets it with an outbox
     },
     scheduler,
     log,

@@ -51,10 +51,12 @@ export class RealI2cBus implements I2cBus {
     return new RealI2cBus(name, (await mod.default.openPromisified(busNumber)) as PromisifiedI2c);
   }
 
-  private async call<T>(op: string, address: number | undefined, fn: () => Promise<T>): Promise<T> {
+  /** `register`: the op is a register access, named "<op> 0xNN" in an error (the text is only built for an error). */
+  private async call<T>(what: string, address: number | undefined, fn: () => Promise<T>, register?: number): Promise<T> {
     try {
       return await fn();
     } catch (e) {
+      const op = register === undefined ? what : `${what} ${hex(register)}`;
       const err = translateI2cError(e, this.name, op, address);
       // The Raspberry Pi's controller (i2c-bcm2835) reports a missing acknowledge as EREMOTEIO,
       // like a transfer broken mid-way. A quick probe tells them apart: nothing answering the
@@ -92,18 +94,15 @@ export class RealI2cBus implements I2cBus {
 
   async readRegister(address: number, register: number, length: number): Promise<Uint8Array> {
     const buf = Buffer.alloc(length);
-    const r = await this.call(`read register ${hex(register)}`, address, () =>
-      this.bus.readI2cBlock(address, register, length, buf),
-    );
+    const r = await this.call('read register', address, () => this.bus.readI2cBlock(address, register, length, buf), register);
     if (r.bytesRead !== length) throw shortTransfer(this.name, address, `read register ${hex(register)}`, r.bytesRead, length);
-    return new Uint8Array(buf);
+    // Buffer.alloc gives the transfer its own memory (never the shared pool): a view is enough
+    return new Uint8Array(buf.buffer, buf.byteOffset, length);
   }
 
   async writeRegister(address: number, register: number, data: Uint8Array): Promise<void> {
     const buf = Buffer.from(data);
-    await this.call(`write register ${hex(register)}`, address, () =>
-      this.bus.writeI2cBlock(address, register, buf.length, buf),
-    );
+    await this.call('write register', address, () => this.bus.writeI2cBlock(address, register, buf.length, buf), register);
   }
 
   async probe(address: number): Promise<boolean> {

@@ -99,8 +99,8 @@ export class SimulatedI2cBus implements I2cBus {
     return this.transfer(address, 'read', onRead, length);
   }
 
-  async readRegister(address: number, register: number, length: number): Promise<Uint8Array> {
-    if (length > 32) throw new RangeError(`SMBus block read of ${length} bytes (max 32)`);
+  readRegister(address: number, register: number, length: number): Promise<Uint8Array> {
+    if (length > 32) return Promise.reject(new RangeError(`SMBus block read of ${length} bytes (max 32)`));
     // one combined transfer on the wire (write pointer, repeated start, read)
     return this.transfer(address, 'read', onRegisterRead, register | (length << 8));
   }

@@ -21,6 +21,8 @@ interface Watched {
   /** the run we expect next, wall ms */
   expectedMs: number | undefined;
   lastRunMs: number | undefined;
+  /** due times already counted as missed: node-cron, the watcher and a late run can each see the same one */
+  readonly counted: number[];
 }
 
 export interface JobStatus {
@@ -115,13 +117,13 @@ export class Jobs {
       this.runs.set(job, (this.runs.get(job) ?? 0) + 1);
       if (expected !== undefined && due > expected + this.toleranceMs) {
         // node-cron ran a later occurrence: the one we expected was skipped, not replayed
-        this.missedRun(job, `no run for the time due ${new Date(expected).toISOString()}; next ran for ${ctx.date.toISOString()}`);
-      } else if (late > this.toleranceMs) this.missedRun(job, `started ${Math.round(late)} ms late (due ${ctx.date.toISOString()})`);
+        this.missedRun(w, expected, `no run for the time due ${new Date(expected).toISOString()}; next ran for ${ctx.date.toISOString()}`);
+      } else if (late > this.toleranceMs) this.missedRun(w, due, `started ${Math.round(late)} ms late (due ${ctx.date.toISOString()})`);
       else this.faults.clear('JOB_MISSED', job);
       await run();
     }, { name, noOverlap: true });
-    const w: Watched = { job, task, expectedMs: undefined, lastRunMs: undefined };
-    task.on('execution:missed', (ctx) => this.missedRun(job, `node-cron skipped the run due ${ctx.date.toISOString()}`));
+    const w: Watched = { job, task, expectedMs: undefined, lastRunMs: undefined, counted: [] };
+    task.on('execution:missed', (ctx) => this.missedRun(w, ctx.date.getTime(), `node-cron skipped the run due ${ctx.date.toISOString()}`));
     task.on('execution:failed', (ctx) => this.log.warn({ job, err: ctx.execution?.error }, 'job failed'));
     void task.start();
     w.expectedMs = task.getNextRun()?.getTime();
@@ -134,11 +136,16 @@ export class Jobs {
       if (w.expectedMs === undefined || now <= w.expectedMs + this.toleranceMs) continue;
       const due = new Date(w.expectedMs).toISOString();
       w.expectedMs = w.task.getNextRun()?.getTime();
-      this.missedRun(w.job, `no run for the time due ${due}`);
+      this.missedRun(w, new Date(due).getTime(), `no run for the time due ${due}`);
     }
   }
 
-  private missedRun(job: string, why: string): void {
+  /** One missed due time, counted once however many of node-cron, the watcher and the late run report it. */
+  private missedRun(w: Watched, dueMs: number, why: string): void {
+    const job = w.job;
+    if (w.counted.includes(dueMs)) return;
+    w.counted.push(dueMs);
+    if (w.counted.length > 16) w.counted.shift();
     this.missed.set(job, (this.missed.get(job) ?? 0) + 1);
     this.log.warn({ job, why }, 'job missed');
     this.faults.raise({ code: 'JOB_MISSED', subject: job, message: `job ${job}: ${why}` });

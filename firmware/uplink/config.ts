@@ -72,5 +72,8 @@ export function uplinkOptions(p: Profile, at: UplinkStart): UplinkOptions {
     // with an outbox, messages are made from committed rows: hand readings to the worker often,
     // so a power cut loses at most FLUSH_WITH_OUTBOX_MS + commitInterval (docs/mqtt.md)
     batchMaxDelayMs: p.uplink.outbox.enabled ? Math.min(p.uplink.batch.maxDelay, FLUSH_WITH_OUTBOX_MS) : p.uplink.batch.maxDelay,
+    // with an outbox, readings go over at the end of each burst: one message per shared deadline,
+    // and no wake-up of the sampling thread of its own (firmware/uplink/uplink.ts)
+    flushAfterBurst: p.uplink.outbox.enabled,
   };
 }

@@ -259,6 +259,10 @@ export class UplinkSession {
       ...transportOptions({ url: c.url, ...(c.username !== undefined ? { username: c.username } : {}), ...(c.secrets ? { secrets: c.secrets } : {}) }),
       protocolVersion: this.protocolVersion,
       keepalive: Math.round(c.keepaliveMs / 1000),
+      // a PINGREQ every keepalive whatever else is sent, instead of mqtt.js clearing and setting
+      // its keepalive interval on every acknowledgement (measured: ~1.8 ms of the uplink
+      // thread's CPU per second at 4 messages/s); a dead link is still found by the missing PINGRESP
+      reschedulePings: false,
       clean: true,
       reconnectPeriod: 0, // we reconnect ourselves, with backoff and jitter, on a fresh client
       connectTimeout: 10_000,

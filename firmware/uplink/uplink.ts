@@ -16,6 +16,14 @@ export interface UplinkOptions {
   readonly batchMaxSamples: number;
   /** a partial batch goes to the worker after this long, ms */
   readonly batchMaxDelayMs: number;
+  /**
+   * Hand readings over as soon as the burst that produced them is done (at the end of the event
+   * loop turn, setImmediate) instead of on a batchMaxDelayMs timer: devices that share a deadline
+   * deliver their readings in one turn, so that is one message to the worker per deadline and no
+   * wake-up of the sampling thread of its own. For an uplink with an outbox, which turns what
+   * it receives into committed rows and makes messages from those (the runtime sets it then).
+   */
+  readonly flushAfterBurst?: boolean;
 }
 
 const EMPTY_STATS: UplinkStats = {
@@ -37,6 +45,7 @@ export class Uplink {
   private stopped: Promise<void> | undefined;
   private faultSink: FaultSink | undefined;
   private clockTask: PeriodicTask | undefined;
+  private flushPending = false;
   private probes = new Map<number, (r: BrokerProbe) => void>();
   private nextProbe = 1;
 
@@ -53,13 +62,27 @@ export class Uplink {
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => this.log.error({ err: e }, 'uplink worker crashed'));
     this.post({ t: 'init', config: this.options.config });
-    this.flushTask = this.scheduler.every('uplink-batch', this.options.batchMaxDelayMs, () => this.flush());
+    this.startHandOver();
+  }
+
+  /** @internal (start() calls it; tests call it without a worker) */
+  startHandOver(): void {
+    if (!this.options.flushAfterBurst) this.flushTask = this.scheduler.every('uplink-batch', this.options.batchMaxDelayMs, () => this.flush());
   }
 
   submit(sample: Sample): void {
     this.batch.push(sample);
     if (this.batch.length >= this.options.batchMaxSamples) this.flush();
+    else if (this.options.flushAfterBurst && !this.flushPending) {
+      this.flushPending = true;
+      setImmediate(this.flushBurst);
+    }
   }
+
+  private readonly flushBurst = (): void => {
+    this.flushPending = false;
+    this.flush();
+  };
 
   /** Faults the worker sees (outbox storage, drops) go to this registry. */
   reportFaults(sink: FaultSink): void {

@@ -77,7 +77,7 @@ describe('diagnostics of a running box over MQTT', () => {
       await rec.waitFor('a health report from a connected box', () => rec.on('/health').some((m) => (m.payload as { uplink: { connected: boolean } }).uplink.connected));
       const h = rec.on('/health').find((m) => (m.payload as { uplink: { connected: boolean } }).uplink.connected) as { payload: Record<string, unknown>; retain: boolean };
       expect(h.payload).toMatchObject({ v: 1, box: 'diag-box', storageWritable: true, uplink: { connected: true }, diagnostics: { previousRun: { end: 'crash' } } });
-      expect((h.payload.tasks as { name: string }[]).map((t) => t.name)).toEqual(expect.arrayContaining(['env', 'outdoor', 'uplink-batch']));
+      expect((h.payload.tasks as { name: string }[]).map((t) => t.name)).toEqual(expect.arrayContaining(['env', 'outdoor', 'health']));
 
       // cmd/diag: a signed envelope; the report of the running box on cmd/diag/reply, signed by the box
       const d1 = tech.sign({ cmd: 'diag', box: 'diag-box' });

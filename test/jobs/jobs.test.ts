@@ -74,7 +74,8 @@ describe('jobs on node-cron', () => {
     expect(missed().map((e) => e.transition)).toEqual(['raised', 'cleared']);
     expect(reg.isActive('JOB_MISSED', 'health')).toBe(false);
     expect(jobs?.status()[0]).toMatchObject({ name: 'health', action: 'health-report', runs: 4, nextRun: '2026-03-01T08:00:07.000Z' });
-    expect(jobs?.status()[0]?.missed).toBeGreaterThanOrEqual(2);
+    // 03.000 and 04.000, each counted once however many watchers saw it
+    expect(jobs?.status()[0]?.missed).toBe(2);
   });
 
   it('a loop blocked for less than the tolerance is no missed run', async () => {

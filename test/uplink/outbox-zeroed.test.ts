@@ -28,16 +28,19 @@ afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
+/** kill -9: the process is gone; its file stays as the last commit left it */
+const kill = (q: Outbox): void => (q as unknown as { closeDb(): void }).closeDb();
+
 function start(path: string, boot: number): { q: Outbox; skips: SeqSkip[] } {
   const skips: SeqSkip[] = [];
   const q = new Outbox({
     path, boot, ringRows: 10_000, retryMs: 1000, maxRows: 1_000_000, maxBytes: 1e9, maxAgeMs: 0, policy: 'drop-oldest',
     wallNow: () => wall, onEvent: (e: OutboxEvent) => (e.type === 'skip' ? skips.push(e.skip) : undefined), firstStart: boot === 1,
   });
+  // closed before its disk is unmounted, also when an assertion failed (an open file keeps the mount busy)
+  cleanups.push(() => kill(q));
   return { q, skips };
 }
-/** kill -9: the process is gone; its file stays as the last commit left it */
-const kill = (q: Outbox): void => (q as unknown as { closeDb(): void }).closeDb();
 
 /** What a platform received per device, and the numbers missing between them outside the device's own skips. */
 class Platform {

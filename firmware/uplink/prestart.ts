@@ -10,6 +10,8 @@ import { startWorker } from '../worker-thread.js';
  * still ends the process at once.
  */
 let early: Worker | undefined;
+/** the early thread failed (a module that would not load) or ended before it was taken */
+let earlyFailed = false;
 
 /** Same limits as a worker started by Uplink.start (firmware/uplink/uplink.ts). */
 export const UPLINK_WORKER_OPTIONS = {
@@ -22,19 +24,24 @@ export function startUplinkWorker(): Worker {
   return startWorker(import.meta.url, 'worker', UPLINK_WORKER_OPTIONS);
 }
 
-/** `edgefw run` calls this first thing; harmless if nobody takes the worker. */
-export function prestartUplinkWorker(): void {
-  if (early) return;
+/** `edgefw run` calls this first thing; harmless if nobody takes the worker. Returns the thread (tests). */
+export function prestartUplinkWorker(): Worker {
+  if (early) return early;
+  earlyFailed = false;
   early = startUplinkWorker();
   early.unref();
-  // a worker that fails to load reports when it is taken (Uplink listens for 'error')
-  early.on('error', () => {});
+  // a thread that fails before it is taken is not handed out: the runtime starts a fresh one,
+  // whose failure it sees and logs as it always did ('uplink worker crashed')
+  early.once('error', () => (earlyFailed = true));
+  early.once('exit', () => (earlyFailed = true));
+  return early;
 }
 
 /** The pre-started worker, once (then the caller owns it), or undefined. */
 export function takeUplinkWorker(): Worker | undefined {
   const w = early;
   early = undefined;
-  w?.ref();
+  if (!w || earlyFailed) return undefined;
+  w.ref();
   return w;
 }

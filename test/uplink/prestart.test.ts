@@ -15,4 +15,18 @@ describe('uplink worker started early by `edgefw run`', () => {
     expect(await stopped).toBe('stopped');
     await w?.terminate();
   });
+
+  it('is not handed out once it has ended: the runtime then starts a fresh thread and sees its failure itself', async () => {
+    const w = prestartUplinkWorker();
+    // end the early thread before anyone takes it, as a crash while loading would
+    const ended = new Promise((resolve) => w.once('exit', resolve));
+    await w.terminate();
+    await ended;
+    expect(takeUplinkWorker()).toBeUndefined();
+    // the next start is a fresh thread again
+    const again = prestartUplinkWorker();
+    expect(again).not.toBe(w);
+    expect(takeUplinkWorker()).toBe(again);
+    await again.terminate();
+  });
 });

@@ -2,9 +2,6 @@ import { z } from 'zod';
 import { duration } from '../drivers/schema-parts.js';
 import { PERMISSIONS } from '../firmware/commands/specs.js';
 import { parsePublicKey } from '../firmware/security/keys.js';
-import { type TrustedKey, resolveTrustList } from './trust.js';
-
-export { type TrustedKey, resolveTrustList };
 
 const trustEntry = z
   .strictObject({

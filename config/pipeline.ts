@@ -349,5 +349,3 @@ export function pipelineProblems(cfg: PipelineChannelConfig, spec: { readonly na
 }
 
 const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
-
-export { publishedDecimals } from './decimals.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { displayUrl, isLoopbackHost, transportWarnings } from './url.js';
+import { displayUrl, isLoopbackHost } from './url.js';
 
-export { displayUrl, isLoopbackHost, transportWarnings };
+export { displayUrl, isLoopbackHost };
 
 /**
  * The uplink's transport keys: broker URL, credentials and TLS files. Secrets never live in a

@@ -14,7 +14,7 @@ let early: Worker | undefined;
 let earlyFailed = false;
 
 /** Same limits as a worker started by Uplink.start (firmware/uplink/uplink.ts). */
-export const UPLINK_WORKER_OPTIONS = {
+const UPLINK_WORKER_OPTIONS = {
   // a small young generation for the worker: a burst of messages through it (a command flood,
   // 10,000 messages) then costs ~4 MiB of RSS instead of ~35 MiB (bench security)
   resourceLimits: { maxYoungGenerationSizeMb: 4 },

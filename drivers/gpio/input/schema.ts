@@ -45,4 +45,3 @@ export interface GpioInputOptions extends DeviceCommon {
   readonly unit: string;
 }
 
-export { KIND_DEFAULTS } from './values.js';

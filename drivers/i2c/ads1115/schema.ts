@@ -57,4 +57,3 @@ export interface Ads1115Options extends DeviceCommon {
   readonly inputs: readonly Ads1115Input[];
 }
 
-export { toValue } from './values.js';
